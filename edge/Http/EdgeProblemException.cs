@@ -1,0 +1,36 @@
+namespace EdgeImages.Edge.Http;
+
+/// <summary>
+/// A failure that knows how it is answered: its HTTP status, a short public title and a detail that is
+/// safe to show (never a secret, a path on disk or a host name). One middleware turns it into
+/// <c>application/problem+json</c>; everything else throws it and moves on.
+/// </summary>
+internal sealed class EdgeProblemException(int status, string title, string detail, TimeSpan? retryAfter = null)
+    : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    public string Title { get; } = title;
+
+    public string Detail { get; } = detail;
+
+    /// <summary>Set for 429 and 503: when the client may try again.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public static EdgeProblemException BadRequest(string detail) => new(400, "Bad request", detail);
+
+    public static EdgeProblemException Forbidden(string detail) => new(403, "Forbidden", detail);
+
+    public static EdgeProblemException NotFound(string detail) => new(404, "Not found", detail);
+
+    public static EdgeProblemException TooLarge(string detail) => new(413, "Original too large", detail);
+
+    public static EdgeProblemException Unsupported(string detail) => new(415, "Unsupported image", detail);
+
+    public static EdgeProblemException BadGateway(string detail) => new(502, "Origin failed", detail);
+
+    public static EdgeProblemException Overloaded(string detail, TimeSpan retryAfter) =>
+        new(503, "Overloaded", detail, retryAfter);
+
+    public static EdgeProblemException GatewayTimeout(string detail) => new(504, "Origin timed out", detail);
+}

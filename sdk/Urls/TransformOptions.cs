@@ -1,0 +1,166 @@
+namespace EdgeImages.Sdk.Urls;
+
+/// <summary>How the output box is filled, as CSS <c>object-fit</c>.</summary>
+public enum FitMode
+{
+    /// <summary>Scale to cover the box, then crop the overflow at the gravity.</summary>
+    Cover,
+    /// <summary>Scale to fit within the box and letterbox with the background.</summary>
+    Contain,
+    /// <summary>Stretch to the box, ignoring the aspect ratio.</summary>
+    Fill,
+    /// <summary>Scale to fit within the box; the output may be smaller on one side.</summary>
+    Inside,
+    /// <summary>Scale to cover the box without cropping; the output may be larger on one side.</summary>
+    Outside,
+}
+
+/// <summary>Where <see cref="FitMode.Cover"/> keeps the image.</summary>
+public enum GravityKind
+{
+    /// <summary>The middle of the image.</summary>
+    Center,
+    /// <summary>Top edge.</summary>
+    North,
+    /// <summary>Bottom edge.</summary>
+    South,
+    /// <summary>Right edge.</summary>
+    East,
+    /// <summary>Left edge.</summary>
+    West,
+    /// <summary>Top-right corner.</summary>
+    NorthEast,
+    /// <summary>Top-left corner.</summary>
+    NorthWest,
+    /// <summary>Bottom-right corner.</summary>
+    SouthEast,
+    /// <summary>Bottom-left corner.</summary>
+    SouthWest,
+    /// <summary>The most salient region, found by a heuristic on the pixels.</summary>
+    Smart,
+    /// <summary>A focal point given as fractions of width and height.</summary>
+    FocalPoint,
+}
+
+/// <summary>A gravity; <see cref="X"/> and <see cref="Y"/> (0..1) matter only for <see cref="GravityKind.FocalPoint"/>.</summary>
+public readonly record struct Gravity(GravityKind Kind, double X = 0.5, double Y = 0.5)
+{
+    /// <summary>The default gravity.</summary>
+    public static Gravity Center => new(GravityKind.Center);
+}
+
+/// <summary>A rectangle in source pixels, after orientation.</summary>
+public readonly record struct CropRect(int X, int Y, int Width, int Height);
+
+/// <summary>Mirroring applied after rotation.</summary>
+[Flags]
+public enum FlipMode
+{
+    /// <summary>No mirroring.</summary>
+    None = 0,
+    /// <summary>Mirror left to right.</summary>
+    Horizontal = 1,
+    /// <summary>Mirror top to bottom.</summary>
+    Vertical = 2,
+    /// <summary>Both, which equals a 180° rotation.</summary>
+    Both = Horizontal | Vertical,
+}
+
+/// <summary>The encoded format of a response.</summary>
+public enum ImageFormat
+{
+    /// <summary>Negotiated from <c>Accept</c> and the result's transparency.</summary>
+    Auto,
+    /// <summary>JPEG.</summary>
+    Jpeg,
+    /// <summary>PNG.</summary>
+    Png,
+    /// <summary>WebP.</summary>
+    Webp,
+}
+
+/// <summary>An 8-bit sRGB colour with alpha.</summary>
+public readonly record struct RgbaColor(byte R, byte G, byte B, byte A = 255)
+{
+    /// <summary>White, used when flattening transparency into JPEG without a <c>bg</c>.</summary>
+    public static RgbaColor White => new(255, 255, 255);
+
+    /// <summary>Fully transparent black.</summary>
+    public static RgbaColor Transparent => new(0, 0, 0, 0);
+}
+
+/// <summary>
+/// The parsed options segment of an image URL (URL format version 1). Values are already range-checked;
+/// a value left <c>null</c> was not given in the URL.
+/// </summary>
+public sealed record TransformOptions
+{
+    /// <summary>No transformation: the original bytes, the <c>-</c> options segment.</summary>
+    public static TransformOptions PassThrough { get; } = new() { IsPassThrough = true };
+
+    /// <summary>True for the <c>-</c> options segment.</summary>
+    public bool IsPassThrough { get; init; }
+
+    /// <summary><c>w</c>: output width in CSS pixels, 1 to 8192.</summary>
+    public int? Width { get; init; }
+
+    /// <summary><c>h</c>: output height in CSS pixels, 1 to 8192.</summary>
+    public int? Height { get; init; }
+
+    /// <summary><c>dpr</c>: 1 to 4 with at most two decimals.</summary>
+    public double? Dpr { get; init; }
+
+    /// <summary><c>fit</c>, when given; see <see cref="EffectiveFit"/>.</summary>
+    public FitMode? Fit { get; init; }
+
+    /// <summary><c>g</c>, when given.</summary>
+    public Gravity? Gravity { get; init; }
+
+    /// <summary><c>crop</c>: a rectangle cut from the oriented source before resizing.</summary>
+    public CropRect? Crop { get; init; }
+
+    /// <summary><c>rot</c>: 0, 90, 180 or 270 degrees clockwise.</summary>
+    public int? Rotate { get; init; }
+
+    /// <summary><c>flip</c>.</summary>
+    public FlipMode? Flip { get; init; }
+
+    /// <summary><c>blur</c>: Gaussian sigma in output pixels, 0.3 to 100.</summary>
+    public double? Blur { get; init; }
+
+    /// <summary><c>sharpen</c>: unsharp-mask sigma in output pixels, 0.3 to 10.</summary>
+    public double? Sharpen { get; init; }
+
+    /// <summary><c>q</c>: encoder quality, 1 to 100.</summary>
+    public int? Quality { get; init; }
+
+    /// <summary><c>f</c>.</summary>
+    public ImageFormat? Format { get; init; }
+
+    /// <summary><c>bg</c>.</summary>
+    public RgbaColor? Background { get; init; }
+
+    /// <summary><c>up</c>: allow enlarging beyond the source's size.</summary>
+    public bool? Upscale { get; init; }
+
+    /// <summary><c>exp</c>: unix seconds after which the URL is refused.</summary>
+    public long? ExpiresAt { get; init; }
+
+    /// <summary><c>v</c>: a pinned source version.</summary>
+    public string? Version { get; init; }
+
+    /// <summary><c>p</c>: a preset name.</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>The fit in force: the given one, else cover when both sides are given, else inside.</summary>
+    public FitMode EffectiveFit => Fit ?? (Width is not null && Height is not null ? FitMode.Cover : FitMode.Inside);
+
+    /// <summary>The device pixel ratio in force.</summary>
+    public double EffectiveDpr => Dpr ?? 1;
+
+    /// <summary>The gravity in force.</summary>
+    public Gravity EffectiveGravity => Gravity ?? Urls.Gravity.Center;
+
+    /// <summary>The output format asked for (<see cref="ImageFormat.Auto"/> by default).</summary>
+    public ImageFormat EffectiveFormat => Format ?? ImageFormat.Auto;
+}
