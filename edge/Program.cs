@@ -1,3 +1,5 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.MapGet("/", () => "hi");
-app.Run();
+using EdgeImages.Edge.Hosting;
+
+// The whole edge is assembled in EdgeApplication so that tests start exactly what production starts.
+var app = EdgeApplication.Build(EdgeApplication.CreateBuilder(args));
+await app.RunAsync().ConfigureAwait(false);

@@ -21,6 +21,8 @@ internal sealed class EdgeProblemException(int status, string title, string deta
 
     public static EdgeProblemException Forbidden(string detail) => new(403, "Forbidden", detail);
 
+    public static EdgeProblemException MethodNotAllowed(string detail) => new(405, "Method not allowed", detail);
+
     public static EdgeProblemException NotFound(string detail) => new(404, "Not found", detail);
 
     public static EdgeProblemException TooLarge(string detail) => new(413, "Original too large", detail);

@@ -1,0 +1,68 @@
+using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Demo;
+using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Pipeline;
+using EdgeImages.Edge.Security;
+using EdgeImages.Edge.Transforms;
+using EdgeImages.Sdk.Signing;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Hosting;
+
+/// <summary>
+/// Builds the edge: every default registered in one place, options validated at start-up, and the short
+/// list of endpoints. Tests call the same two methods, replacing a service between them when they must.
+/// </summary>
+internal static class EdgeApplication
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var services = builder.Services;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+
+        AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder, SigningOptions.SectionName);
+        AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder, OriginalsOptions.SectionName);
+        AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder, CacheOptions.SectionName);
+        AddValidatedOptions<TransformLimits, TransformLimitsValidator>(builder, TransformLimits.SectionName);
+        AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
+
+        services.AddSingleton<ISigningKeyProvider>(provider =>
+            SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
+        services.AddSingleton<IOriginalStore, LocalFolderOriginalStore>();
+        services.AddSingleton<IVariantCache, MemoryVariantCache>();
+        services.AddSingleton<ImageTransformer>();
+        services.AddSingleton<TransformScheduler>();
+        services.AddSingleton<ImageRequestReader>();
+        services.AddSingleton<VariantProducer>();
+        services.AddSingleton<ImageResponseWriter>();
+        services.AddSingleton<ImageRequestHandler>();
+        services.AddSingleton<DemoPage>();
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UseMiddleware<ProblemResponseMiddleware>();
+
+        app.MapGet("/", (DemoPage demo, HttpContext context) => demo.WriteAsync(context));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/favicon.ico", () => Results.NoContent());
+
+        // Everything else is an image URL: /{signature}/{options}/{tenant}/{path}.
+        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
+        return app;
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

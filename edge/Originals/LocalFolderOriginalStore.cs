@@ -1,0 +1,62 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Transforms;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Originals;
+
+/// <summary>
+/// Originals from a local folder: the embedded default of the quick start. A version is the first 96 bits
+/// of the file's SHA-256, so a <c>v:</c> URL keeps working exactly as long as those bytes are there.
+/// </summary>
+internal sealed class LocalFolderOriginalStore(
+    IOptions<OriginalsOptions> options,
+    IOptions<TransformLimits> limits,
+    IHostEnvironment environment) : IOriginalStore
+{
+    private readonly string _root = ResolveRoot(options.Value.Path, environment.ContentRootPath);
+
+    public static string ResolveRoot(string path, string contentRoot) =>
+        System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, path)) + System.IO.Path.DirectorySeparatorChar;
+
+    public async Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken)
+    {
+        // The SDK has already refused '..', '\' and empty segments; resolving and re-checking the prefix
+        // is defence in depth against anything that slipped through.
+        var file = System.IO.Path.GetFullPath(System.IO.Path.Combine(_root, key.Tenant, key.Path));
+        if (!file.StartsWith(_root, StringComparison.Ordinal) || !File.Exists(file))
+        {
+            throw EdgeProblemException.NotFound("No such original.");
+        }
+
+        var content = await ReadBoundedAsync(file, limits.Value.MaxSourceBytes, cancellationToken).ConfigureAwait(false);
+        var version = VersionOf(content);
+        if (key.Version is not null && key.Version != version)
+        {
+            throw EdgeProblemException.NotFound("The original has no such version.");
+        }
+
+        return new Original(content, ImageSniffer.ContentTypeOf(content), version);
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(string file, long maxBytes, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+        if (stream.Length > maxBytes)
+        {
+            throw EdgeProblemException.TooLarge($"The original is larger than {maxBytes} bytes.");
+        }
+
+        var content = new byte[stream.Length];
+        await stream.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+        return content;
+    }
+
+    internal static string VersionOf(ReadOnlySpan<byte> content)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(content, hash);
+        return Base64Url.EncodeToString(hash[..12]);
+    }
+}

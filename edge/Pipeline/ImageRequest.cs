@@ -1,0 +1,27 @@
+using EdgeImages.Edge.Originals;
+using EdgeImages.Sdk.Urls;
+
+namespace EdgeImages.Edge.Pipeline;
+
+/// <summary>A verified image request: what to fetch, what to do to it, and what the client can take.</summary>
+/// <param name="Options">The options in force, already range-checked.</param>
+/// <param name="Original">The original to fetch.</param>
+/// <param name="AcceptsWebp">Whether <c>Accept</c> allows <c>image/webp</c>; matters only for <c>f:auto</c>.</param>
+internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, bool AcceptsWebp)
+{
+    /// <summary>Whether the response depends on <c>Accept</c>, so caches must key on it too.</summary>
+    public bool VariesByAccept => !Options.IsPassThrough && Options.EffectiveFormat == ImageFormat.Auto;
+
+    /// <summary>
+    /// The cache key: tenant, path, pinned version or latest, canonical options, and for <c>f:auto</c>
+    /// which of the two negotiated families this client gets. The query string is never part of it.
+    /// </summary>
+    public string CacheKey
+    {
+        get
+        {
+            var negotiated = VariesByAccept ? (AcceptsWebp ? "|webp" : "|nowebp") : "";
+            return $"{Original.Tenant}/{Original.Path}@{Original.Version ?? "latest"}|{CanonicalOptions.Format(Options)}{negotiated}";
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Originals;
+using EdgeImages.Sdk.Signing;
+using EdgeImages.Sdk.Urls;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeImages.Edge.Pipeline;
+
+/// <summary>
+/// The front door: turns the request line into a verified <see cref="ImageRequest"/> or a 400/403.
+/// The order is the contract's: the signature is checked over the raw bytes before anything else in the
+/// URL is believed (403), then options, tenant and path are parsed (400), then <c>exp</c> (403).
+/// </summary>
+internal sealed class ImageRequestReader(ISigningKeyProvider keys, TimeProvider timeProvider)
+{
+    public ImageRequest Read(HttpContext context)
+    {
+        var rawPath = RawPathOf(context);
+
+        var split = ImageUrl.SplitSignature(rawPath);
+        if (!split.IsSuccess)
+        {
+            throw ToProblem(split.Error!);
+        }
+
+        var (signature, signedMessage) = split.Value;
+        if (SignatureVerifier.Verify(signature, signedMessage, keys) is { } signatureError)
+        {
+            throw ToProblem(signatureError);
+        }
+
+        var parsed = ImageUrl.Parse(rawPath);
+        if (!parsed.IsSuccess)
+        {
+            throw ToProblem(parsed.Error!);
+        }
+
+        var url = parsed.Value!;
+        if (ExpiryCheck.CheckExpiry(url.Options, timeProvider.GetUtcNow()) is { } expired)
+        {
+            throw ToProblem(expired);
+        }
+
+        return new ImageRequest(
+            url.Options,
+            new OriginalKey(url.Tenant, url.Path, url.Options.Version),
+            AcceptsWebp(context.Request));
+    }
+
+    /// <summary>The path exactly as sent, percent-encoding untouched: what was signed.</summary>
+    private static string RawPathOf(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToUriComponent();
+        var query = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? rawTarget : rawTarget[..query];
+    }
+
+    /// <summary>Only an explicit <c>image/webp</c> with a non-zero quality counts; <c>*/*</c> promises nothing.</summary>
+    internal static bool AcceptsWebp(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var mediaTypes))
+        {
+            return false;
+        }
+
+        return mediaTypes.Any(media =>
+            media.MediaType.Equals("image/webp", StringComparison.OrdinalIgnoreCase) && (media.Quality ?? 1) > 0);
+    }
+
+    private static EdgeProblemException ToProblem(UrlError error) => error.Status == StatusCodes.Status403Forbidden
+        ? EdgeProblemException.Forbidden(error.Detail)
+        : EdgeProblemException.BadRequest(error.Detail);
+}

@@ -1,0 +1,48 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Diagnostics;
+using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Transforms;
+
+namespace EdgeImages.Edge.Pipeline;
+
+/// <summary>
+/// Makes a variant on a cache miss: fetches the original, then transforms it within the scheduler's slots
+/// and deadline (or passes it through untouched for <c>-</c>).
+/// </summary>
+internal sealed class VariantProducer(
+    IOriginalStore originals,
+    ImageTransformer transformer,
+    TransformScheduler scheduler,
+    TimeProvider timeProvider)
+{
+    public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
+    {
+        var fetchStarted = timeProvider.GetTimestamp();
+        var original = await originals.FetchAsync(request.Original, cancellationToken).ConfigureAwait(false);
+        var fetch = timeProvider.GetElapsedTime(fetchStarted);
+
+        if (request.Options.IsPassThrough)
+        {
+            var bytes = original.Content.ToArray();
+            return new CachedVariant(bytes, original.ContentType, ETagOf(bytes), new StageTimings(fetch, default));
+        }
+
+        var image = await scheduler.RunAsync(
+            token => transformer.Transform(original.Content, request.Options, request.AcceptsWebp, token),
+            cancellationToken).ConfigureAwait(false);
+        return new CachedVariant(image.Content, image.ContentType, ETagOf(image.Content), new StageTimings(fetch, image.Timings));
+    }
+
+    /// <summary>
+    /// A strong validator from the bytes themselves: identical bytes give identical tags on every edge,
+    /// so a browser revalidating against another PoP still gets its 304.
+    /// </summary>
+    internal static string ETagOf(ReadOnlySpan<byte> content)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(content, hash);
+        return $"\"{Base64Url.EncodeToString(hash[..16])}\"";
+    }
+}

@@ -1,0 +1,33 @@
+using EdgeImages.Sdk.Signing;
+
+namespace EdgeImages.Edge.Security;
+
+/// <summary>Turns validated <see cref="SigningOptions"/> into the SDK's key ring, the one piece that signs and verifies.</summary>
+internal static class SigningKeyRingFactory
+{
+    public static SigningKeyRing Create(SigningOptions options)
+    {
+        // Every configured key verifies; only the active one signs. Rotation adds the new key, makes it
+        // active, and removes the old one once the pages that embed its URLs are gone.
+        var keys = options.Keys.Select(pair => new SigningKey(
+            pair.Key,
+            Convert.FromHexString(pair.Value),
+            pair.Key == options.ActiveKey ? SigningKeyState.Active : SigningKeyState.VerifyOnly));
+        return new SigningKeyRing(keys);
+    }
+
+    public static bool IsValidKeyId(string kid) =>
+        kid.Length is >= 1 and <= 16 && kid.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    public static bool TryDecodeHex(string hex, out byte[] bytes)
+    {
+        bytes = [];
+        if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+        {
+            return false;
+        }
+
+        bytes = Convert.FromHexString(hex);
+        return true;
+    }
+}
