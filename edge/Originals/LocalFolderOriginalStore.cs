@@ -30,7 +30,17 @@ internal sealed class LocalFolderOriginalStore(
             throw EdgeProblemException.NotFound("No such original.");
         }
 
-        var content = await ReadBoundedAsync(file, limits.Value.MaxSourceBytes, cancellationToken).ConfigureAwait(false);
+        byte[] content;
+        try
+        {
+            content = await ReadBoundedAsync(file, limits.Value.MaxSourceBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A disk that fails is this store's equivalent of an origin that fails; the path stays private.
+            throw EdgeProblemException.BadGateway("The original could not be read.");
+        }
+
         var version = VersionOf(content);
         if (key.Version is not null && key.Version != version)
         {

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Transforms;
+using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Pipeline;
 
@@ -15,12 +17,13 @@ internal sealed class VariantProducer(
     IOriginalStore originals,
     ImageTransformer transformer,
     TransformScheduler scheduler,
+    IOptions<OriginalsOptions> originalsOptions,
     TimeProvider timeProvider)
 {
     public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
     {
         var fetchStarted = timeProvider.GetTimestamp();
-        var original = await originals.FetchAsync(request.Original, cancellationToken).ConfigureAwait(false);
+        var original = await FetchAsync(request.Original, cancellationToken).ConfigureAwait(false);
         var fetch = timeProvider.GetElapsedTime(fetchStarted);
 
         if (request.Options.IsPassThrough)
@@ -33,6 +36,20 @@ internal sealed class VariantProducer(
             token => transformer.Transform(original.Content, request.Options, request.AcceptsWebp, token),
             cancellationToken).ConfigureAwait(false);
         return new CachedVariant(image.Content, image.ContentType, ETagOf(image.Content), new StageTimings(fetch, image.Timings));
+    }
+
+    private async Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(originalsOptions.Value.FetchTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            return await originals.FetchAsync(key, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw EdgeProblemException.GatewayTimeout("The origin did not answer in time.");
+        }
     }
 
     /// <summary>

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using EdgeImages.Edge.Hosting;
+using EdgeImages.Edge.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace EdgeImages.Edge.Tests.Hosting;
+
+/// <summary>The quick start's page: the Development defaults, the shipped samples, and every image on it loading.</summary>
+public sealed partial class DemoPageTests
+{
+    [Fact]
+    public async Task DemoPage_OnEmbeddedDefault_EveryImageLoads()
+    {
+        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Development", "--contentRoot", Path.Combine(TestImages.RepositoryRoot, "edge")]);
+        await using var app = EdgeApplication.Build(builder);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+        var html = await client.GetStringAsync("/");
+        var sources = ImageSources().Matches(html).Select(match => WebUtility.HtmlDecode(match.Groups["url"].Value)).Distinct().ToList();
+
+        Assert.True(sources.Count >= 40, $"only {sources.Count} image URLs on the page");
+        Assert.Contains("srcset=", html, StringComparison.Ordinal);
+        foreach (var source in sources)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, source);
+            request.Headers.TryAddWithoutValidation("Accept", "image/avif,image/webp,*/*");
+            using var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{source} answered {(int)response.StatusCode}");
+            Assert.StartsWith("image/", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        }
+
+        await app.StopAsync();
+    }
+
+    // src="..." and every URL of srcset="url 400w, url 640w".
+    [GeneratedRegex("""(?:src="|srcset="|\dw, )(?<url>/[^"\s]+)""")]
+    private static partial Regex ImageSources();
+}

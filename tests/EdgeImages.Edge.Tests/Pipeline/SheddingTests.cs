@@ -1,0 +1,68 @@
+using System.Net;
+using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Tests.Infrastructure;
+using EdgeImages.Edge.Transforms;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Tests.Pipeline;
+
+public sealed class SheddingTests
+{
+    [Fact]
+    public async Task Scheduler_SlotsAndQueueFull_ShedsWith503AndRetryAfter()
+    {
+        using var scheduler = new TransformScheduler(
+            Options.Create(new TransformSchedulerOptions { Concurrency = 1, QueueLength = 1, RetryAfter = TimeSpan.FromSeconds(2) }),
+            TimeProvider.System);
+        using var release = new ManualResetEventSlim();
+        using var started = new SemaphoreSlim(0);
+
+        var running = Task.Run(() => scheduler.RunAsync(_ => { started.Release(); release.Wait(); return 1; }, CancellationToken.None));
+        await started.WaitAsync();
+        var queued = scheduler.RunAsync(_ => 2, CancellationToken.None);
+
+        var shed = await Assert.ThrowsAsync<EdgeProblemException>(() => scheduler.RunAsync(_ => 3, CancellationToken.None));
+        release.Set();
+
+        Assert.Equal(503, shed.Status);
+        Assert.Equal(TimeSpan.FromSeconds(2), shed.RetryAfter);
+        Assert.Equal(1, await running);
+        Assert.Equal(2, await queued);
+    }
+
+    [Fact]
+    public async Task Scheduler_DeadlinePassesWhileQueued_Sheds503()
+    {
+        using var scheduler = new TransformScheduler(
+            Options.Create(new TransformSchedulerOptions { Concurrency = 1, QueueLength = 4, Deadline = TimeSpan.FromMilliseconds(200) }),
+            TimeProvider.System);
+        using var release = new ManualResetEventSlim();
+        using var started = new SemaphoreSlim(0);
+        var running = Task.Run(() => scheduler.RunAsync(_ => { started.Release(); release.Wait(); return 1; }, CancellationToken.None));
+        await started.WaitAsync();
+
+        var late = await Assert.ThrowsAsync<EdgeProblemException>(() => scheduler.RunAsync(_ => 2, CancellationToken.None));
+        release.Set();
+
+        Assert.Equal(503, late.Status);
+        Assert.NotNull(late.RetryAfter);
+        Assert.Equal(1, await running);
+    }
+
+    [Fact]
+    public async Task TransformPastDeadline_Returns503WithRetryAfter_NotCached()
+    {
+        await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Transforms:Deadline"] = "00:00:00.001",
+        });
+        edge.WithOriginal("big.jpg", "photo-landscape-15mp.jpg");
+
+        using var first = await edge.GetAsync("w:300,blur:20", "big.jpg");
+        using var second = await edge.GetAsync("w:300,blur:20", "big.jpg");
+
+        await UrlContractTests.AssertProblemAsync(first, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(first.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+    }
+}

@@ -1,0 +1,328 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using EdgeImages.Edge.Tests.Infrastructure;
+
+namespace EdgeImages.Edge.Tests.Pipeline;
+
+/// <summary>The URL contract of ../shared/spec/url-format.md, over HTTP to a real edge.</summary>
+public sealed class UrlContractTests : IAsyncLifetime
+{
+    private EdgeServer _edge = null!;
+
+    public async Task InitializeAsync()
+    {
+        _edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
+        {
+            // The spec's second test-vector key.
+            ["Signing:Keys:2026a"] = Convert.ToHexString(Encoding.ASCII.GetBytes("correct horse battery staple, but 32+ bytes long!!")),
+        });
+        _edge.WithOriginal("photos/cat.jpg", "photo-flower-3mp-baseline.jpg")
+             .WithOriginal("a b/café.png", "png-rgba-photo.png")
+             .WithOriginal("alpha.png", "png-rgba-photo.png");
+    }
+
+    public async Task DisposeAsync() => await _edge.DisposeAsync();
+
+    [Fact]
+    public async Task SpecVectorUrl_CoverBox_Returns400x300Jpeg()
+    {
+        using var response = await _edge.Client.GetAsync("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("jpeg", Images.FormatOf(body));
+        Assert.Equal((400, 300), Images.SizeOf(body));
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+    }
+
+    [Fact]
+    public async Task SpecVectorUrl_PassThrough_ReturnsOriginalBytesAndType()
+    {
+        using var response = await _edge.Client.GetAsync("/k1.5NgTniDoyyLqlV9Miyoolg/-/acme/photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(TestImages.Read("photo-flower-3mp-baseline.jpg"), await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(response.Headers.Vary.Contains("Accept"));
+    }
+
+    [Fact]
+    public async Task SpecVectorUrls_ReorderedOptions_ShareOneCacheEntry()
+    {
+        using var first = await _edge.Client.GetAsync("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/cat.jpg");
+        using var reordered = await _edge.Client.GetAsync("/k1.pcPft_RdzB41d7WzREaavA/h:300,w:400,fit:cover/acme/photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, reordered.StatusCode);
+        Assert.Equal("MISS", Header(first, "X-Cache"));
+        Assert.Equal("HIT-MEMORY", Header(reordered, "X-Cache"));
+        Assert.Equal(first.Headers.ETag, reordered.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task SpecVectorUrl_EncodedPathWithSecondKey_ReturnsWebp640()
+    {
+        using var response = await _edge.Client.GetAsync("/2026a.IveEuFDo9x5SALtycCeLVA/w:640,f:webp,q:75/acme/a%20b/caf%C3%A9.png");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("webp", Images.FormatOf(body));
+        // The source is 500 px wide and up:0 is the default: never enlarged.
+        Assert.Equal((500, 500), Images.SizeOf(body));
+    }
+
+    [Fact]
+    public async Task QueryString_IsNeitherSignedNorPartOfTheKey()
+    {
+        var url = _edge.Url("w:100", "photos/cat.jpg");
+        using var first = await _edge.Client.GetAsync(url + "?utm=1");
+        using var second = await _edge.Client.GetAsync(url + "?other=2");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("HIT-MEMORY", Header(second, "X-Cache"));
+    }
+
+    [Fact]
+    public async Task Response_CarriesEtagCacheControlXCacheAndServerTiming()
+    {
+        using var response = await _edge.GetAsync("w:200,f:jpeg", "photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(response.Headers.ETag);
+        Assert.False(response.Headers.ETag!.IsWeak);
+        Assert.True(response.Headers.CacheControl!.Public);
+        Assert.Equal(TimeSpan.FromHours(1), response.Headers.CacheControl.MaxAge);
+        Assert.Equal("MISS", Header(response, "X-Cache"));
+        var timing = Header(response, "Server-Timing");
+        foreach (var stage in new[] { "fetch;dur=", "decode;dur=", "transform;dur=", "encode;dur=" })
+        {
+            Assert.Contains(stage, timing, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task PinnedVersion_IsImmutableForAYear()
+    {
+        var version = Edge.Originals.LocalFolderOriginalStore.VersionOf(TestImages.Read("photo-flower-3mp-baseline.jpg"));
+        using var response = await _edge.GetAsync($"w:120,v:{version}", "photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(TimeSpan.FromDays(365), response.Headers.CacheControl!.MaxAge);
+        Assert.Contains("immutable", response.Headers.CacheControl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PinnedVersion_Unknown_Returns404()
+    {
+        using var response = await _edge.GetAsync("w:120,v:nosuchversion", "photos/cat.jpg");
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task IfNoneMatch_MatchingEtag_Returns304WithoutBody()
+    {
+        using var first = await _edge.GetAsync("w:150", "photos/cat.jpg");
+        var request = new HttpRequestMessage(HttpMethod.Get, _edge.Url("w:150", "photos/cat.jpg"));
+        request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+
+        using var second = await _edge.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        Assert.Empty(await second.Content.ReadAsByteArrayAsync());
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag);
+        Assert.NotNull(second.Headers.CacheControl);
+    }
+
+    [Fact]
+    public async Task IfNoneMatch_OtherEtag_Returns200()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, _edge.Url("w:150", "photos/cat.jpg"));
+        request.Headers.TryAddWithoutValidation("If-None-Match", "\"something-else\"");
+
+        using var response = await _edge.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Head_SameHeadersAsGet_NoBody()
+    {
+        using var get = await _edge.GetAsync("w:90", "photos/cat.jpg");
+        using var head = await _edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, _edge.Url("w:90", "photos/cat.jpg")));
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(get.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("image/avif,image/webp,*/*", "webp")]
+    [InlineData("image/webp;q=0, */*", "jpeg")]
+    [InlineData("*/*", "jpeg")]
+    [InlineData(null, "jpeg")]
+    public async Task AutoFormat_OpaqueSource_NegotiatesFromAccept(string? accept, string expected)
+    {
+        using var response = await _edge.GetAsync("w:100,f:auto", "photos/cat.jpg", accept);
+
+        Assert.Equal(expected, Images.FormatOf(await response.Content.ReadAsByteArrayAsync()));
+        Assert.Contains("Accept", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task AutoFormat_TransparentSourceWithoutWebp_ReturnsPng()
+    {
+        using var response = await _edge.GetAsync("w:100", "alpha.png", "image/png,*/*");
+
+        Assert.Equal("png", Images.FormatOf(await response.Content.ReadAsByteArrayAsync()));
+        Assert.Contains("Accept", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task AutoFormat_WebpAndNoWebpClients_GetSeparateCacheEntries()
+    {
+        using var webp = await _edge.GetAsync("w:110", "photos/cat.jpg", "image/webp");
+        using var jpeg = await _edge.GetAsync("w:110", "photos/cat.jpg", "image/jpeg");
+
+        Assert.Equal("webp", Images.FormatOf(await webp.Content.ReadAsByteArrayAsync()));
+        Assert.Equal("jpeg", Images.FormatOf(await jpeg.Content.ReadAsByteArrayAsync()));
+        Assert.Equal("MISS", Header(jpeg, "X-Cache"));
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/w:400/acme/photos/cat.jpg")]
+    [InlineData("/k1/w:400/acme/photos/cat.jpg")]
+    [InlineData("/k1.short/w:400/acme/photos/cat.jpg")]
+    [InlineData("/K1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/cat.jpg")]
+    [InlineData("/nokey.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/cat.jpg")]
+    [InlineData("/k1.3x20xJtCsdXzaQdSocihgB/w:400,h:300,fit:cover/acme/photos/cat.jpg")]
+    [InlineData("/k1.3x20xJtCsdXzaQdSocihgA/w:401,h:300,fit:cover/acme/photos/cat.jpg")]
+    [InlineData("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/CAT.jpg")]
+    [InlineData("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos%2Fcat.jpg")]
+    public async Task BadSignature_Returns403(string path)
+    {
+        using var response = await _edge.Client.GetAsync(path);
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Signature_DoesNotRevealExpectedMac()
+    {
+        using var response = await _edge.Client.GetAsync("/k1.AAAAAAAAAAAAAAAAAAAAAA/w:400,h:300,fit:cover/acme/photos/cat.jpg");
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain("3x20xJtCsdXzaQdSocihgA", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Expired_Returns403_FutureExpiry_Returns200()
+    {
+        using var expired = await _edge.GetAsync("w:50,exp:1000", "photos/cat.jpg");
+        using var future = await _edge.GetAsync("w:50,exp:4102444800", "photos/cat.jpg");
+
+        await AssertProblemAsync(expired, HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, future.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("w:0", "photos/cat.jpg")]
+    [InlineData("w:8193", "photos/cat.jpg")]
+    [InlineData("w:100,w:200", "photos/cat.jpg")]
+    [InlineData("zoom:2", "photos/cat.jpg")]
+    [InlineData("W:100", "photos/cat.jpg")]
+    [InlineData("w:5000,dpr:2", "photos/cat.jpg")]
+    [InlineData("fit:stretch", "photos/cat.jpg")]
+    [InlineData("g:fp:1.5:0.5", "photos/cat.jpg")]
+    [InlineData("q:101", "photos/cat.jpg")]
+    [InlineData("bg:12345", "photos/cat.jpg")]
+    [InlineData("rot:45", "photos/cat.jpg")]
+    [InlineData("", "photos/cat.jpg")]
+    [InlineData("w:100", "photos/../cat.jpg")]
+    [InlineData("w:100", "photos/./cat.jpg")]
+    [InlineData("w:100", "photos//cat.jpg")]
+    [InlineData("w:100", "photos%2Fcat.jpg")]
+    [InlineData("w:100", "photos/%00cat.jpg")]
+    [InlineData("w:100", "photos%5Ccat.jpg")]
+    [InlineData("w:100", "bad%zzescape.jpg")]
+    [InlineData("w:100", "bad%C3%28utf8.jpg")]
+    public async Task MalformedOptionsOrPath_Returns400(string options, string path)
+    {
+        using var response = await _edge.GetAsync(options, path);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("ACME")]
+    [InlineData("acme_corp")]
+    [InlineData("a234567890123456789012345678901234567890123456789012345678901234")]
+    public async Task MalformedTenant_Returns400(string tenant)
+    {
+        using var response = await _edge.Client.GetAsync(_edge.Url("w:100", "photos/cat.jpg", tenant));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task PathLongerThan1024Bytes_Returns400()
+    {
+        var path = string.Join('/', Enumerable.Repeat(new string('a', 100), 11));
+
+        using var response = await _edge.GetAsync("w:100", path);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task MissingOriginal_Returns404_CacheableBriefly()
+    {
+        using var response = await _edge.GetAsync("w:100", "photos/nope.jpg");
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, expectNoStore: false);
+        Assert.Equal(TimeSpan.FromSeconds(60), response.Headers.CacheControl!.MaxAge);
+    }
+
+    [Fact]
+    public async Task Post_Returns405WithAllow()
+    {
+        using var response = await _edge.Client.PostAsync(_edge.Url("w:100", "photos/cat.jpg"), new ByteArrayContent([]));
+
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Contains("GET", response.Content.Headers.Allow);
+    }
+
+    [Fact]
+    public async Task Problem_NeverRevealsFileSystemPaths()
+    {
+        using var response = await _edge.GetAsync("w:100", "photos/nope.jpg");
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(_edge.OriginalsFolder, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", body, StringComparison.Ordinal);
+    }
+
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, bool expectNoStore = true)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal((int)status, json.RootElement.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(json.RootElement.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(json.RootElement.GetProperty("detail").GetString()));
+        if (expectNoStore)
+        {
+            Assert.True(response.Headers.CacheControl?.NoStore);
+        }
+    }
+
+    internal static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : "";
+}
