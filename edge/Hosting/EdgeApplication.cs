@@ -3,6 +3,7 @@ using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Pipeline;
+using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
@@ -29,6 +30,9 @@ internal static class EdgeApplication
         AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder, CacheOptions.SectionName);
         AddValidatedOptions<TransformLimits, TransformLimitsValidator>(builder, TransformLimits.SectionName);
         AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
+        AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder, ClientRateLimitOptions.SectionName);
+        services.AddRateLimiter(_ => { });
+        services.AddClientRateLimiting();
 
         services.AddSingleton<ISigningKeyProvider>(provider =>
             SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
@@ -48,6 +52,7 @@ internal static class EdgeApplication
     {
         var app = builder.Build();
         app.UseMiddleware<ProblemResponseMiddleware>();
+        app.UseRateLimiter();
 
         app.MapGet("/", (DemoPage demo, HttpContext context) => demo.WriteAsync(context));
         app.MapGet("/healthz", () => Results.Text("ok"));

@@ -66,3 +66,35 @@ public sealed class SheddingTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
     }
 }
+
+public sealed class RateLimitTests
+{
+    [Fact]
+    public async Task ClientOverItsRate_Returns429WithRetryAfter_HealthStillAnswers()
+    {
+        await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["RateLimiting:PerClientPerSecond"] = "1",
+            ["RateLimiting:PerClientBurst"] = "3",
+        });
+        edge.WithOriginal("a.png", "tiny-2x3.png");
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 8 && limited is null; i++)
+        {
+            var response = await edge.GetAsync("w:2", "a.png");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+        }
+
+        Assert.NotNull(limited);
+        Assert.Equal(HttpStatusCode.OK, statuses[0]);
+        await UrlContractTests.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(limited.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, (await edge.Client.GetAsync("/healthz")).StatusCode);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using EdgeImages.Edge.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.RateLimiting;
+
+internal static class RateLimitingServiceCollectionExtensions
+{
+    /// <summary>
+    /// A token bucket per client address in front of the image path (health and the demo page are not
+    /// limited). It runs before the signature is checked, so a flood of garbage URLs is cut off cheaply.
+    /// Rejections become a problem+json 429 with <c>Retry-After</c> through the one error writer.
+    /// </summary>
+    public static IServiceCollection AddClientRateLimiting(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ClientRateLimitOptions>>((limiter, options) =>
+        {
+            var limits = options.Value;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
+                limits.PerClientPerSecond == 0 || !IsImageRequest(context.Request.Path)
+                    ? RateLimitPartition.GetNoLimiter(IPAddress.None)
+                    : RateLimitPartition.GetTokenBucketLimiter(
+                        context.Connection.RemoteIpAddress ?? IPAddress.None,
+                        _ => new TokenBucketRateLimiterOptions
+                        {
+                            TokenLimit = limits.PerClientBurst,
+                            TokensPerPeriod = limits.PerClientPerSecond,
+                            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                            QueueLimit = 0,
+                            AutoReplenishment = true,
+                        }));
+            limiter.OnRejected = (rejected, _) =>
+            {
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                throw new EdgeProblemException(429, "Too many requests", "This client is over its request rate; slow down.", retryAfter);
+            };
+        });
+        return services;
+    }
+
+    private static bool IsImageRequest(PathString path) =>
+        path != "/" && path != "/healthz" && path != "/favicon.ico";
+}
