@@ -52,7 +52,8 @@ internal sealed class LocalFolderOriginalStore(
 
     private static async Task<byte[]> ReadBoundedAsync(string file, long maxBytes, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+        await using var _ = stream.ConfigureAwait(false);
         if (stream.Length > maxBytes)
         {
             throw EdgeProblemException.TooLarge($"The original is larger than {maxBytes} bytes.");

@@ -24,8 +24,7 @@ internal sealed class ImageRequestReader(ISigningKeyProvider keys, TimeProvider 
             throw ToProblem(split.Error!);
         }
 
-        var (signature, signedMessage) = split.Value;
-        if (SignatureVerifier.Verify(signature, signedMessage, keys) is { } signatureError)
+        if (SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys) is { } signatureError)
         {
             throw ToProblem(signatureError);
         }

@@ -16,18 +16,4 @@ internal static class SigningKeyRingFactory
         return new SigningKeyRing(keys);
     }
 
-    public static bool IsValidKeyId(string kid) =>
-        kid.Length is >= 1 and <= 16 && kid.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
-
-    public static bool TryDecodeHex(string hex, out byte[] bytes)
-    {
-        bytes = [];
-        if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
-        {
-            return false;
-        }
-
-        bytes = Convert.FromHexString(hex);
-        return true;
-    }
 }

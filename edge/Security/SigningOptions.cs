@@ -1,3 +1,4 @@
+using EdgeImages.Sdk.Signing;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Security;
@@ -18,7 +19,7 @@ internal sealed class SigningOptions
 internal sealed class SigningOptionsValidator : IValidateOptions<SigningOptions>
 {
     // A shorter secret makes HMAC-SHA256 guessable well before its 128-bit tag is.
-    internal const int MinimumSecretBytes = 16;
+    internal const int MinimumSecretBytes = SigningKey.MinSecretBytes;
 
     public ValidateOptionsResult Validate(string? name, SigningOptions options)
     {
@@ -30,14 +31,14 @@ internal sealed class SigningOptionsValidator : IValidateOptions<SigningOptions>
 
         foreach (var (kid, hex) in options.Keys)
         {
-            if (!SigningKeyRingFactory.IsValidKeyId(kid))
+            if (!SigningKey.IsValidId(kid))
             {
                 errors.Add($"Signing:Keys:{kid}: a key id is 1 to 16 characters of [a-z0-9-].");
             }
 
-            if (!SigningKeyRingFactory.TryDecodeHex(hex, out var secret))
+            if (!HexSecret.TryParse(hex, out var secret, out var hexError))
             {
-                errors.Add($"Signing:Keys:{kid} must be an even number of hexadecimal digits.");
+                errors.Add($"Signing:Keys:{kid}: {hexError}");
             }
             else if (secret.Length < MinimumSecretBytes)
             {

@@ -16,7 +16,7 @@ public sealed partial class DemoPageTests
         var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Development", "--contentRoot", Path.Combine(TestImages.RepositoryRoot, "edge")]);
         await using var app = EdgeApplication.Build(builder);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         using var client = new HttpClient { BaseAddress = new Uri(address) };
 
         var html = await client.GetStringAsync("/");

@@ -62,7 +62,7 @@ internal sealed class EdgeServer : IAsyncDisposable
 
         var app = EdgeApplication.Build(builder);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new EdgeServer(app, originals, new Uri(address));
     }
 

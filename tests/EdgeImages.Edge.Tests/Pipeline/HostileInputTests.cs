@@ -12,7 +12,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         _edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Transforms:MaxSourceBytes"] = "3000000",
+            ["Transforms:MaxSourceBytes"] = "2000000",
         });
         var photo = TestImages.Read("photo-flower-3mp-baseline.jpg");
         var png = TestImages.Read("png-interlaced-photo.png");

@@ -73,7 +73,7 @@ public sealed class OriginFailureTests
     {
         private int _fetches;
 
-        public IOriginalStore Inner { get; set; } = null!;
+        public LocalFolderOriginalStore Inner { get; set; } = null!;
 
         public int Fetches => Volatile.Read(ref _fetches);
 

@@ -17,7 +17,7 @@ public sealed class SheddingTests
         using var release = new ManualResetEventSlim();
         using var started = new SemaphoreSlim(0);
 
-        var running = Task.Run(() => scheduler.RunAsync(_ => { started.Release(); release.Wait(); return 1; }, CancellationToken.None));
+        var running = Task.Run(() => scheduler.RunAsync(_ => { started.Release(); release.Wait(CancellationToken.None); return 1; }, CancellationToken.None));
         await started.WaitAsync();
         var queued = scheduler.RunAsync(_ => 2, CancellationToken.None);
 
@@ -38,7 +38,7 @@ public sealed class SheddingTests
             TimeProvider.System);
         using var release = new ManualResetEventSlim();
         using var started = new SemaphoreSlim(0);
-        var running = Task.Run(() => scheduler.RunAsync(_ => { started.Release(); release.Wait(); return 1; }, CancellationToken.None));
+        var running = Task.Run(() => scheduler.RunAsync(_ => { started.Release(); release.Wait(CancellationToken.None); return 1; }, CancellationToken.None));
         await started.WaitAsync();
 
         var late = await Assert.ThrowsAsync<EdgeProblemException>(() => scheduler.RunAsync(_ => 2, CancellationToken.None));
