@@ -52,10 +52,10 @@ public sealed class SheddingTests
     [Fact]
     public async Task TransformPastDeadline_Returns503WithRetryAfter_NotCached()
     {
-        await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Transforms:Deadline"] = "00:00:00.001",
-        });
+        // Timers as short as the deadline fire at once, so the deadline has passed however fast the machine is.
+        await using var edge = await EdgeServer.StartAsync(
+            new Dictionary<string, string?> { ["Transforms:Deadline"] = "00:00:00.001" },
+            services => services.AddSingleton<TimeProvider>(new ExpiredShortTimersTimeProvider(TimeSpan.FromMilliseconds(1))));
         edge.WithOriginal("big.jpg", "photo-landscape-15mp.jpg");
 
         using var first = await edge.GetAsync("w:300,blur:20", "big.jpg");
@@ -64,6 +64,21 @@ public sealed class SheddingTests
         await UrlContractTests.AssertProblemAsync(first, HttpStatusCode.ServiceUnavailable);
         Assert.NotNull(first.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+    }
+}
+
+/// <summary>The system clock, except that a timer due within <c>threshold</c> fires as it is created.</summary>
+internal sealed class ExpiredShortTimersTimeProvider(TimeSpan threshold) : TimeProvider
+{
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        if (dueTime > threshold || dueTime == Timeout.InfiniteTimeSpan)
+        {
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
+
+        callback(state);
+        return System.CreateTimer(_ => { }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 }
 
