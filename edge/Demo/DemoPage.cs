@@ -33,10 +33,12 @@ internal sealed class DemoPage(IOptions<SigningOptions> signing, ISigningKeyProv
             ["w:240,f:jpeg,q:10", "w:240,f:jpeg,q:80", "w:240,f:webp,q:80", "w:240,f:png", "w:240,f:auto"]),
         ("Transparency: kept in PNG and WebP, flattened onto bg for JPEG", "graphics/cutout.png",
             ["w:200,f:png", "w:200,f:webp", "w:200,f:jpeg", "w:200,f:jpeg,bg:fde68a", "w:200,h:120,fit:contain,bg:0ea5e980,f:png"]),
-        ("Colour: a Display P3 original converted to sRGB; an animated GIF's first frame; the original untouched", "photos/display-p3.jpg",
+        ("Colour: a Display P3 original converted to sRGB, and the original untouched (-)", "photos/display-p3.jpg",
             ["w:200", "-"]),
-        ("Device pixel ratio: the same 120 CSS pixels at 1x, 2x and 3x", "graphics/squares.gif",
-            ["w:120", "w:120,dpr:2", "w:120,dpr:3"]),
+        ("Animated GIF: the first frame, as a still image", "graphics/squares.gif",
+            ["w:80,f:png", "w:80,f:webp", "w:80,f:jpeg,bg:ffffff"]),
+        ("Device pixel ratio: 160 CSS pixels at 1x, 2x and 3x (shown at the same size)", "photos/flower.jpg",
+            ["w:160", "w:160,dpr:2", "w:160,dpr:3"]),
     ];
 
     public async Task WriteAsync(HttpContext context)
@@ -59,7 +61,7 @@ internal sealed class DemoPage(IOptions<SigningOptions> signing, ISigningKeyProv
             signed with key <code>{Encode(kid)}</code>. Open one in a new tab to see its headers.</p>
             <h2>Responsive hero: <code>srcset</code> and <code>sizes</code></h2>
             <img class="hero" src="{Encode(Sign(key, "w:800,h:400", "photos/lake.webp"))}"
-                 srcset="{Encode(Srcset(key, "photos/lake.webp", "h:400", [400, 640, 800, 1200, 1600]))}"
+                 srcset="{Encode(Srcset(key, "photos/lake.webp", [400, 640, 800, 1200, 1600]))}"
                  sizes="(max-width: 900px) 100vw, 800px" width="800" height="400" alt="A lake, cropped to 2:1 at the width the browser needs">
             """);
 
@@ -79,8 +81,9 @@ internal sealed class DemoPage(IOptions<SigningOptions> signing, ISigningKeyProv
         return Page(body.ToString());
     }
 
-    private static string Srcset(SigningKey key, string path, string options, int[] widths) =>
-        string.Join(", ", widths.Select(width => $"{Sign(key, $"w:{width},{options}", path)} {width}w"));
+    /// <summary>A 2:1 crop at every width of the ladder, so each candidate is the same picture.</summary>
+    private static string Srcset(SigningKey key, string path, int[] widths) =>
+        string.Join(", ", widths.Select(width => $"{Sign(key, $"w:{width},h:{width / 2}", path)} {width}w"));
 
     private static string Sign(SigningKey key, string options, string path)
     {
@@ -101,9 +104,11 @@ internal sealed class DemoPage(IOptions<SigningOptions> signing, ISigningKeyProv
           body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 1400px; padding: 0 1rem; color: #0f172a; }
           h1 { margin-bottom: 0; } h2 { font-size: 1.05rem; margin-top: 2rem; }
           .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
-          figure { margin: 0; background: repeating-conic-gradient(#e2e8f0 0 25%, #fff 0 50%) 0 0 / 16px 16px; }
-          figcaption { background: #fff; font-size: 12px; padding: 2px 0; }
-          img { display: block; max-width: 100%; height: auto; }
+          figure { margin: 0; max-width: 340px; }
+          figcaption { font-size: 12px; padding: 2px 0; }
+          /* A checkerboard behind each image shows where it is transparent. */
+          img { display: block; max-width: 100%; height: auto; background: repeating-conic-gradient(#e2e8f0 0 25%, #fff 0 50%) 0 0 / 16px 16px; }
+          figure img[alt*="dpr"], figure img[alt$="with w:160"] { width: 160px; }
           .hero { width: 100%; max-width: 800px; }
         </style>
         </head>
