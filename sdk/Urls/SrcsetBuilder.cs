@@ -20,7 +20,11 @@ public sealed class SrcsetBuilder
     /// <summary>The default ladder end, the largest width the edge produces.</summary>
     public const int DefaultMaxWidth = OptionsParser.MaxSide;
 
-    /// <summary>The default step: each width at most 8% above the previous, as imgix does.</summary>
+    /// <summary>
+    /// The default step: each width at most 8% above the previous. imgix's libraries use the same 8% default but step
+    /// by twice it (a candidate serves widths 8% either side); bounding each step directly gives a denser ladder, so
+    /// more URLs per image in exchange for at most 8% wasted pixels.
+    /// </summary>
     public const double DefaultTolerance = 0.08;
 
     private readonly ImageUrlBuilder _urls;

@@ -41,7 +41,7 @@ public sealed class SrcsetBuilderTests
     }
 
     [Fact]
-    public void Ladder_Default_HasImgixLikeFirstSteps() =>
+    public void Ladder_Default_FirstStepsAreEightPercent() =>
         Assert.Equal([100, 108, 116, 125, 135], SrcsetBuilder.WidthLadder(100, 8192, 0.08).Take(5));
 
     [Fact]
