@@ -58,7 +58,7 @@ public static class SignatureVerifier
     /// </summary>
     private static bool TryDecodeMac(ReadOnlySpan<char> text, Span<byte> mac)
     {
-        if (text.Length != UrlSigner.MacChars || text.ContainsAnyExcept(Charsets.Version))
+        if (text.Length != UrlSigner.MacChars || text.ContainsAnyExcept(Charsets.Base64Url))
         {
             return false;
         }

@@ -12,6 +12,9 @@ internal static class Charsets
     public static readonly SearchValues<char> Version =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
 
+    /// <summary>The base64url alphabet of MACs; the same set as <see cref="Version"/>.</summary>
+    public static readonly SearchValues<char> Base64Url = Version;
+
     /// <summary>RFC 3986 unreserved characters, the only ones a path segment keeps unescaped when built.</summary>
     public static readonly SearchValues<char> Unreserved =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
