@@ -52,8 +52,11 @@ internal static class DecodeSteps
     /// <summary>
     /// Decodes the first frame into sRGB (Skia converts ICC-tagged and CMYK sources), at the smallest
     /// scale the codec offers that still covers the planned size (shrink-on-load: JPEG in eighths, WebP any).
-    /// Truncated input (<see cref="SKCodecResult.IncompleteInput"/>) is served as far as it decoded, as browsers
-    /// do; anything the decoder calls an error is a 415.
+    /// Truncated input (<see cref="SKCodecResult.IncompleteInput"/>) is served, as browsers show it, when at
+    /// least half the rows arrived (a progressive JPEG always qualifies: every pass covers the whole frame).
+    /// Less than that is more hole than picture, and typical of a valid header followed by garbage, which
+    /// decoders stop on within a few rows: a 415, so a broken file is never cached as a transformed one.
+    /// Anything the decoder calls an error is a 415.
     /// </summary>
     public static void Decode(TransformContext ctx)
     {
@@ -63,7 +66,9 @@ internal static class DecodeSteps
         try
         {
             var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels(), bitmap.RowBytes, new SKCodecOptions(0));
-            if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            var acceptable = result == SKCodecResult.Success
+                || (result == SKCodecResult.IncompleteInput && Pixels.TrailingBlankRows(bitmap) * 2 <= bitmap.Height);
+            if (!acceptable)
             {
                 throw EdgeProblemException.Unsupported(Undecodable);
             }

@@ -23,7 +23,10 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         GeometrySteps.Crop,
         GeometrySteps.Rotate,
         GeometrySteps.Flip,
+        SmartGravity.Resolve,
         GeometrySteps.Resize,
+        FilterSteps.Blur,
+        FilterSteps.Sharpen,
         OutputSteps.ChooseFormat,
         OutputSteps.Flatten,
     ];

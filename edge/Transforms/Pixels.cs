@@ -64,6 +64,23 @@ internal static class Pixels
     }
 
     /// <summary>
+    /// Rows at the bottom whose bytes are all zero: what Skia leaves (transparent black) where truncated
+    /// input ended, so the decoded part of an incomplete image is the rest.
+    /// </summary>
+    public static int TrailingBlankRows(SKBitmap bitmap)
+    {
+        var span = bitmap.GetPixelSpan();
+        int rowBytes = bitmap.RowBytes, rowLength = bitmap.Width * 4;
+        var blank = 0;
+        for (var y = bitmap.Height - 1; y >= 0 && !span.Slice(y * rowBytes, rowLength).ContainsAnyExcept((byte)0); y--)
+        {
+            blank++;
+        }
+
+        return blank;
+    }
+
+    /// <summary>
     /// Applies one of the eight rotations/mirrors, named as EXIF names them (origin 6 is a quarter turn
     /// clockwise, 2 a horizontal mirror). Nearest sampling with whole-pixel offsets copies pixels exactly.
     /// </summary>
