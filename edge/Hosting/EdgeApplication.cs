@@ -3,6 +3,7 @@ using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Pipeline;
+using EdgeImages.Edge.Presets;
 using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
@@ -31,6 +32,17 @@ internal static class EdgeApplication
         AddValidatedOptions<TransformLimits, TransformLimitsValidator>(builder, TransformLimits.SectionName);
         AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
         AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder, ClientRateLimitOptions.SectionName);
+        builder.Services.AddOptions<PresetOptions>()
+            .Configure<IConfiguration>((presets, configuration) =>
+            {
+                foreach (var preset in configuration.GetSection(PresetOptions.SectionName).GetChildren())
+                {
+                    presets.Definitions[preset.Key] = preset.Value ?? "";
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PresetOptions>, PresetOptionsValidator>();
+        services.AddSingleton<PresetResolver>();
         services.AddRateLimiter(_ => { });
         services.AddClientRateLimiting();
 

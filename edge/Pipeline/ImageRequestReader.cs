@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Presets;
 using EdgeImages.Sdk.Signing;
 using EdgeImages.Sdk.Urls;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,7 +13,7 @@ namespace EdgeImages.Edge.Pipeline;
 /// The order is the contract's: the signature is checked over the raw bytes before anything else in the
 /// URL is believed (403), then options, tenant and path are parsed (400), then <c>exp</c> (403).
 /// </summary>
-internal sealed class ImageRequestReader(ISigningKeyProvider keys, TimeProvider timeProvider)
+internal sealed class ImageRequestReader(ISigningKeyProvider keys, PresetResolver presets, TimeProvider timeProvider)
 {
     public ImageRequest Read(HttpContext context)
     {
@@ -41,8 +42,9 @@ internal sealed class ImageRequestReader(ISigningKeyProvider keys, TimeProvider 
             throw ToProblem(expired);
         }
 
+        var options = presets.Resolve(url.Options);
         return new ImageRequest(
-            url.Options,
+            options,
             new OriginalKey(url.Tenant, url.Path, url.Options.Version),
             AcceptsWebp(context.Request));
     }

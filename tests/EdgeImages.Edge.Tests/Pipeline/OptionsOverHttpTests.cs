@@ -121,3 +121,47 @@ public sealed class OptionsOverHttpTests : IAsyncLifetime
         Assert.Equal(-1, body.AsSpan().IndexOf("http://ns.adobe.com/xap"u8));
     }
 }
+
+public sealed class PresetTests
+{
+    [Fact]
+    public async Task Preset_ExpandsAndUrlOptionsOverride()
+    {
+        await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?> { ["Presets:thumb"] = "w:200,h:100,fit:cover,f:png" });
+        edge.WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg");
+
+        using var preset = await edge.GetAsync("p:thumb", "flower.jpg");
+        using var overridden = await edge.GetAsync("p:thumb,h:50,f:jpeg", "flower.jpg");
+        using var spelledOut = await edge.GetAsync("w:200,h:100,fit:cover,f:png", "flower.jpg");
+
+        var presetBody = await preset.Content.ReadAsByteArrayAsync();
+        Assert.Equal((200, 100), Images.SizeOf(presetBody));
+        Assert.Equal("png", Images.FormatOf(presetBody));
+        var overriddenBody = await overridden.Content.ReadAsByteArrayAsync();
+        Assert.Equal((200, 50), Images.SizeOf(overriddenBody));
+        Assert.Equal("jpeg", Images.FormatOf(overriddenBody));
+        Assert.Equal("HIT-MEMORY", UrlContractTests.Header(spelledOut, "X-Cache"));
+    }
+
+    [Fact]
+    public async Task UnknownPreset_Returns400()
+    {
+        await using var edge = await EdgeServer.StartAsync();
+        edge.WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg");
+
+        using var response = await edge.GetAsync("p:nope", "flower.jpg");
+
+        await UrlContractTests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task InvalidPreset_FailsAtStartUp_NamingIt()
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?> { ["Presets:broken"] = "w:0" });
+        });
+
+        Assert.Contains("Presets:broken", failure.Message, StringComparison.Ordinal);
+    }
+}
