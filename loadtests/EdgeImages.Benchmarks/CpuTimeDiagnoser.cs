@@ -48,9 +48,19 @@ internal sealed class CpuTimeDiagnoser : IDiagnoser
 
     public IEnumerable<Metric> ProcessResults(DiagnoserResults results)
     {
-        if (results.TotalOperations > 0 && end > start)
+        // DiagnoserResults.TotalOperations counts every workload operation (jitting and warm-up too),
+        // so the operations of the measured window come from the job, which BenchConfig fixes.
+        var run = results.BenchmarkCase.Job.Run;
+        if (!run.HasValue(BenchmarkDotNet.Jobs.RunMode.IterationCountCharacteristic)
+            || !run.HasValue(BenchmarkDotNet.Jobs.RunMode.InvocationCountCharacteristic))
         {
-            yield return new Metric(CpuPerOperation.Instance, (end - start).TotalNanoseconds / results.TotalOperations);
+            yield break;
+        }
+
+        var operations = (long)run.IterationCount * run.InvocationCount;
+        if (operations > 0 && end > start)
+        {
+            yield return new Metric(CpuPerOperation.Instance, (end - start).TotalNanoseconds / operations);
         }
     }
 
