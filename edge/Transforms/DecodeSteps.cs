@@ -1,0 +1,106 @@
+using EdgeImages.Edge.Http;
+using SkiaSharp;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>From bytes to a decoded, upright-sized plan: probe the header, plan the geometry, decode the pixels.</summary>
+internal static class DecodeSteps
+{
+    private const string Undecodable = "The original is not an image the edge can decode.";
+
+    /// <summary>Checks the byte and pixel limits from the header alone, before any pixel buffer exists.</summary>
+    public static void Probe(TransformContext ctx)
+    {
+        if (ctx.Source.Length > ctx.Limits.MaxSourceBytes)
+        {
+            throw EdgeProblemException.TooLarge($"The original is larger than {ctx.Limits.MaxSourceBytes} bytes.");
+        }
+
+        var codec = (ctx.Source.IsEmpty ? null : ctx.OpenCodec()) ?? throw EdgeProblemException.Unsupported(Undecodable);
+        var stored = new PixelSize(codec.Info.Width, codec.Info.Height);
+        if (stored.Width <= 0 || stored.Height <= 0)
+        {
+            throw EdgeProblemException.Unsupported(Undecodable);
+        }
+
+        if (stored.Area > ctx.Limits.MaxSourcePixels)
+        {
+            throw EdgeProblemException.TooLarge(
+                $"The original declares {stored} pixels, more than the {ctx.Limits.MaxSourcePixels} allowed.");
+        }
+
+        ctx.Origin = codec.EncodedOrigin is >= SKEncodedOrigin.TopLeft and <= SKEncodedOrigin.LeftBottom
+            ? codec.EncodedOrigin
+            : SKEncodedOrigin.TopLeft;
+        ctx.Oriented = Geometry.Orient(stored, ctx.Origin);
+    }
+
+    /// <summary>Validates crop and output size and fixes every dimension the later steps produce.</summary>
+    public static void Plan(TransformContext ctx)
+    {
+        var input = Geometry.Rotate(Geometry.Crop(ctx.Oriented, ctx.Options.Crop), ctx.Options.Rotate ?? 0);
+        var plan = Geometry.PlanFit(input, ctx.Options);
+        if (plan.Output.Area > ctx.Limits.MaxOutputPixels)
+        {
+            throw EdgeProblemException.BadRequest(
+                $"The output would be {plan.Output} pixels, more than the {ctx.Limits.MaxOutputPixels} allowed.");
+        }
+
+        ctx.Plan = plan;
+    }
+
+    /// <summary>
+    /// Decodes the first frame into sRGB (Skia converts ICC-tagged and CMYK sources), at the smallest
+    /// scale the codec offers that still covers the planned size (shrink-on-load: JPEG in eighths, WebP any).
+    /// Truncated input (<see cref="SKCodecResult.IncompleteInput"/>) is served, as browsers show it, when at
+    /// least half the rows arrived (a progressive JPEG always qualifies: every pass covers the whole frame).
+    /// Less than that is more hole than picture, and typical of a valid header followed by garbage, which
+    /// decoders stop on within a few rows: a 415, so a broken file is never cached as a transformed one.
+    /// Anything the decoder calls an error is a 415.
+    /// </summary>
+    public static void Decode(TransformContext ctx)
+    {
+        var codec = ctx.RequiredCodec;
+        var size = DecodeSize(codec, ctx.RequiredPlan.MinimumScale, ctx.Limits.ShrinkOnLoad);
+        var bitmap = Pixels.Allocate(size);
+        try
+        {
+            var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels(), bitmap.RowBytes, new SKCodecOptions(0));
+            var acceptable = result == SKCodecResult.Success
+                || (result == SKCodecResult.IncompleteInput && Pixels.TrailingBlankRows(bitmap) * 2 <= bitmap.Height);
+            if (!acceptable)
+            {
+                throw EdgeProblemException.Unsupported(Undecodable);
+            }
+        }
+        catch
+        {
+            bitmap.Dispose();
+            throw;
+        }
+
+        ctx.Replace(bitmap);
+    }
+
+    /// <summary>The smallest codec-supported size (eighths of full) whose scale is at least <paramref name="needed"/>.</summary>
+    private static PixelSize DecodeSize(SKCodec codec, double needed, bool shrinkOnLoad)
+    {
+        var full = new PixelSize(codec.Info.Width, codec.Info.Height);
+        if (!shrinkOnLoad || needed >= 1)
+        {
+            return full;
+        }
+
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            if (scaled.Width >= Math.Ceiling(full.Width * needed) && scaled.Height >= Math.Ceiling(full.Height * needed)
+                && scaled.Width <= full.Width && scaled.Height <= full.Height)
+            {
+                return new PixelSize(scaled.Width, scaled.Height);
+            }
+        }
+
+        return full;
+    }
+}

@@ -1,0 +1,75 @@
+using EdgeImages.Edge.Http;
+using EdgeImages.Sdk.Urls;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>
+/// Runs the transformation pipeline: a fixed list of small steps over one <see cref="TransformContext"/>,
+/// with the deadline checked between steps. Synchronous CPU work; the caller runs it on a bounded worker.
+/// </summary>
+internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimeProvider time)
+{
+    private static readonly Action<TransformContext>[] DecodePhase =
+    [
+        DecodeSteps.Probe,
+        DecodeSteps.Plan,
+        DecodeSteps.Decode,
+    ];
+
+    private static readonly Action<TransformContext>[] TransformPhase =
+    [
+        GeometrySteps.Orient,
+        GeometrySteps.Crop,
+        GeometrySteps.Rotate,
+        GeometrySteps.Flip,
+        SmartGravity.Resolve,
+        GeometrySteps.Resize,
+        FilterSteps.Blur,
+        FilterSteps.Sharpen,
+        OutputSteps.ChooseFormat,
+        OutputSteps.Flatten,
+    ];
+
+    private static readonly Action<TransformContext>[] EncodePhase =
+    [
+        OutputSteps.Encode,
+    ];
+
+    /// <summary>
+    /// Transforms <paramref name="source"/>. Failures the client or origin caused are <see cref="EdgeProblemException"/>
+    /// (400 bad crop or output too large, 413 source too big, 415 undecodable); a fired token is
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public TransformedImage Transform(ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var ctx = new TransformContext(source, options, acceptsWebp, limits.Value);
+        var decode = Run(ctx, DecodePhase, cancellationToken);
+        var transform = Run(ctx, TransformPhase, cancellationToken);
+        var encode = Run(ctx, EncodePhase, cancellationToken);
+        return new TransformedImage(
+            ctx.Encoded!, ctx.Format, ctx.Image.Width, ctx.Image.Height, new TransformTimings(decode, transform, encode));
+    }
+
+    private TimeSpan Run(TransformContext ctx, Action<TransformContext>[] steps, CancellationToken cancellationToken)
+    {
+        var start = time.GetTimestamp();
+        foreach (var step in steps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                step(ctx);
+            }
+            catch (Exception ex) when (ex is not (EdgeProblemException or OperationCanceledException or InvalidOperationException))
+            {
+                // Skia reports most failures as null or a result code, but a hostile file must never surface as a
+                // 500 or crash the worker: whatever escapes native code while handling the pixels is "undecodable".
+                throw EdgeProblemException.Unsupported("The original is not an image the edge can decode.");
+            }
+        }
+
+        return time.GetElapsedTime(start);
+    }
+}

@@ -1,0 +1,60 @@
+using EdgeImages.Sdk.Urls;
+using SkiaSharp;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>From the final pixels to bytes: pick the format, flatten what it cannot carry, encode without metadata.</summary>
+internal static class OutputSteps
+{
+    private const int DefaultQuality = 80;
+
+    /// <summary>
+    /// Resolves <c>f:auto</c>: WebP when the client takes it, else PNG when any pixel is not opaque
+    /// (the pixels decide: a PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
+    /// </summary>
+    public static void ChooseFormat(TransformContext ctx) =>
+        ctx.Format = ctx.Options.EffectiveFormat switch
+        {
+            ImageFormat.Auto when ctx.AcceptsWebp => ImageFormat.Webp,
+            ImageFormat.Auto => Pixels.HasTransparency(ctx.Image) ? ImageFormat.Png : ImageFormat.Jpeg,
+            var format => format,
+        };
+
+    /// <summary>JPEG has no alpha: draw onto <c>bg</c> (itself over white when it is translucent).</summary>
+    public static void Flatten(TransformContext ctx)
+    {
+        if (ctx.Format != ImageFormat.Jpeg || !Pixels.HasTransparency(ctx.Image))
+        {
+            return;
+        }
+
+        var image = ctx.Image;
+        var background = GeometrySteps.ToSkia(ctx.Options.Background ?? RgbaColor.White);
+        using var paint = new SKPaint { BlendMode = SKBlendMode.SrcOver };
+        ctx.Replace(Pixels.Render(Pixels.SizeOf(image), SKColors.White, canvas =>
+        {
+            canvas.DrawColor(background, SKBlendMode.SrcOver);
+            canvas.DrawBitmap(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
+        }));
+    }
+
+    /// <summary>
+    /// Encodes from a pixmap whose colour space is removed: the pixels are already sRGB, and without a colour
+    /// space Skia's encoders write no ICC profile (no APP2, no iCCP, no ICCP chunk); they never write EXIF/XMP.
+    /// </summary>
+    public static void Encode(TransformContext ctx)
+    {
+        var image = ctx.Image;
+        using var pixmap = image.PeekPixels();
+        using var bare = new SKPixmap(pixmap.Info.WithColorSpace(null), pixmap.GetPixels(), pixmap.RowBytes);
+        var quality = ctx.Options.Quality ?? DefaultQuality;
+        using var data = ctx.Format switch
+        {
+            ImageFormat.Jpeg => bare.Encode(new SKJpegEncoderOptions(quality)),
+            ImageFormat.Png => bare.Encode(SKPngEncoderOptions.Default),
+            ImageFormat.Webp => bare.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, quality)),
+            _ => null,
+        };
+        ctx.Encoded = data?.ToArray() ?? throw new InvalidOperationException($"Skia could not encode a {Pixels.SizeOf(image)} image as {ctx.Format}.");
+    }
+}

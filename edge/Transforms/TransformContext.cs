@@ -1,0 +1,109 @@
+using System.Runtime.InteropServices;
+using EdgeImages.Sdk.Urls;
+using SkiaSharp;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>
+/// Per-request state the steps read and replace, in the order they run. It owns every Skia object it
+/// holds: replacing the image disposes the previous one, and disposing the context releases the rest.
+/// </summary>
+internal sealed class TransformContext(ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, TransformLimits limits)
+    : IDisposable
+{
+    private SourceData? data;
+    private SKBitmap? image;
+
+    public ReadOnlyMemory<byte> Source { get; } = source;
+
+    public TransformOptions Options { get; } = options;
+
+    public bool AcceptsWebp { get; } = acceptsWebp;
+
+    public TransformLimits Limits { get; } = limits;
+
+    /// <summary>Set by the probe; reads from <see cref="Source"/> without copying it.</summary>
+    public SKCodec? Codec { get; private set; }
+
+    public SKEncodedOrigin Origin { get; set; } = SKEncodedOrigin.TopLeft;
+
+    /// <summary>Upright size of the source at full resolution.</summary>
+    public PixelSize Oriented { get; set; }
+
+    public FitPlan? Plan { get; set; }
+
+    /// <summary>Set by the smart-gravity step: the focal point the cover crop centres on.</summary>
+    public Gravity? ResolvedGravity { get; set; }
+
+    public ImageFormat Format { get; set; } = ImageFormat.Auto;
+
+    public byte[]? Encoded { get; set; }
+
+    public SKBitmap Image => image ?? throw new InvalidOperationException("No image has been decoded yet.");
+
+    public FitPlan RequiredPlan => Plan ?? throw new InvalidOperationException("The geometry has not been planned yet.");
+
+    public SKCodec RequiredCodec => Codec ?? throw new InvalidOperationException("The source has not been probed yet.");
+
+    /// <summary>Wraps the source for Skia and creates its codec; null when no codec recognises the bytes.</summary>
+    public SKCodec? OpenCodec()
+    {
+        data = SourceData.Wrap(Source);
+        Codec = SKCodec.Create(data.Data);
+        return Codec;
+    }
+
+    /// <summary>Makes <paramref name="next"/> the current image and disposes the previous one.</summary>
+    public void Replace(SKBitmap next)
+    {
+        if (!ReferenceEquals(next, image))
+        {
+            image?.Dispose();
+            image = next;
+        }
+    }
+
+    public void Dispose()
+    {
+        image?.Dispose();
+        Codec?.Dispose();
+        data?.Dispose();
+    }
+
+    /// <summary>
+    /// The source as <see cref="SKData"/>: pinned in place when it is backed by an array (the usual case,
+    /// no copy of up to <see cref="TransformLimits.MaxSourceBytes"/>), copied otherwise.
+    /// </summary>
+    private sealed class SourceData : IDisposable
+    {
+        private GCHandle pin;
+
+        private SourceData(SKData data, GCHandle pin)
+        {
+            Data = data;
+            this.pin = pin;
+        }
+
+        public SKData Data { get; }
+
+        public static SourceData Wrap(ReadOnlyMemory<byte> source)
+        {
+            if (MemoryMarshal.TryGetArray(source, out var segment) && segment.Array is { } array)
+            {
+                var pin = GCHandle.Alloc(array, GCHandleType.Pinned);
+                return new SourceData(SKData.Create(pin.AddrOfPinnedObject() + segment.Offset, segment.Count), pin);
+            }
+
+            return new SourceData(SKData.CreateCopy(source.Span), default);
+        }
+
+        public void Dispose()
+        {
+            Data.Dispose();
+            if (pin.IsAllocated)
+            {
+                pin.Free();
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>Resource ceilings for one transformation, bound from the <c>Transforms</c> section.</summary>
+internal sealed class TransformLimits
+{
+    public const string SectionName = "Transforms";
+
+    // 50 MB is well above any photo a site should serve through an image CDN (a 45 MP camera JPEG is
+    // ~25 MB), and low enough that holding a few originals in memory at once stays cheap.
+    public long MaxSourceBytes { get; set; } = 50 * 1024 * 1024;
+
+    // 100 MP decodes to 400 MB of RGBA: the largest single buffer we accept. Real photos stay under
+    // ~60 MP; anything declaring more is a mistake or a decompression bomb, refused before decoding.
+    public long MaxSourcePixels { get; set; } = 100_000_000;
+
+    // 40 MP covers the largest valid box that is plausible (8192 x 4096 at dpr 1 is 33.5 MP) while
+    // refusing 8192 x 8192 requests that would cost 256 MB per response and are never a real layout.
+    public long MaxOutputPixels { get; set; } = 40_000_000;
+
+    // Decode JPEG and WebP directly at a reduced scale when the output is much smaller. A kill switch
+    // only: turning it off costs ~3x decode time on large photos and buys nothing measurable in quality.
+    public bool ShrinkOnLoad { get; set; } = true;
+}
+
+/// <summary>Refuses limits that are zero or negative, naming every bad key at once.</summary>
+internal sealed class TransformLimitsValidator : IValidateOptions<TransformLimits>
+{
+    public ValidateOptionsResult Validate(string? name, TransformLimits options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        RequirePositive(errors, nameof(TransformLimits.MaxSourceBytes), options.MaxSourceBytes);
+        RequirePositive(errors, nameof(TransformLimits.MaxSourcePixels), options.MaxSourcePixels);
+        RequirePositive(errors, nameof(TransformLimits.MaxOutputPixels), options.MaxOutputPixels);
+        if (options.MaxSourceBytes > Array.MaxLength)
+        {
+            errors.Add($"{TransformLimits.SectionName}:{nameof(TransformLimits.MaxSourceBytes)} must be at most {Array.MaxLength}");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void RequirePositive(List<string> errors, string key, long value)
+    {
+        if (value <= 0)
+        {
+            errors.Add($"{TransformLimits.SectionName}:{key} must be positive");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using EdgeImages.Edge.Transforms;
+using EdgeImages.Sdk.Urls;
+using Microsoft.Extensions.Options;
+using SkiaSharp;
+
+namespace EdgeImages.Edge.Tests.Transforms;
+
+/// <summary>The shared test images (../shared/testimages from the repository root) and helpers to inspect outputs.</summary>
+internal static class TestImages
+{
+    private static readonly Lazy<string> Folder = new(FindFolder);
+
+    public static byte[] Read(string name) => File.ReadAllBytes(Path.Combine(Folder.Value, name));
+
+    public static ImageTransformer Transformer(TransformLimits? limits = null) =>
+        new(Options.Create(limits ?? new TransformLimits()), TimeProvider.System);
+
+    public static TransformedImage Transform(string name, TransformOptions options, bool acceptsWebp = false) =>
+        Transformer().Transform(Read(name), options, acceptsWebp, CancellationToken.None);
+
+    public static TransformedImage Transform(byte[] source, TransformOptions options, bool acceptsWebp = false) =>
+        Transformer().Transform(source, options, acceptsWebp, CancellationToken.None);
+
+    /// <summary>Decodes an output into unpremultiplied RGBA sRGB for pixel assertions.</summary>
+    public static SKBitmap Decode(byte[] encoded)
+    {
+        using var codec = SKCodec.Create(SKData.CreateCopy(encoded)) ?? throw new InvalidOperationException("output does not decode");
+        var bitmap = new SKBitmap(new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul, SKColorSpace.CreateSrgb()));
+        var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
+        Assert.Equal(SKCodecResult.Success, result);
+        return bitmap;
+    }
+
+    /// <summary>Resizes a decoded bitmap to a small size for whole-image comparisons.</summary>
+    public static SKBitmap Thumbnail(SKBitmap bitmap, int width, int height) =>
+        bitmap.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+
+    public static double MeanAbsDiff(SKBitmap a, SKBitmap b)
+    {
+        Assert.Equal(a.Width, b.Width);
+        Assert.Equal(a.Height, b.Height);
+        double sum = 0;
+        for (var y = 0; y < a.Height; y++)
+        {
+            for (var x = 0; x < a.Width; x++)
+            {
+                SKColor p = a.GetPixel(x, y), q = b.GetPixel(x, y);
+                sum += Math.Abs(p.Red - q.Red) + Math.Abs(p.Green - q.Green) + Math.Abs(p.Blue - q.Blue);
+            }
+        }
+
+        return sum / (3.0 * a.Width * a.Height);
+    }
+
+    public static double Luma(SKColor c) => (0.299 * c.Red) + (0.587 * c.Green) + (0.114 * c.Blue);
+
+    public static (double Mean, double StdDev) LumaStats(SKBitmap bitmap, int margin = 0)
+    {
+        var values = new List<double>();
+        for (var y = margin; y < bitmap.Height - margin; y++)
+        {
+            for (var x = margin; x < bitmap.Width - margin; x++)
+            {
+                values.Add(Luma(bitmap.GetPixel(x, y)));
+            }
+        }
+
+        var mean = values.Average();
+        return (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Count));
+    }
+
+    public static byte[] EncodePng(SKBitmap bitmap)
+    {
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static string FindFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EdgeImages.sln")))
+            {
+                var folder = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "testimages"));
+                return Directory.Exists(folder) ? folder : throw new DirectoryNotFoundException($"No test images at {folder}.");
+            }
+        }
+
+        throw new DirectoryNotFoundException("No EdgeImages.sln above " + AppContext.BaseDirectory);
+    }
+}
