@@ -46,15 +46,19 @@ internal static class CompareCommand
                 Progress($"{label}: shrink-on-load  {shrink.Total,7:F1} CPU ms/image");
                 var edgeSteps = MeasureEdge(edge, input.Bytes, format, settings);
                 Progress($"{label}: edge transform  {edgeSteps.Total,7:F1} CPU ms/image");
+                full = full with { OutputBytes = WriteSample(input.Kind, format, "full-decode", SkiaTransforms.FullDecode(input.Bytes, format)) };
+                shrink = shrink with { OutputBytes = WriteSample(input.Kind, format, "shrink-on-load", SkiaTransforms.ShrinkOnLoad(input.Bytes, format)) };
+                edgeSteps = edgeSteps with { OutputBytes = WriteSample(input.Kind, format, "edge", edge.Run(input.Bytes, format).Output) };
                 rows.Add(new Row(input.Kind, format, full, shrink, edgeSteps));
             }
         }
 
-        var sharp = settings.RunSharp ? SharpBench.Run(inputs, settings) : null;
+        Progress($"one output of each pipeline (and of sharp) written to {OutputDir}");
+        var sharp = settings.RunSharp ? SharpBench.Run(inputs, settings, OutputDir) : null;
 
         Console.WriteLine();
         Console.WriteLine(RenderTable(rows, sharp));
-        Console.WriteLine(RenderSteps(rows));
+        Console.WriteLine(RenderSteps(rows, sharp));
         Console.WriteLine(RenderVerdict(rows, sharp));
         Progress($"done in {clock.Elapsed.TotalSeconds:F0} s");
         return 0;
@@ -93,7 +97,26 @@ internal static class CompareCommand
         return new StepTimes(Median(decode), Median(transform), Median(encode), Median(total));
     }
 
-    /// <summary>As <see cref="Measure"/>, for a reference pipeline, timing decode, resize and encode apart.</summary>
+    private static string OutputDir => Path.Combine(BenchPaths.ArtifactsDir, "outputs");
+
+    /// <summary>Keeps one output per pipeline to look at; returns its size.</summary>
+    private static int WriteSample(InputKind input, OutputFormat format, string pipeline, byte[] encoded)
+    {
+        Directory.CreateDirectory(OutputDir);
+        var name = Invariant($"{input.ToString().ToLowerInvariant()}-{pipeline}.{format.ToString().ToLowerInvariant()}");
+        File.WriteAllBytes(Path.Combine(OutputDir, name), encoded);
+        return encoded.Length;
+    }
+
+    private static int WriteSample(InputKind input, OutputFormat format, string pipeline, SKData encoded)
+    {
+        using (encoded)
+        {
+            return WriteSample(input, format, pipeline, encoded.ToArray());
+        }
+    }
+
+    /// <summary>CPU ms per image of a reference pipeline, timing decode, resize and encode apart.</summary>
     private static StepTimes MeasureSteps(byte[] source, OutputFormat format, int? scaleToWidth, CompareSettings settings)
     {
         for (var i = 0; i < settings.Warmup; i++)
@@ -159,21 +182,27 @@ internal static class CompareCommand
         return table.ToString();
     }
 
-    private static string RenderSteps(List<Row> rows)
+    private static string RenderSteps(List<Row> rows, SharpReport? sharp)
     {
         var table = new StringBuilder();
         table.AppendLine("Where each pipeline spends it (CPU ms per image, median of rounds). For the edge, its own three phases:");
         table.AppendLine("decode = probe + plan + decode; resize = the whole transform phase (orient ... resize ... flatten).");
         table.AppendLine();
-        table.AppendLine("| input | output | pipeline | decode | resize | encode | total |");
-        table.AppendLine("|---|---|---|---:|---:|---:|---:|");
+        table.AppendLine("| input | output | pipeline | decode | resize | encode | total | output bytes |");
+        table.AppendLine("|---|---|---|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             foreach (var (name, steps) in new[] { ("full decode", row.Full), ("shrink-on-load", row.Shrink), ("edge transform", row.Edge) })
             {
 
                 table.AppendLine(Invariant(
-                    $"| {row.Input.ToString().ToLowerInvariant()} | {row.Format.ToString().ToUpperInvariant()} | {name} | {steps.Decode:F1} | {steps.Resize:F1} | {steps.Encode:F1} | {steps.Total:F1} |"));
+                    $"| {row.Input.ToString().ToLowerInvariant()} | {row.Format.ToString().ToUpperInvariant()} | {name} | {steps.Decode:F1} | {steps.Resize:F1} | {steps.Encode:F1} | {steps.Total:F1} | {steps.OutputBytes} |"));
+            }
+
+            if (sharp?.CpuMs(row.Input, row.Format) is { } sharpMs)
+            {
+                table.AppendLine(Invariant(
+                    $"| {row.Input.ToString().ToLowerInvariant()} | {row.Format.ToString().ToUpperInvariant()} | sharp | | | | {sharpMs:F1} | {sharp.Bytes(row.Input, row.Format)} |"));
             }
         }
 
@@ -244,7 +273,7 @@ internal static class CompareCommand
 
     private sealed record Row(InputKind Input, OutputFormat Format, StepTimes Full, StepTimes Shrink, StepTimes Edge);
 
-    private sealed record StepTimes(double Decode, double Resize, double Encode, double Total);
+    private sealed record StepTimes(double Decode, double Resize, double Encode, double Total, int OutputBytes = 0);
 }
 
 /// <summary>How many images each case runs, and whether to run sharp.</summary>

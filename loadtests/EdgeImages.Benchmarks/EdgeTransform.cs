@@ -1,7 +1,7 @@
 namespace EdgeImages.Benchmarks;
 
 /// <summary>What one edge transform produced, with the time of its three phases as the edge reports them.</summary>
-internal readonly record struct EdgePhases(int OutputBytes, TimeSpan Decode, TimeSpan Transform, TimeSpan Encode);
+internal readonly record struct EdgePhases(byte[] Output, TimeSpan Decode, TimeSpan Transform, TimeSpan Encode);
 
 /// <summary>
 /// (c) The edge's own transform, exactly as a request for <c>w:400</c> plus a format runs it. The
@@ -27,7 +27,7 @@ internal sealed class EdgeTransform(TimeProvider time)
             Quality = SkiaTransforms.Quality,
         };
         var result = transformer.Transform(source, options, acceptsWebp: format == OutputFormat.Webp, CancellationToken.None);
-        return new EdgePhases(result.Content.Length, result.Timings.Decode, result.Timings.Transform, result.Timings.Encode);
+        return new EdgePhases(result.Content, result.Timings.Decode, result.Timings.Transform, result.Timings.Encode);
     }
 }
 

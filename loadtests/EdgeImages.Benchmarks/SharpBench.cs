@@ -4,16 +4,19 @@ using System.Text.Json;
 namespace EdgeImages.Benchmarks;
 
 /// <summary>What loadtests/sharp-bench/bench.mjs measured.</summary>
-internal sealed record SharpReport(string SharpVersion, string LibvipsVersion, string NodeVersion, IReadOnlyDictionary<(InputKind, OutputFormat), double> CpuMsPerImage)
+internal sealed record SharpReport(string SharpVersion, string LibvipsVersion, string NodeVersion, IReadOnlyDictionary<(InputKind, OutputFormat), double> CpuMsPerImage, IReadOnlyDictionary<(InputKind, OutputFormat), int> OutputBytes)
 {
     public double? CpuMs(InputKind input, OutputFormat format) =>
         CpuMsPerImage.TryGetValue((input, format), out var ms) ? ms : null;
+
+    public int? Bytes(InputKind input, OutputFormat format) =>
+        OutputBytes.TryGetValue((input, format), out var bytes) ? bytes : null;
 }
 
 /// <summary>Runs the sharp side on the same files, after this process has finished its own measurements.</summary>
 internal static class SharpBench
 {
-    public static SharpReport? Run(IReadOnlyList<BenchInput> inputs, CompareSettings settings)
+    public static SharpReport? Run(IReadOnlyList<BenchInput> inputs, CompareSettings settings, string outputDir)
     {
         var dir = BenchPaths.SharpBenchDir;
         if (!Directory.Exists(Path.Combine(dir, "node_modules", "sharp")))
@@ -39,6 +42,7 @@ internal static class SharpBench
             "--iterations", settings.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--width", SkiaTransforms.TargetWidth.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--quality", SkiaTransforms.Quality.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--out", outputDir,
         ]);
 
         CompareCommand.Progress("sharp: running node loadtests/sharp-bench/bench.mjs");
@@ -51,18 +55,21 @@ internal static class SharpBench
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         var results = new Dictionary<(InputKind, OutputFormat), double>();
+        var sizes = new Dictionary<(InputKind, OutputFormat), int>();
         foreach (var result in root.GetProperty("results").EnumerateArray())
         {
             var input = Enum.Parse<InputKind>(result.GetProperty("input").GetString()!, ignoreCase: true);
             var format = Enum.Parse<OutputFormat>(result.GetProperty("format").GetString()!, ignoreCase: true);
             results[(input, format)] = result.GetProperty("cpuMsPerImage").GetDouble();
+            sizes[(input, format)] = result.GetProperty("outputBytes").GetInt32();
         }
 
         return new SharpReport(
             root.GetProperty("sharp").GetString() ?? "?",
             root.GetProperty("libvips").GetString() ?? "?",
             root.GetProperty("node").GetString() ?? "?",
-            results);
+            results,
+            sizes);
     }
 
     private static bool TryRun(string fileName, string workingDirectory, IEnumerable<string> arguments, bool captureOutput, out string output)

@@ -37,5 +37,5 @@ public class TransformBenchmarks
     }
 
     [Benchmark]
-    public int EdgeTransform() => edge.Run(source, Output).OutputBytes;
+    public int EdgeTransform() => edge.Run(source, Output).Output.Length;
 }

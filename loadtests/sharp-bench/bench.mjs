@@ -7,9 +7,10 @@
 // Progress goes to stderr; stdout carries one JSON document and nothing else.
 //
 //   node bench.mjs --input baseline=/path/a.jpg --input progressive=/path/b.jpg \
-//                  [--warmup 3] [--rounds 5] [--iterations 6] [--width 400] [--quality 80]
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+//                  [--warmup 3] [--rounds 5] [--iterations 6] [--width 400] [--quality 80] [--out DIR]
+// --out keeps one output per case, named like the .NET side's samples, to look at side by side.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '6' },
     width: { type: 'string', default: '400' },
     quality: { type: 'string', default: '80' },
+    out: { type: 'string' },
   },
 });
 
@@ -73,6 +75,10 @@ const results = [];
 for (const input of inputs) {
   for (const format of Object.keys(formats)) {
     const first = await transform(input.bytes, format);
+    if (values.out) {
+      mkdirSync(values.out, { recursive: true });
+      writeFileSync(join(values.out, `${input.name}-sharp.${format}`), first.data);
+    }
     for (let i = 1; i < warmup; i++) await transform(input.bytes, format);
 
     const roundCpu = [];
