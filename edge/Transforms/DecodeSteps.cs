@@ -23,6 +23,11 @@ internal static class DecodeSteps
             throw EdgeProblemException.Unsupported(Undecodable);
         }
 
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegStructure.LooksIntact(ctx.Source.Span))
+        {
+            throw EdgeProblemException.Unsupported("The original is a corrupt JPEG.");
+        }
+
         if (stored.Area > ctx.Limits.MaxSourcePixels)
         {
             throw EdgeProblemException.TooLarge(
