@@ -20,6 +20,31 @@ internal sealed class CacheOptions
     /// </summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// <c>Caching:StaleIfError</c>: how long a variant past its max-age is kept in memory to answer, with
+    /// <c>X-Cache: STALE</c>, when the origin fails or times out. A day rides out a long origin outage;
+    /// the cost is memory that the byte bound already caps.
+    /// </summary>
+    public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// <c>Caching:Redis</c>: the region's Redis (a StackExchange.Redis configuration string such as
+    /// <c>127.0.0.1:6379</c>). Empty means no L2: the embedded default needs no Redis.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>
+    /// <c>Caching:RedisBudget</c>: the longest any one Redis call may hold a request. The client would
+    /// otherwise queue commands for seconds while disconnected; a slow L2 must cost a miss, not an outage.
+    /// </summary>
+    public TimeSpan RedisBudget { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// <c>Caching:RedisCooldown</c>: after a Redis call fails or runs over budget, L2 is skipped for this long
+    /// before it is tried again, so a dead Redis costs one budget per cooldown rather than one per request.
+    /// </summary>
+    public TimeSpan RedisCooldown { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary><c>Caching:NotFoundMaxAge</c>: how long browsers and CDNs may cache a 404 (negative caching).</summary>
     public TimeSpan NotFoundMaxAge { get; set; } = TimeSpan.FromSeconds(60);
 }
@@ -39,11 +64,44 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
             errors.Add("Caching:MaxAge must be between 00:00:01 and 365.00:00:00.");
         }
 
+        if (options.StaleIfError < TimeSpan.Zero || options.StaleIfError > TimeSpan.FromDays(30))
+        {
+            errors.Add("Caching:StaleIfError must be between 00:00:00 and 30.00:00:00.");
+        }
+
+        if (options.RedisBudget < TimeSpan.FromMilliseconds(1) || options.RedisBudget > TimeSpan.FromSeconds(5))
+        {
+            errors.Add("Caching:RedisBudget must be between 00:00:00.001 and 00:00:05.");
+        }
+
+        if (options.RedisCooldown < TimeSpan.Zero || options.RedisCooldown > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("Caching:RedisCooldown must be between 00:00:00 and 00:10:00.");
+        }
+
+        if (options.Redis is { } redis && !string.IsNullOrWhiteSpace(redis) && !IsParsableRedisConfiguration(redis))
+        {
+            errors.Add("Caching:Redis is not a valid StackExchange.Redis configuration string.");
+        }
+
         if (options.NotFoundMaxAge < TimeSpan.Zero || options.NotFoundMaxAge > TimeSpan.FromDays(1))
         {
             errors.Add("Caching:NotFoundMaxAge must be between 00:00:00 and 1.00:00:00.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static bool IsParsableRedisConfiguration(string configuration)
+    {
+        try
+        {
+            _ = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Http;
@@ -8,7 +9,10 @@ using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace EdgeImages.Edge.Hosting;
 
@@ -31,6 +35,7 @@ internal static class EdgeApplication
         AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder, CacheOptions.SectionName);
         AddValidatedOptions<TransformLimits, TransformLimitsValidator>(builder, TransformLimits.SectionName);
         AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
+        AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
         AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder, ClientRateLimitOptions.SectionName);
         builder.Services.AddOptions<PresetOptions>()
             .Configure<IConfiguration>((presets, configuration) =>
@@ -49,7 +54,7 @@ internal static class EdgeApplication
         services.AddSingleton<ISigningKeyProvider>(provider =>
             SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
         services.AddSingleton<IOriginalStore, LocalFolderOriginalStore>();
-        services.AddSingleton<IVariantCache, MemoryVariantCache>();
+        AddCacheTiers(builder);
         services.AddSingleton<ImageTransformer>();
         services.AddSingleton<TransformScheduler>();
         services.AddSingleton<ImageRequestReader>();
@@ -57,6 +62,7 @@ internal static class EdgeApplication
         services.AddSingleton<ImageResponseWriter>();
         services.AddSingleton<ImageRequestHandler>();
         services.AddSingleton<DemoPage>();
+        services.AddSingleton<PurgeEndpoint>();
         return builder;
     }
 
@@ -70,9 +76,49 @@ internal static class EdgeApplication
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
+        app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
+
         // Everything else is an image URL: /{signature}/{options}/{tenant}/{path}.
         app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
         return app;
+    }
+
+    /// <summary>
+    /// L1 in memory always; L2 in the region's Redis when <c>Caching:Redis</c> is set, behind a budget and a
+    /// breaker so that a slow or dead Redis costs a miss, never an outage.
+    /// </summary>
+    private static void AddCacheTiers(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<MemoryTier>();
+        services.AddSingleton<DistributedTier>();
+        services.AddSingleton<IVariantCache, TieredVariantCache>();
+        services.AddHybridCache(options =>
+        {
+            // Variants of large originals exceed HybridCache's 1 MiB default; the key holds a 1 KiB path.
+            options.MaximumPayloadBytes = 64 * 1024 * 1024;
+            options.MaximumKeyLength = 4096;
+        }).AddSerializer<CachedVariant, CachedVariantSerializer>();
+
+        var redis = builder.Configuration[$"{CacheOptions.SectionName}:{nameof(CacheOptions.Redis)}"];
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            return;
+        }
+
+        services.AddSingleton<IDistributedCache>(provider =>
+        {
+            var configuration = ConfigurationOptions.Parse(redis);
+            // Never block start-up on Redis, and fail commands at once while disconnected instead of
+            // queueing them: the edge's own budget decides how long a request may wait.
+            configuration.AbortOnConnectFail = false;
+            configuration.BacklogPolicy = BacklogPolicy.FailFast;
+            configuration.ConnectTimeout = 2000;
+            configuration.AsyncTimeout = 1000;
+            configuration.SyncTimeout = 1000;
+            var redisCache = new RedisCache(Options.Create(new RedisCacheOptions { ConfigurationOptions = configuration, InstanceName = "edge:" }));
+            return ActivatorUtilities.CreateInstance<BudgetedDistributedCache>(provider, redisCache);
+        });
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)

@@ -1,3 +1,4 @@
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Sdk.Urls;
 
@@ -11,6 +12,9 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
 {
     /// <summary>Whether the response depends on <c>Accept</c>, so caches must key on it too.</summary>
     public bool VariesByAccept => !Options.IsPassThrough && Options.EffectiveFormat == ImageFormat.Auto;
+
+    /// <summary>The purge handles of this request's variants: tenant, folders, original.</summary>
+    public IReadOnlyList<string> Tags => CacheTags.For(Original.Tenant, Original.Path);
 
     /// <summary>
     /// The cache key: tenant, path, pinned version or latest, canonical options, and for <c>f:auto</c>

@@ -26,6 +26,7 @@ internal sealed class ImageRequestHandler(
         var started = timeProvider.GetTimestamp();
         var lookup = await cache.GetOrCreateAsync(
             request.CacheKey,
+            request.Tags,
             token => producer.ProduceAsync(request, token),
             context.RequestAborted).ConfigureAwait(false);
 

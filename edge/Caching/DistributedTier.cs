@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Caching;
+
+/// <summary>
+/// L2: the region's Redis through <see cref="HybridCache"/>, used for what it does well here (serialization,
+/// tags and their invalidation, stampede protection) with its own in-process tier switched off, because
+/// <see cref="MemoryTier"/> must bound memory in bytes, keep stale copies and tell HIT-MEMORY apart.
+/// Without Redis configured this tier is a pass-through to the factory.
+/// </summary>
+internal sealed class DistributedTier(HybridCache hybrid, IOptions<CacheOptions> options)
+{
+    private readonly HybridCacheEntryOptions _entryOptions = new()
+    {
+        Expiration = options.Value.MaxAge,
+        Flags = HybridCacheEntryFlags.DisableLocalCache,
+    };
+
+    public async Task<CacheLookup> GetOrCreateAsync(string key, IReadOnlyList<string> tags, Func<CancellationToken, Task<CachedVariant>> factory)
+    {
+        // The fill runs to completion whoever is waiting: its result is worth caching either way.
+        var fill = new Fill(factory);
+        var variant = await hybrid.GetOrCreateAsync(
+            key,
+            fill,
+            static async (state, token) => await state.RunAsync(token).ConfigureAwait(false),
+            _entryOptions,
+            tags,
+            CancellationToken.None).ConfigureAwait(false);
+        return new CacheLookup(variant, fill.Ran ? CacheTier.Miss : CacheTier.Redis);
+    }
+
+    public ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken) =>
+        hybrid.RemoveByTagAsync(tag, cancellationToken);
+
+    /// <summary>Remembers whether L2 missed, i.e. whether the factory had to run.</summary>
+    private sealed class Fill(Func<CancellationToken, Task<CachedVariant>> factory)
+    {
+        public bool Ran { get; private set; }
+
+        public Task<CachedVariant> RunAsync(CancellationToken cancellationToken)
+        {
+            Ran = true;
+            return factory(cancellationToken);
+        }
+    }
+}
