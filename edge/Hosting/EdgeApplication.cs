@@ -2,6 +2,7 @@ using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Pipeline;
 using EdgeImages.Edge.Presets;
@@ -35,6 +36,7 @@ internal static class EdgeApplication
         AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder, CacheOptions.SectionName);
         AddValidatedOptions<TransformLimits, TransformLimitsValidator>(builder, TransformLimits.SectionName);
         AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
+        AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder, OriginOptions.SectionName);
         AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
         AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder, ClientRateLimitOptions.SectionName);
         builder.Services.AddOptions<PresetOptions>()
@@ -53,7 +55,7 @@ internal static class EdgeApplication
 
         services.AddSingleton<ISigningKeyProvider>(provider =>
             SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
-        services.AddSingleton<IOriginalStore, LocalFolderOriginalStore>();
+        AddOriginals(builder);
         AddCacheTiers(builder);
         services.AddSingleton<ImageTransformer>();
         services.AddSingleton<TransformScheduler>();
@@ -76,11 +78,34 @@ internal static class EdgeApplication
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
+        // YARP holds the origin cluster (destinations, health probes, load balancing) but proxies no route:
+        // mapping it with none loads the cluster and starts its health checks.
+        app.MapReverseProxy();
         app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
 
         // Everything else is an image URL: /{signature}/{options}/{tenant}/{path}.
         app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
         return app;
+    }
+
+    /// <summary>
+    /// The origin cluster through YARP when <c>Origin:Destinations</c> is set, else the embedded originals
+    /// folder of the quick start.
+    /// </summary>
+    private static void AddOriginals(WebApplicationBuilder builder)
+    {
+        var origin = new OriginOptions();
+        builder.Configuration.GetSection(OriginOptions.SectionName).Bind(origin);
+        var proxy = builder.Services.AddReverseProxy();
+        if (!origin.IsConfigured)
+        {
+            proxy.LoadFromMemory([], []);
+            builder.Services.AddSingleton<IOriginalStore, LocalFolderOriginalStore>();
+            return;
+        }
+
+        proxy.LoadFromMemory([], [OriginClusterConfig.From(origin)]);
+        builder.Services.AddSingleton<IOriginalStore, OriginClusterStore>();
     }
 
     /// <summary>
