@@ -1,0 +1,77 @@
+using EdgeImages.Origin.Admin;
+using EdgeImages.Origin.Api;
+using EdgeImages.Origin.Health;
+using EdgeImages.Origin.Http;
+using EdgeImages.Origin.Images;
+using EdgeImages.Origin.Security;
+using EdgeImages.Origin.Storage;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EdgeImages.Origin.Hosting;
+
+/// <summary>
+/// Builds the origin: every default registered in one place, options validated at start-up, the schema migrated
+/// before the server listens, and the short list of endpoints. Tests call the same two methods.
+/// </summary>
+internal static class OriginApplication
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var services = builder.Services;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+
+        AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(builder, DatabaseOptions.SectionName);
+        AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(builder, RetentionOptions.SectionName);
+        AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(builder, SecurityOptions.SectionName);
+        AddValidatedOptions<UploadOptions, UploadOptionsValidator>(builder, UploadOptions.SectionName);
+
+        // One pooled data source per node; its timeouts turn an unreachable database into a quick 503.
+        services.AddSingleton(provider => new NpgsqlDataSourceBuilder(
+                provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.EffectiveConnectionString())
+            .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
+            .Build());
+        services.AddSingleton<SchemaMigrator>();
+        services.AddHostedService(provider => provider.GetRequiredService<SchemaMigrator>());
+        services.AddSingleton<OriginalStore>();
+        services.AddSingleton<KeyStore>();
+        services.AddSingleton<RetentionCleaner>();
+        services.AddHostedService<RetentionService>();
+
+        services.AddSingleton<RequestAuthenticator>();
+        services.AddSingleton<ImageHeaderReader>();
+        services.AddSingleton<OriginalHandlers>();
+        services.AddSingleton<ListingHandler>();
+        services.AddSingleton<KeyManagementHandler>();
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UseMiddleware<ProblemResponseMiddleware>();
+
+        app.MapHealth();
+
+        var admin = app.MapGroup("/v1/admin/tenants/{tenant}/keys");
+        admin.MapPost("", (KeyManagementHandler keys, HttpContext context, string tenant) => keys.CreateAsync(context, tenant));
+        admin.MapDelete("/{keyId}", (KeyManagementHandler keys, HttpContext context, string tenant, string keyId) => keys.RevokeAsync(context, tenant, keyId));
+
+        app.MapGet("/v1/{tenant}", (ListingHandler listing, HttpContext context, string tenant) => listing.ListAsync(context, tenant));
+        app.MapMethods("/v1/{tenant}/{**path}", [HttpMethods.Get, HttpMethods.Head], (OriginalHandlers originals, HttpContext context) => originals.GetAsync(context));
+        app.MapPut("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.PutAsync(context));
+        app.MapDelete("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.DeleteAsync(context));
+        return app;
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}
