@@ -1,6 +1,7 @@
 using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Demo;
+using EdgeImages.Edge.Health;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Originals;
@@ -13,7 +14,7 @@ using EdgeImages.Sdk.Signing;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace EdgeImages.Edge.Hosting;
 
@@ -23,12 +24,20 @@ namespace EdgeImages.Edge.Hosting;
 /// </summary>
 internal static class EdgeApplication
 {
-    public static WebApplicationBuilder CreateBuilder(string[] args)
+    /// <param name="args">Command-line arguments, as for any ASP.NET Core app.</param>
+    /// <param name="settings">Settings layered over every other source before services are chosen (tests use it).</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         var services = builder.Services;
 
         services.AddSingleton(TimeProvider.System);
+        services.AddHealthChecks();
         services.AddProblemDetails();
 
         AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder, SigningOptions.SectionName);
@@ -71,11 +80,18 @@ internal static class EdgeApplication
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        if (app.Services.GetService<RedisConnection>() is { } redis)
+        {
+            // Start connecting now, so the first requests find L2 ready rather than paying for the handshake.
+            _ = redis.Multiplexer;
+        }
+
         app.UseMiddleware<ProblemResponseMiddleware>();
         app.UseRateLimiter();
 
         app.MapGet("/", (DemoPage demo, HttpContext context) => demo.WriteAsync(context));
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
         // YARP holds the origin cluster (destinations, health probes, load balancing) but proxies no route:
@@ -131,17 +147,16 @@ internal static class EdgeApplication
             return;
         }
 
+        services.AddSingleton<RedisConnection>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         services.AddSingleton<IDistributedCache>(provider =>
         {
-            var configuration = ConfigurationOptions.Parse(redis);
-            // Never block start-up on Redis, and fail commands at once while disconnected instead of
-            // queueing them: the edge's own budget decides how long a request may wait.
-            configuration.AbortOnConnectFail = false;
-            configuration.BacklogPolicy = BacklogPolicy.FailFast;
-            configuration.ConnectTimeout = 2000;
-            configuration.AsyncTimeout = 1000;
-            configuration.SyncTimeout = 1000;
-            var redisCache = new RedisCache(Options.Create(new RedisCacheOptions { ConfigurationOptions = configuration, InstanceName = "edge:" }));
+            var connection = provider.GetRequiredService<RedisConnection>();
+            var redisCache = new RedisCache(Options.Create(new RedisCacheOptions
+            {
+                ConnectionMultiplexerFactory = () => connection.Multiplexer,
+                InstanceName = "edge:",
+            }));
             return ActivatorUtilities.CreateInstance<BudgetedDistributedCache>(provider, redisCache);
         });
     }

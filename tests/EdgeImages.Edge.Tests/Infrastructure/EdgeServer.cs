@@ -43,8 +43,6 @@ internal sealed class EdgeServer : IAsyncDisposable
         var originals = Directory.CreateTempSubdirectory("edge-originals-").FullName;
         Directory.CreateDirectory(Path.Combine(originals, Tenant));
 
-        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing"]);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var configuration = new Dictionary<string, string?>
         {
             ["Signing:Keys:" + KeyId] = Convert.ToHexString(Secret),
@@ -57,7 +55,8 @@ internal sealed class EdgeServer : IAsyncDisposable
             configuration[key] = value;
         }
 
-        builder.Configuration.AddInMemoryCollection(configuration);
+        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], configuration);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         services?.Invoke(builder.Services);
 
         var app = EdgeApplication.Build(builder);

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace EdgeImages.Edge.Caching;
+
+/// <summary>
+/// The one connection to the region's Redis, opened when the edge starts rather than by the first request
+/// (whose budget a connection handshake would blow), and reopened by the client by itself after an outage.
+/// </summary>
+internal sealed class RedisConnection : IDisposable
+{
+    private readonly Task<IConnectionMultiplexer> _connecting;
+
+    public RedisConnection(IOptions<CacheOptions> options)
+    {
+        var configuration = ConfigurationOptions.Parse(options.Value.Redis!);
+        // Never block start-up on Redis, and fail commands at once while disconnected instead of queueing
+        // them: the edge's own budget decides how long a request may wait.
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ConnectTimeout = 2000;
+        configuration.AsyncTimeout = 1000;
+        configuration.SyncTimeout = 1000;
+        _connecting = ConnectAsync(configuration);
+    }
+
+    public Task<IConnectionMultiplexer> Multiplexer => _connecting;
+
+    public bool IsConnected => _connecting.IsCompletedSuccessfully && _connecting.Result.IsConnected;
+
+    private static async Task<IConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration) =>
+        await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+
+    public void Dispose()
+    {
+        if (_connecting.IsCompletedSuccessfully)
+        {
+            _connecting.Result.Dispose();
+        }
+    }
+}
+
+/// <summary>Readiness of L2: degraded (not unhealthy) when Redis is away, since the edge serves without it.</summary>
+internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(redis.IsConnected
+            ? HealthCheckResult.Healthy("Redis connected.")
+            : HealthCheckResult.Degraded("Redis unreachable; serving from memory and origin."));
+}

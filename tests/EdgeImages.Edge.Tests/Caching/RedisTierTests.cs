@@ -1,0 +1,171 @@
+using System.Net;
+using EdgeImages.Edge.Tests.Infrastructure;
+using EdgeImages.Edge.Tests.Pipeline;
+using System.Net.Http.Json;
+using EdgeImages.Testing;
+
+namespace EdgeImages.Edge.Tests.Caching;
+
+/// <summary>The region's Redis tier with a real redis-server, killed and paused by the tests.</summary>
+public sealed class RedisTierTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private EdgeServer _edgeA = null!;
+    private EdgeServer _edgeB = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Caching:Redis"] = _redis.Configuration,
+            ["Caching:RedisCooldown"] = "00:00:00.200",
+        };
+        _edgeA = await EdgeServer.StartAsync(settings);
+        _edgeB = await EdgeServer.StartAsync(settings);
+        foreach (var edge in new[] { _edgeA, _edgeB })
+        {
+            edge.WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg").WithOriginal("tiny.png", "tiny-2x3.png");
+            await WaitForRedisReadyAsync(edge);
+        }
+    }
+
+    /// <summary>The edge connects to Redis in the background at start; readiness says when it has.</summary>
+    internal static async Task WaitForRedisReadyAsync(EdgeServer edge)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var readiness = await edge.Client.GetStringAsync("/readyz");
+            if (readiness.Contains("\"redis\":{\"status\":\"Healthy\"", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("The edge never reported Redis ready.");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _edgeA.DisposeAsync();
+        await _edgeB.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SecondEdgeOfRegion_HitsRedis_ThenMemory()
+    {
+        using var a = await _edgeA.GetAsync("w:140,f:jpeg", "flower.jpg");
+        await WaitForRedisKeyAsync("*w:140*");
+        using var fromRedis = await _edgeB.GetAsync("w:140,f:jpeg", "flower.jpg");
+        using var fromMemory = await _edgeB.GetAsync("w:140,f:jpeg", "flower.jpg");
+
+        Assert.Equal("MISS", UrlContractTests.Header(a, "X-Cache"));
+        Assert.Equal("HIT-REDIS", UrlContractTests.Header(fromRedis, "X-Cache"));
+        Assert.Equal(a.Headers.ETag, fromRedis.Headers.ETag);
+        Assert.Equal(await a.Content.ReadAsByteArrayAsync(), await fromRedis.Content.ReadAsByteArrayAsync());
+        Assert.Equal("HIT-MEMORY", UrlContractTests.Header(fromMemory, "X-Cache"));
+    }
+
+    [Fact]
+    public async Task RedisKilledUnderTraffic_EveryRequestSucceeds_AndTierComesBack()
+    {
+        var failures = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            if (i == 20)
+            {
+                await _redis.KillAsync();
+            }
+
+            using var response = await _edgeA.GetAsync($"w:{10 + (i % 7)},f:png", "tiny.png");
+            failures += response.StatusCode == HttpStatusCode.OK ? 0 : 1;
+        }
+
+        await _redis.StartAgainAsync();
+        await WaitForRedisReadyAsync(_edgeA);
+        await WaitForRedisReadyAsync(_edgeB);
+        using var written = await _edgeA.GetAsync("w:150,f:jpeg", "flower.jpg");
+        await WaitForRedisKeyAsync("*w:150*");
+        using var backAgain = await _edgeB.GetAsync("w:150,f:jpeg", "flower.jpg");
+
+        Assert.Equal(0, failures);
+        Assert.Equal("HIT-REDIS", UrlContractTests.Header(backAgain, "X-Cache"));
+    }
+
+    [Fact]
+    public async Task RedisPausedUnderTraffic_EveryRequestSucceedsWithoutWaitingOnIt()
+    {
+        using var warm = await _edgeA.GetAsync("w:120,f:jpeg", "flower.jpg");
+        _redis.Pause();
+        try
+        {
+            // A paused Redis keeps its socket open and never answers: the worst case for a client that waits.
+            // Requests one after another: concurrency would test the transform queue, not Redis.
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 20; i++)
+            {
+                var url = _edgeB.RawUri(_edgeB.Url($"w:{100 + i},f:jpeg", "flower.jpg"));
+                using var response = await _edgeB.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url), guard.Token);
+                statuses.Add(response.StatusCode);
+            }
+
+            using var hit = await _edgeA.GetAsync("w:120,f:jpeg", "flower.jpg");
+
+            Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+            Assert.Equal("HIT-MEMORY", UrlContractTests.Header(hit, "X-Cache"));
+        }
+        finally
+        {
+            _redis.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task Purge_EvictsMemoryAndRedis_OnThePurgingEdge()
+    {
+        await using var admin = await EdgeServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Caching:Redis"] = _redis.Configuration,
+            ["Admin:Token"] = new string('t', 40),
+        });
+        admin.WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg");
+        await WaitForRedisReadyAsync(admin);
+        using var first = await admin.GetAsync("w:130,f:jpeg", "flower.jpg");
+        using var cached = await admin.GetAsync("w:130,f:jpeg", "flower.jpg");
+
+        using var purge = new HttpRequestMessage(HttpMethod.Post, "/admin/purge")
+        {
+            Content = JsonContent.Create(new { tenant = EdgeServer.Tenant, path = "flower.jpg" }),
+        };
+        purge.Headers.Authorization = new("Bearer", new string('t', 40));
+        using var purged = await admin.Client.SendAsync(purge);
+        using var after = await admin.GetAsync("w:130,f:jpeg", "flower.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.Equal("HIT-MEMORY", UrlContractTests.Header(cached, "X-Cache"));
+        Assert.Equal("MISS", UrlContractTests.Header(after, "X-Cache"));
+    }
+
+    /// <summary>
+    /// L2 writes finish just after the response that caused them; waits until Redis holds a key matching
+    /// <paramref name="pattern"/> before the other edge asks, so the test does not race the write.
+    /// </summary>
+    private async Task WaitForRedisKeyAsync(string pattern)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (await _redis.CommandAsync(CancellationToken.None, "KEYS", pattern) is { } reply && reply != "*0")
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"Redis never held a key like {pattern}.");
+    }
+}
