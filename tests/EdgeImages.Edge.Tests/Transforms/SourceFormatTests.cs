@@ -21,6 +21,25 @@ public sealed class SourceFormatTests
     }
 
     [Theory]
+    [InlineData("gif-animated.gif", 20)]
+    [InlineData("webp-animated.webp", 20)]
+    [InlineData("webp-lossy-alpha.webp", 100)]
+    [InlineData("webp-lossless-alpha.webp", 50)]
+    [InlineData("webp-lossy.webp", 250)]
+    [InlineData("png-rgba-photo.png", 100)]
+    public void Source_Thumbnail_MatchesFirstFrameScaledIndependently(string name, int width)
+    {
+        // Guards shrink-on-load: whatever the codec does when asked for a smaller size must look like a proper downscale.
+        var source = TestImages.Read(name);
+        using var thumb = TestImages.Decode(TestImages.Transform(source, new TransformOptions { Width = width, Format = ImageFormat.Png }).Content);
+        using var first = DecodeFrame(source, 0);
+        using var expected = TestImages.AreaAverage(first, thumb.Width, thumb.Height);
+
+        Assert.Equal(width, thumb.Width);
+        Assert.True(TestImages.MeanAbsDiffPremultiplied(thumb, expected) < 4, $"{TestImages.MeanAbsDiffPremultiplied(thumb, expected):F1}");
+    }
+
+    [Theory]
     [InlineData("bmp-24bit-photo.bmp", 640, 480)]
     [InlineData("bmp-24bit.bmp", 128, 128)]
     [InlineData("bmp-32bit.bmp", 127, 64)]
@@ -108,7 +127,7 @@ public sealed class SourceFormatTests
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul, SKColorSpace.CreateSrgb());
         var bitmap = new SKBitmap(info);
         var frames = codec.FrameInfo;
-        var prior = frames[frame].RequiredFrame;
+        var prior = frame < frames.Length ? frames[frame].RequiredFrame : -1;
         if (prior >= 0)
         {
             // Decode the chain in order so later frames composite over their dependency.
