@@ -23,15 +23,15 @@ internal static class DecodeSteps
             throw EdgeProblemException.Unsupported(Undecodable);
         }
 
-        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegStructure.LooksIntact(ctx.Source.Span))
-        {
-            throw EdgeProblemException.Unsupported("The original is a corrupt JPEG.");
-        }
-
         if (stored.Area > ctx.Limits.MaxSourcePixels)
         {
             throw EdgeProblemException.TooLarge(
                 $"The original declares {stored} pixels, more than the {ctx.Limits.MaxSourcePixels} allowed.");
+        }
+
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegStructure.LooksIntact(ctx.Source.Span))
+        {
+            throw EdgeProblemException.Unsupported("The original is a corrupt JPEG.");
         }
 
         ctx.Origin = codec.EncodedOrigin is >= SKEncodedOrigin.TopLeft and <= SKEncodedOrigin.LeftBottom
@@ -56,7 +56,7 @@ internal static class DecodeSteps
 
     /// <summary>
     /// Decodes the first frame into sRGB (Skia converts ICC-tagged and CMYK sources), at the smallest
-    /// scale the codec offers that still covers the planned size (shrink-on-load: JPEG in eighths, WebP any).
+    /// scale the codec offers that still covers the planned size (shrink-on-load, see <see cref="DecodeSize"/>).
     /// Truncated input (<see cref="SKCodecResult.IncompleteInput"/>) is served, as browsers show it, when at
     /// least half the rows arrived (a progressive JPEG always qualifies: every pass covers the whole frame).
     /// Less than that is more hole than picture, and typical of a valid header followed by garbage, which
@@ -88,12 +88,12 @@ internal static class DecodeSteps
     }
 
     /// <summary>
-    /// Only JPEG (DCT scaling, an area average) and still WebP (libwebp's averaging rescaler) qualify: GIF
-    /// reports scaled sizes but gets there by point sampling, which aliases, and a scaled animated WebP frame
-    /// comes out misplaced and wrongly blended (measured: mean error 17/255 against an area average).
     /// The smallest codec-supported size (eighths of full) whose scale is at least <paramref name="needed"/>
     /// and, with a crop, maps the crop's edges onto whole decoded pixels, so cropping after a reduced decode
     /// cuts exactly what a full decode would (a half-pixel error there shows as a visible shift).
+    /// Only JPEG (DCT scaling, an area average) and still WebP (libwebp's averaging rescaler) qualify: GIF
+    /// reports scaled sizes but gets there by point sampling, which aliases, and a scaled animated WebP frame
+    /// comes out misplaced and wrongly blended (measured: mean error 17/255 against an area average).
     /// </summary>
     private static PixelSize DecodeSize(TransformContext ctx, SKCodec codec, double needed)
     {

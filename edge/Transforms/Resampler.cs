@@ -16,6 +16,7 @@ internal static class Resampler
     {
         while (true)
         {
+            ctx.CancellationToken.ThrowIfCancellationRequested();
             var image = ctx.Image;
             var halveX = image.Width >= 2 * target.Width && image.Width > 1;
             var halveY = image.Height >= 2 * target.Height && image.Height > 1;

@@ -1,4 +1,7 @@
 using EdgeImages.Edge.Transforms;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Tests.Transforms;
 
@@ -25,5 +28,32 @@ public sealed class TransformLimitsTests
         var result = new TransformLimitsValidator().Validate(null, new TransformLimits { MaxSourceBytes = long.MaxValue });
 
         Assert.Contains(result.Failures!, f => f.StartsWith("Transforms:MaxSourceBytes", StringComparison.Ordinal));
+    }
+}
+
+public sealed class TransformsServiceCollectionExtensionsTests
+{
+    [Fact]
+    public void AddTransforms_ConfiguredLimits_AreBoundAndTransformerResolves()
+    {
+        using var provider = Build(new() { ["Transforms:MaxSourcePixels"] = "1234" });
+
+        Assert.Equal(1234, provider.GetRequiredService<IOptions<TransformLimits>>().Value.MaxSourcePixels);
+        Assert.NotNull(provider.GetRequiredService<ImageTransformer>());
+    }
+
+    [Fact]
+    public void AddTransforms_InvalidLimits_FailValidationNamingTheKey()
+    {
+        using var provider = Build(new() { ["Transforms:MaxOutputPixels"] = "0" });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TransformLimits>>().Value);
+        Assert.Contains("Transforms:MaxOutputPixels must be positive", ex.Failures);
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddTransforms().BuildServiceProvider();
     }
 }
