@@ -23,15 +23,15 @@ internal static class DecodeSteps
             throw EdgeProblemException.Unsupported(Undecodable);
         }
 
-        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegStructure.LooksIntact(ctx.Source.Span))
-        {
-            throw EdgeProblemException.Unsupported("The original is a corrupt JPEG.");
-        }
-
         if (stored.Area > ctx.Limits.MaxSourcePixels)
         {
             throw EdgeProblemException.TooLarge(
                 $"The original declares {stored} pixels, more than the {ctx.Limits.MaxSourcePixels} allowed.");
+        }
+
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegStructure.LooksIntact(ctx.Source.Span))
+        {
+            throw EdgeProblemException.Unsupported("The original is a corrupt JPEG.");
         }
 
         ctx.Origin = codec.EncodedOrigin is >= SKEncodedOrigin.TopLeft and <= SKEncodedOrigin.LeftBottom
@@ -56,7 +56,7 @@ internal static class DecodeSteps
 
     /// <summary>
     /// Decodes the first frame into sRGB (Skia converts ICC-tagged and CMYK sources), at the smallest
-    /// scale the codec offers that still covers the planned size (shrink-on-load: JPEG in eighths, WebP any).
+    /// scale the codec offers that still covers the planned size (shrink-on-load, see <see cref="DecodeSize"/>).
     /// Truncated input (<see cref="SKCodecResult.IncompleteInput"/>) is served, as browsers show it, when at
     /// least half the rows arrived (a progressive JPEG always qualifies: every pass covers the whole frame).
     /// Less than that is more hole than picture, and typical of a valid header followed by garbage, which
@@ -66,7 +66,7 @@ internal static class DecodeSteps
     public static void Decode(TransformContext ctx)
     {
         var codec = ctx.RequiredCodec;
-        var size = DecodeSize(codec, ctx.RequiredPlan.MinimumScale, ctx.Limits.ShrinkOnLoad);
+        var size = DecodeSize(ctx, codec, ctx.RequiredPlan.MinimumScale);
         var bitmap = Pixels.Allocate(size);
         try
         {
@@ -87,11 +87,19 @@ internal static class DecodeSteps
         ctx.Replace(bitmap);
     }
 
-    /// <summary>The smallest codec-supported size (eighths of full) whose scale is at least <paramref name="needed"/>.</summary>
-    private static PixelSize DecodeSize(SKCodec codec, double needed, bool shrinkOnLoad)
+    /// <summary>
+    /// The smallest codec-supported size (eighths of full) whose scale is at least <paramref name="needed"/>
+    /// and, with a crop, maps the crop's edges onto whole decoded pixels, so cropping after a reduced decode
+    /// cuts exactly what a full decode would (a half-pixel error there shows as a visible shift).
+    /// Only JPEG (DCT scaling, an area average) and still WebP (libwebp's averaging rescaler) qualify: GIF
+    /// reports scaled sizes but gets there by point sampling, which aliases, and a scaled animated WebP frame
+    /// comes out misplaced and wrongly blended (measured: mean error 17/255 against an area average).
+    /// </summary>
+    private static PixelSize DecodeSize(TransformContext ctx, SKCodec codec, double needed)
     {
         var full = new PixelSize(codec.Info.Width, codec.Info.Height);
-        if (!shrinkOnLoad || needed >= 1)
+        var scalable = codec.EncodedFormat == SKEncodedImageFormat.Jpeg || (codec.EncodedFormat == SKEncodedImageFormat.Webp && codec.FrameCount <= 1);
+        if (!ctx.Limits.ShrinkOnLoad || needed >= 1 || !scalable)
         {
             return full;
         }
@@ -99,13 +107,28 @@ internal static class DecodeSteps
         for (var eighths = 1; eighths < 8; eighths++)
         {
             var scaled = codec.GetScaledDimensions(eighths / 8f);
-            if (scaled.Width >= Math.Ceiling(full.Width * needed) && scaled.Height >= Math.Ceiling(full.Height * needed)
-                && scaled.Width <= full.Width && scaled.Height <= full.Height)
+            var size = new PixelSize(scaled.Width, scaled.Height);
+            if (size.Width >= Math.Ceiling(full.Width * needed) && size.Height >= Math.Ceiling(full.Height * needed)
+                && size.Width <= full.Width && size.Height <= full.Height && CropAligned(ctx, size))
             {
-                return new PixelSize(scaled.Width, scaled.Height);
+                return size;
             }
         }
 
         return full;
     }
+
+    private static bool CropAligned(TransformContext ctx, PixelSize decoded)
+    {
+        if (ctx.Options.Crop is not { } c)
+        {
+            return true;
+        }
+
+        var oriented = Geometry.Orient(decoded, ctx.Origin);
+        double rx = (double)oriented.Width / ctx.Oriented.Width, ry = (double)oriented.Height / ctx.Oriented.Height;
+        return IsWhole(c.X * rx) && IsWhole((c.X + c.Width) * rx) && IsWhole(c.Y * ry) && IsWhole((c.Y + c.Height) * ry);
+    }
+
+    private static bool IsWhole(double value) => Math.Abs(value - Math.Round(value)) < 0.01;
 }

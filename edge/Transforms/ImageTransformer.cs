@@ -44,20 +44,20 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
     public TransformedImage Transform(ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var ctx = new TransformContext(source, options, acceptsWebp, limits.Value);
-        var decode = Run(ctx, DecodePhase, cancellationToken);
-        var transform = Run(ctx, TransformPhase, cancellationToken);
-        var encode = Run(ctx, EncodePhase, cancellationToken);
+        using var ctx = new TransformContext(source, options, acceptsWebp, limits.Value, cancellationToken);
+        var decode = Run(ctx, DecodePhase);
+        var transform = Run(ctx, TransformPhase);
+        var encode = Run(ctx, EncodePhase);
         return new TransformedImage(
             ctx.Encoded!, ctx.Format, ctx.Image.Width, ctx.Image.Height, new TransformTimings(decode, transform, encode));
     }
 
-    private TimeSpan Run(TransformContext ctx, Action<TransformContext>[] steps, CancellationToken cancellationToken)
+    private TimeSpan Run(TransformContext ctx, Action<TransformContext>[] steps)
     {
         var start = time.GetTimestamp();
         foreach (var step in steps)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            ctx.CancellationToken.ThrowIfCancellationRequested();
             try
             {
                 step(ctx);

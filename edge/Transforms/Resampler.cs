@@ -16,6 +16,7 @@ internal static class Resampler
     {
         while (true)
         {
+            ctx.CancellationToken.ThrowIfCancellationRequested();
             var image = ctx.Image;
             var halveX = image.Width >= 2 * target.Width && image.Width > 1;
             var halveY = image.Height >= 2 * target.Height && image.Height > 1;
@@ -25,9 +26,13 @@ internal static class Resampler
             }
 
             var size = new PixelSize(halveX ? (image.Width + 1) / 2 : image.Width, halveY ? (image.Height + 1) / 2 : image.Height);
-            using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
-            ctx.Replace(Pixels.Render(size, SKColors.Transparent, canvas =>
-                canvas.DrawBitmap(image, SKRect.Create(size.Width, size.Height), new SKSamplingOptions(SKFilterMode.Linear), paint)));
+            var scale = SKMatrix.CreateScale(halveX ? 0.5f : 1f, halveY ? 0.5f : 1f);
+
+            // A clamped shader at exactly 1/2 keeps every sample on a 2x2 block even when a side is odd (the last
+            // column or row then averages with itself); drawing into a w/2-wide rect would drift or blend the edge.
+            using var shader = image.ToShader(SKShaderTileMode.Clamp, SKShaderTileMode.Clamp, new SKSamplingOptions(SKFilterMode.Linear), scale);
+            using var paint = new SKPaint { BlendMode = SKBlendMode.Src, Shader = shader };
+            ctx.Replace(Pixels.Render(size, SKColors.Transparent, canvas => canvas.DrawRect(SKRect.Create(size.Width, size.Height), paint)));
         }
     }
 

@@ -8,7 +8,8 @@ namespace EdgeImages.Edge.Transforms;
 /// Per-request state the steps read and replace, in the order they run. It owns every Skia object it
 /// holds: replacing the image disposes the previous one, and disposing the context releases the rest.
 /// </summary>
-internal sealed class TransformContext(ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, TransformLimits limits)
+internal sealed class TransformContext(
+    ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, TransformLimits limits, CancellationToken cancellationToken)
     : IDisposable
 {
     private SourceData? data;
@@ -21,6 +22,9 @@ internal sealed class TransformContext(ReadOnlyMemory<byte> source, TransformOpt
     public bool AcceptsWebp { get; } = acceptsWebp;
 
     public TransformLimits Limits { get; } = limits;
+
+    /// <summary>Fires at the request's deadline; checked between steps and inside the few loops that repeat work.</summary>
+    public CancellationToken CancellationToken { get; } = cancellationToken;
 
     /// <summary>Set by the probe; reads from <see cref="Source"/> without copying it.</summary>
     public SKCodec? Codec { get; private set; }

@@ -9,11 +9,14 @@ internal static class Synthetic
     public static byte[] Png(int width, int height, Func<int, int, SKColor> pixel)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var span = bitmap.GetPixelSpan();
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < width; x++)
             {
-                bitmap.SetPixel(x, y, pixel(x, y));
+                var c = pixel(x, y);
+                var i = (y * bitmap.RowBytes) + (x * 4);
+                (span[i], span[i + 1], span[i + 2], span[i + 3]) = (c.Red, c.Green, c.Blue, c.Alpha);
             }
         }
 

@@ -32,8 +32,13 @@ internal static class TestImages
     }
 
     /// <summary>Resizes a decoded bitmap to a small size for whole-image comparisons.</summary>
-    public static SKBitmap Thumbnail(SKBitmap bitmap, int width, int height) =>
-        bitmap.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+    public static SKBitmap Thumbnail(SKBitmap bitmap, int width, int height)
+    {
+        // Resample premultiplied, as the pipeline does: averaging unpremultiplied pixels drags in the colour of transparent ones.
+        using var premul = new SKBitmap(new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        Assert.True(bitmap.CopyTo(premul));
+        return premul.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+    }
 
     public static double MeanAbsDiff(SKBitmap a, SKBitmap b)
     {
@@ -50,6 +55,58 @@ internal static class TestImages
         }
 
         return sum / (3.0 * a.Width * a.Height);
+    }
+
+    /// <summary>
+    /// The textbook downscale: each output pixel is the alpha-weighted mean of the source area it covers,
+    /// fractional edges included. Slow and exact, a reference for what resampling should approximate.
+    /// </summary>
+    public static SKBitmap AreaAverage(SKBitmap source, int width, int height)
+    {
+        var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        double fx = (double)source.Width / width, fy = (double)source.Height / height;
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                double r = 0, g = 0, b = 0, a = 0, area = 0;
+                double x0 = x * fx, x1 = (x + 1) * fx, y0 = y * fy, y1 = (y + 1) * fy;
+                for (var sy = (int)y0; sy < Math.Min(Math.Ceiling(y1), source.Height); sy++)
+                {
+                    var wy = Math.Min(y1, sy + 1) - Math.Max(y0, sy);
+                    for (var sx = (int)x0; sx < Math.Min(Math.Ceiling(x1), source.Width); sx++)
+                    {
+                        var w = (Math.Min(x1, sx + 1) - Math.Max(x0, sx)) * wy;
+                        var c = source.GetPixel(sx, sy);
+                        (r, g, b, a, area) = (r + (c.Red * c.Alpha * w), g + (c.Green * c.Alpha * w), b + (c.Blue * c.Alpha * w), a + (c.Alpha * w), area + w);
+                    }
+                }
+
+                output.SetPixel(x, y, a <= 0
+                    ? SKColors.Transparent
+                    : new SKColor((byte)Math.Round(r / a), (byte)Math.Round(g / a), (byte)Math.Round(b / a), (byte)Math.Round(a / area)));
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Like <see cref="MeanAbsDiff"/> on premultiplied values: the colour of a transparent pixel does not count.</summary>
+    public static double MeanAbsDiffPremultiplied(SKBitmap a, SKBitmap b)
+    {
+        Assert.Equal((a.Width, a.Height), (b.Width, b.Height));
+        double sum = 0;
+        for (var y = 0; y < a.Height; y++)
+        {
+            for (var x = 0; x < a.Width; x++)
+            {
+                SKColor p = a.GetPixel(x, y), q = b.GetPixel(x, y);
+                sum += Math.Abs((p.Red * p.Alpha / 255.0) - (q.Red * q.Alpha / 255.0)) + Math.Abs((p.Green * p.Alpha / 255.0) - (q.Green * q.Alpha / 255.0))
+                    + Math.Abs((p.Blue * p.Alpha / 255.0) - (q.Blue * q.Alpha / 255.0)) + Math.Abs(p.Alpha - q.Alpha);
+            }
+        }
+
+        return sum / (4.0 * a.Width * a.Height);
     }
 
     public static double Luma(SKColor c) => (0.299 * c.Red) + (0.587 * c.Green) + (0.114 * c.Blue);

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>Registers the transformer and its limits in one place.</summary>
+internal static class TransformsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="TransformLimits"/> from the <c>Transforms</c> section and validates it at start-up,
+    /// so a bad limit stops the edge instead of surfacing on the first large image.
+    /// </summary>
+    public static IServiceCollection AddTransforms(this IServiceCollection services)
+    {
+        services.AddOptions<TransformLimits>().BindConfiguration(TransformLimits.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransformLimits>, TransformLimitsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ImageTransformer>();
+        return services;
+    }
+}

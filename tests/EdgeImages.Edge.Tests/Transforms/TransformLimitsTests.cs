@@ -1,0 +1,59 @@
+using EdgeImages.Edge.Transforms;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Tests.Transforms;
+
+public sealed class TransformLimitsTests
+{
+    [Fact]
+    public void Defaults_Validate_Succeed() =>
+        Assert.True(new TransformLimitsValidator().Validate(null, new TransformLimits()).Succeeded);
+
+    [Fact]
+    public void EveryLimitNonPositive_Validate_NamesEveryKey()
+    {
+        var result = new TransformLimitsValidator().Validate(null, new TransformLimits { MaxSourceBytes = 0, MaxSourcePixels = -1, MaxOutputPixels = 0 });
+
+        Assert.True(result.Failed);
+        Assert.Equal(
+            ["Transforms:MaxSourceBytes must be positive", "Transforms:MaxSourcePixels must be positive", "Transforms:MaxOutputPixels must be positive"],
+            result.Failures);
+    }
+
+    [Fact]
+    public void SourceBytesBeyondArrayLength_Validate_Fails()
+    {
+        var result = new TransformLimitsValidator().Validate(null, new TransformLimits { MaxSourceBytes = long.MaxValue });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Transforms:MaxSourceBytes", StringComparison.Ordinal));
+    }
+}
+
+public sealed class TransformsServiceCollectionExtensionsTests
+{
+    [Fact]
+    public void AddTransforms_ConfiguredLimits_AreBoundAndTransformerResolves()
+    {
+        using var provider = Build(new() { ["Transforms:MaxSourcePixels"] = "1234" });
+
+        Assert.Equal(1234, provider.GetRequiredService<IOptions<TransformLimits>>().Value.MaxSourcePixels);
+        Assert.NotNull(provider.GetRequiredService<ImageTransformer>());
+    }
+
+    [Fact]
+    public void AddTransforms_InvalidLimits_FailValidationNamingTheKey()
+    {
+        using var provider = Build(new() { ["Transforms:MaxOutputPixels"] = "0" });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TransformLimits>>().Value);
+        Assert.Contains("Transforms:MaxOutputPixels must be positive", ex.Failures);
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddTransforms().BuildServiceProvider();
+    }
+}
