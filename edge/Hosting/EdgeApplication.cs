@@ -43,7 +43,7 @@ internal static class EdgeApplication
         AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder, SigningOptions.SectionName);
         AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder, OriginalsOptions.SectionName);
         AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder, CacheOptions.SectionName);
-        AddValidatedOptions<TransformLimits, TransformLimitsValidator>(builder, TransformLimits.SectionName);
+        services.AddTransforms();
         AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
         AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder, OriginOptions.SectionName);
         AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
@@ -66,7 +66,6 @@ internal static class EdgeApplication
             SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
         AddOriginals(builder);
         AddCacheTiers(builder);
-        services.AddSingleton<ImageTransformer>();
         services.AddSingleton<TransformScheduler>();
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
