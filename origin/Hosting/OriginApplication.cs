@@ -35,7 +35,7 @@ internal static class OriginApplication
             .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
             .Build());
         services.AddSingleton<SchemaMigrator>();
-        services.AddHostedService(provider => provider.GetRequiredService<SchemaMigrator>());
+        services.AddHostedService<SchemaMigrationService>();
         services.AddSingleton<OriginalStore>();
         services.AddSingleton<KeyStore>();
         services.AddSingleton<RetentionCleaner>();

@@ -80,9 +80,12 @@ internal sealed partial class RetentionCleaner(
     }
 }
 
-/// <summary>Runs <see cref="RetentionCleaner"/> every <see cref="RetentionOptions.Interval"/>; a failed pass is logged and retried next time.</summary>
+/// <summary>
+/// Runs <see cref="RetentionCleaner"/> every <see cref="RetentionOptions.Interval"/>; a failed pass is logged and retried next time.
+/// The cleaner is resolved when the loop starts, not in the constructor, for the reason given on SchemaMigrationService.
+/// </summary>
 internal sealed partial class RetentionService(
-    RetentionCleaner cleaner,
+    IServiceProvider services,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionService> logger) : BackgroundService
@@ -94,6 +97,7 @@ internal sealed partial class RetentionService(
             return;
         }
 
+        var cleaner = services.GetRequiredService<RetentionCleaner>();
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {

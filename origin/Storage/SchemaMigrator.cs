@@ -10,15 +10,13 @@ namespace EdgeImages.Origin.Storage;
 /// If the database cannot be reached the node does not start: an orchestrator restarts it, and a node that
 /// answered requests against an unknown schema would be worse.
 /// </summary>
-internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator> logger) : IHostedLifecycleService
+internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator> logger)
 {
     // pg_advisory_xact_lock key: "EdgeImgS" as a big-endian int64, unlikely to clash with anything else in the database.
     private const long MigrationLockKey = 0x45646765496D6753;
 
     // Waiting for another node's migration is not a slow query; the command timeout would be too short for it.
     private const int MigrationCommandTimeoutSeconds = 120;
-
-    public async Task StartingAsync(CancellationToken cancellationToken) => await MigrateAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
@@ -57,16 +55,6 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
         return applied;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = MigrationCommandTimeoutSeconds };
@@ -78,6 +66,27 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Applied schema migration {Version}.")]
         public static partial void Applied(ILogger logger, int version);
     }
+}
+
+/// <summary>
+/// Runs <see cref="SchemaMigrator"/> in the host's Starting phase, before the server listens. It resolves the
+/// migrator only then: hosted services are constructed before options are validated at start-up, and building
+/// the data source from an invalid configuration there would report one options error instead of all of them.
+/// </summary>
+internal sealed class SchemaMigrationService(IServiceProvider services) : IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) =>
+        services.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken);
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The schema, as an append-only list of migrations. Never edit one that has shipped; add the next.</summary>

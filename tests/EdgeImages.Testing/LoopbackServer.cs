@@ -64,7 +64,7 @@ public abstract class LoopbackServer : IAsyncDisposable
         if (_process is { } process)
         {
             _process = null;
-            await process.DisposeAsync();
+            await process.StopAsync(StopSignal, TimeSpan.FromSeconds(5));
         }
 
         try
@@ -125,6 +125,9 @@ public abstract class LoopbackServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The signal that stops the server quickly at dispose, before SIGKILL is used (SIGKILL by default).</summary>
+    protected virtual int StopSignal => ProcessHandle.SigKill;
 
     /// <summary>Starts the server's process (not waiting for it).</summary>
     protected abstract ProcessHandle StartProcess();

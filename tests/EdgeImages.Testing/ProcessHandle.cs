@@ -13,6 +13,7 @@ namespace EdgeImages.Testing;
 /// </summary>
 public sealed partial class ProcessHandle : IAsyncDisposable
 {
+    public const int SigQuit = 3;
     public const int SigKill = 9;
     public const int SigCont = 18;
     public const int SigStop = 19;
@@ -141,6 +142,29 @@ public sealed partial class ProcessHandle : IAsyncDisposable
         {
             _ = Kill(pid, SigKill);
         }
+    }
+
+    /// <summary>
+    /// Asks the process to stop with <paramref name="signal"/> (a server then stops and reaps its own children),
+    /// and kills the whole tree if it has not exited within <paramref name="grace"/>.
+    /// </summary>
+    public async Task StopAsync(int signal, TimeSpan grace)
+    {
+        if (!_process.HasExited)
+        {
+            _ = Kill(_process.Id, signal);
+            try
+            {
+                using var timeout = new CancellationTokenSource(grace);
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Did not stop in time: the dispose that follows kills it.
+            }
+        }
+
+        await DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()

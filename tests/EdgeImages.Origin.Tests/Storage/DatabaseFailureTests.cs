@@ -1,0 +1,96 @@
+using System.Net;
+using EdgeImages.Origin.Tests.Infrastructure;
+
+namespace EdgeImages.Origin.Tests.Storage;
+
+/// <summary>
+/// The real PostgreSQL paused (SIGSTOP: sockets open, nothing answers) and killed (SIGKILL). The origin must answer
+/// 503 with Retry-After rather than hang, and recover by itself. The only time limit asserted is a hang guard.
+/// </summary>
+public sealed class DatabaseFailureTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(15);
+
+    private OriginServer _origin = null!;
+    private string _key = null!;
+
+    public async Task InitializeAsync()
+    {
+        _origin = await OriginServer.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Origin:Database:ConnectTimeout"] = "00:00:02",
+            ["Origin:Database:CommandTimeout"] = "00:00:02",
+        });
+        _key = await _origin.CreateKeyAsync("down");
+        await _origin.PutOkAsync("down", "a.jpg", TestImages.Jpeg, _key);
+    }
+
+    public async Task DisposeAsync() => await _origin.DisposeAsync();
+
+    [Fact]
+    public async Task Get_PostgresPaused_Returns503WithRetryAfterInsteadOfHanging()
+    {
+        postgres.Server.Pause();
+        try
+        {
+            using var guard = new CancellationTokenSource(HangGuard);
+            using var read = await _origin.EdgeGetAsync("/v1/down/a.jpg", guard.Token);
+            using var ready = await _origin.EdgeGetAsync("/readyz", guard.Token);
+            using var write = await _origin.PutAsync("down", "b.jpg", TestImages.Jpeg, _key);
+
+            AssertUnavailable(read);
+            AssertUnavailable(ready);
+            AssertUnavailable(write);
+            using var live = await _origin.EdgeGetAsync("/healthz", guard.Token);
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+        finally
+        {
+            postgres.Server.Resume();
+        }
+
+        await AssertRecoversAsync();
+    }
+
+    [Fact]
+    public async Task Get_PostgresKilledThenRestarted_Returns503ThenRecoversByItself()
+    {
+        await postgres.Server.KillAsync();
+        try
+        {
+            using var guard = new CancellationTokenSource(HangGuard);
+            using var read = await _origin.EdgeGetAsync("/v1/down/a.jpg", guard.Token);
+            AssertUnavailable(read);
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync();
+        }
+
+        await AssertRecoversAsync();
+    }
+
+    private static void AssertUnavailable(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    private async Task AssertRecoversAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var read = await _origin.EdgeGetAsync("/v1/down/a.jpg", deadline.Token);
+            if (read.StatusCode == HttpStatusCode.OK)
+            {
+                Assert.Equal(TestImages.Jpeg, await read.Content.ReadAsByteArrayAsync());
+                return;
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, read.StatusCode);
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+}
