@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 step() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the test suite starts or drives. Tests start their own servers on free loopback ports.
-packages=()
+packages=(postgresql redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,0 +1,148 @@
+using System.Net;
+using EdgeImages.Edge.Tests.Infrastructure;
+using EdgeImages.Edge.Tests.Pipeline;
+
+namespace EdgeImages.Edge.Tests.Origin;
+
+/// <summary>
+/// The edge in front of a real origin cluster (two origin processes on one PostgreSQL), with nodes and the
+/// database killed or paused by the tests while traffic runs.
+/// </summary>
+public sealed class OriginFallbackTests : IAsyncLifetime
+{
+    private OriginClusterFixture _origin = null!;
+    private string _flowerVersion = "";
+
+    public async Task InitializeAsync()
+    {
+        _origin = await OriginClusterFixture.StartAsync();
+        _flowerVersion = await _origin.PutAsync("photos/flower.jpg", "photo-flower-3mp-baseline.jpg");
+        await _origin.PutAsync("photos/tiny.png", "tiny-2x3.png");
+    }
+
+    public async Task DisposeAsync() => await _origin.DisposeAsync();
+
+    [Fact]
+    public async Task ThroughOrigin_ServesLatestAndPinnedVersions_UnknownVersion404()
+    {
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings());
+
+        using var latest = await edge.GetAsync("w:100,f:jpeg", "photos/flower.jpg");
+        using var pinned = await edge.GetAsync($"w:100,f:jpeg,v:{_flowerVersion}", "photos/flower.jpg");
+        using var unknown = await edge.GetAsync("w:100,f:jpeg,v:01JZZZZZZZZZZZZZZZZZZZZZZZ", "photos/flower.jpg");
+        using var missing = await edge.GetAsync("w:100", "photos/none.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, latest.StatusCode);
+        Assert.Equal((100, 67), Images.SizeOf(await latest.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(HttpStatusCode.OK, pinned.StatusCode);
+        Assert.True(pinned.Headers.CacheControl!.MaxAge >= TimeSpan.FromDays(365));
+        await UrlContractTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound, expectNoStore: false);
+        await UrlContractTests.AssertProblemAsync(missing, HttpStatusCode.NotFound, expectNoStore: false);
+    }
+
+    [Fact]
+    public async Task PassThrough_ComesThroughTheSamePath()
+    {
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings());
+
+        using var response = await edge.GetAsync("-", "photos/flower.jpg");
+
+        Assert.Equal(TestImages.Read("photo-flower-3mp-baseline.jpg"), await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task OneOfTwoNodesKilledUnderTraffic_NoRequestFails()
+    {
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings());
+        var failed = new List<string>();
+
+        for (var i = 0; i < 40; i++)
+        {
+            if (i == 10)
+            {
+                await _origin.NodeA.KillAsync();
+            }
+
+            // A new width each time: every request is a miss that must reach an origin node.
+            using var response = await edge.GetAsync($"w:{50 + i},f:png", "photos/tiny.png");
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                failed.Add($"{i}: {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.Empty(failed);
+    }
+
+    [Fact]
+    public async Task EveryNodeDown_WarmKeysServedStale_ColdKeysFailFast()
+    {
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Caching:MaxAge", "00:00:01")));
+        using var warm = await edge.GetAsync("w:90,f:jpeg", "photos/flower.jpg");
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+
+        await _origin.NodeA.KillAsync();
+        await _origin.NodeB.KillAsync();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stale = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:90,f:jpeg", "photos/flower.jpg"))), guard.Token);
+        using var cold = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:91,f:jpeg", "photos/flower.jpg"))), guard.Token);
+
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        Assert.Equal("STALE", UrlContractTests.Header(stale, "X-Cache"));
+        Assert.Equal(await warm.Content.ReadAsByteArrayAsync(), await stale.Content.ReadAsByteArrayAsync());
+        Assert.True(cold.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout, $"cold key answered {(int)cold.StatusCode}");
+        await UrlContractTests.AssertProblemAsync(cold, cold.StatusCode);
+    }
+
+    [Fact]
+    public async Task DatabasePaused_OriginAnswers503_EdgeServesStale()
+    {
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Caching:MaxAge", "00:00:01")));
+        using var warm = await edge.GetAsync("w:80,f:jpeg", "photos/flower.jpg");
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+
+        _origin.Database.Pause();
+        try
+        {
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var direct = new HttpClient { BaseAddress = _origin.NodeA.Address };
+            using var originRequest = new HttpRequestMessage(HttpMethod.Get, "v1/acme/photos/flower.jpg");
+            originRequest.Headers.Authorization = new("Bearer", OriginClusterFixture.EdgeCredential);
+            using var origin = await direct.SendAsync(originRequest, guard.Token);
+            using var stale = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:80,f:jpeg", "photos/flower.jpg"))), guard.Token);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, origin.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+            Assert.Equal("STALE", UrlContractTests.Header(stale, "X-Cache"));
+        }
+        finally
+        {
+            _origin.Database.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task NewVersionAndPurge_UnversionedShowsNew_PinnedNeverChanges()
+    {
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Admin:Token", new string('p', 40))));
+        using var before = await edge.GetAsync("w:120,f:png", "photos/flower.jpg");
+        using var pinnedBefore = await edge.GetAsync($"w:120,f:png,v:{_flowerVersion}", "photos/flower.jpg");
+
+        await _origin.PutAsync("photos/flower.jpg", "photo-portrait-5mp.jpg");
+        using var purge = new HttpRequestMessage(HttpMethod.Post, "/admin/purge")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { tenant = EdgeServer.Tenant, path = "photos/flower.jpg" }),
+        };
+        purge.Headers.Authorization = new("Bearer", new string('p', 40));
+        using var purged = await edge.Client.SendAsync(purge);
+        using var after = await edge.GetAsync("w:120,f:png", "photos/flower.jpg");
+        using var pinnedAfter = await edge.GetAsync($"w:120,f:png,v:{_flowerVersion}", "photos/flower.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        // The new original is a portrait: 120 wide is now taller than wide.
+        Assert.Equal((120, 80), Images.SizeOf(await before.Content.ReadAsByteArrayAsync()));
+        Assert.Equal((120, 160), Images.SizeOf(await after.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(await pinnedBefore.Content.ReadAsByteArrayAsync(), await pinnedAfter.Content.ReadAsByteArrayAsync());
+    }
+}
