@@ -1,5 +1,4 @@
 using EdgeImages.Edge.Caching;
-using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Pipeline;
@@ -8,6 +7,7 @@ using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Hosting;
@@ -56,7 +56,23 @@ internal static class EdgeApplication
         services.AddSingleton<VariantProducer>();
         services.AddSingleton<ImageResponseWriter>();
         services.AddSingleton<ImageRequestHandler>();
-        services.AddSingleton<DemoPage>();
+
+        // The demo page at / is a Razor Page in Demo/, rendered with the SDK's tag helper and signed with the active key
+        // taken from the same key ring that verifies.
+        services.AddRazorPages(razor => razor.RootDirectory = "/Demo")
+            .ConfigureApplicationPartManager(parts =>
+            {
+                // Pages are found in the entry assembly's parts; when a test host is the entry assembly, add the edge's.
+                var edge = typeof(EdgeApplication).Assembly;
+                if (!parts.ApplicationParts.OfType<AssemblyPart>().Any(part => part.Assembly == edge))
+                {
+                    foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(edge).GetApplicationParts(edge))
+                    {
+                        parts.ApplicationParts.Add(part);
+                    }
+                }
+            });
+        services.AddEdgeImages().Configure<IOptions<SigningOptions>>((urls, signing) => urls.KeyId = signing.Value.ActiveKey);
         return builder;
     }
 
@@ -66,11 +82,11 @@ internal static class EdgeApplication
         app.UseMiddleware<ProblemResponseMiddleware>();
         app.UseRateLimiter();
 
-        app.MapGet("/", (DemoPage demo, HttpContext context) => demo.WriteAsync(context));
+        app.MapRazorPages();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
-        // Everything else is an image URL: /{signature}/{options}/{tenant}/{path}.
+        // Everything else is an image URL (the page routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
         app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
         return app;
     }
