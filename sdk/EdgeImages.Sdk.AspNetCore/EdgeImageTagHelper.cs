@@ -150,7 +150,10 @@ public sealed class EdgeImageTagHelper : TagHelper
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            throw new InvalidOperationException($"<img edge-src=\"{Source}\">: {e.Message}", e);
+            var message = e is ArgumentException { ParamName: { } name } && e.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
+                ? e.Message[..^($" (Parameter '{name}')".Length)]
+                : e.Message;
+            throw new InvalidOperationException($"<img edge-src=\"{Source}\">: {message}", e);
         }
     }
 
@@ -182,6 +185,12 @@ public sealed class EdgeImageTagHelper : TagHelper
         }
         else if (Widths is not null || ladder)
         {
+            // No options but a width srcset: each candidate carries its own w, so plain resizes of the original.
+            if (options.IsPassThrough)
+            {
+                options = new TransformOptions();
+            }
+
             widths = Widths is not null
                 ? ParseList(Widths, "edge-widths", int.Parse)
                 : SrcsetBuilder.WidthLadder(
