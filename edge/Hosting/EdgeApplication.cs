@@ -72,7 +72,10 @@ internal static class EdgeApplication
                     }
                 }
             });
-        services.AddEdgeImages().Configure<IOptions<SigningOptions>>((urls, signing) => urls.KeyId = signing.Value.ActiveKey);
+        // Read from configuration rather than IOptions<SigningOptions>: a bad Signing section must fail start-up once,
+        // with the signing validator's message, not again through these options. The key itself comes from the ring.
+        services.AddEdgeImages().Configure<IConfiguration>((urls, configuration) =>
+            urls.KeyId = configuration[$"{SigningOptions.SectionName}:ActiveKey"] is { } active && SigningKey.IsValidId(active) ? active : null);
         return builder;
     }
 

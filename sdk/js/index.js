@@ -513,7 +513,7 @@ function buildParsed(key, parsed, tenant, path, baseUrl) {
  * canonical order, the path is percent-encoded per segment, and the signature covers exactly those bytes: the same
  * URL the C# `ImageUrlBuilder` writes for the same input. Throws {@link EdgeImagesError} for input the edge would
  * refuse, with the detail the edge would answer with.
- * @param {import('./index.js').BuildUrlInput} input
+ * @param {import("./index.js").BuildUrlInput} input
  * @returns {string}
  */
 export function buildUrl({ key, tenant, path, options, baseUrl }) {
@@ -552,7 +552,7 @@ export function widthLadder(minWidth = DEFAULT_MIN_WIDTH, maxWidth = DEFAULT_MAX
 /**
  * A `w`-descriptor srcset: the options at every width of a ladder (or of `widths`), the height scaled to keep the
  * aspect ratio when both `w` and `h` are given. Identical to C# `SrcsetBuilder.BuildWidths`.
- * @param {import('./index.js').SrcsetInput} input
+ * @param {import("./index.js").SrcsetInput} input
  * @returns {string}
  */
 export function buildSrcset({ key, tenant, path, options, baseUrl, widths, minWidth, maxWidth, tolerance, sourceWidth }) {
@@ -578,7 +578,7 @@ export function buildSrcset({ key, tenant, path, options, baseUrl, widths, minWi
  * An `x`-descriptor srcset for an image shown at a fixed size: the same options at several dprs (default 1, 2, 3).
  * The 1x candidate carries no dpr, so it is the same URL as a plain src; densities that would exceed 8192 pixels are
  * skipped. Identical to C# `SrcsetBuilder.BuildDensities`.
- * @param {import('./index.js').DensitiesInput} input
+ * @param {import("./index.js").DensitiesInput} input
  * @returns {string}
  */
 export function buildDensities({ key, tenant, path, options, baseUrl, densities }) {
