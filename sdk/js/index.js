@@ -49,6 +49,8 @@ const VERSION = /^[A-Za-z0-9_-]{1,64}$/;
 const PRESET = /^[a-z0-9-]{1,32}$/;
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const HEX_UPPER = '0123456789ABCDEF';
+// String.prototype.isWellFormed needs Node 20; this works on 18 too.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * A refusal: the same kinds and details as the C# SDK's UrlError (InvalidOptions, InvalidTenant, InvalidPath), plus
@@ -389,7 +391,7 @@ const encoder = new TextEncoder();
 
 /** Percent-encodes one decoded segment: RFC 3986 unreserved characters kept, every other UTF-8 byte as %XX uppercase. */
 function encodeSegment(segment) {
-  if (!segment.isWellFormed()) throw pathError('path is not valid UTF-16 (a lone surrogate)');
+  if (LONE_SURROGATE.test(segment)) throw pathError('path is not valid UTF-16 (a lone surrogate)');
   let result = '';
   for (const ch of segment) {
     if (UNRESERVED.test(ch)) {
