@@ -1,6 +1,5 @@
 using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
-using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Health;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
@@ -11,6 +10,7 @@ using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -71,8 +71,27 @@ internal static class EdgeApplication
         services.AddSingleton<VariantProducer>();
         services.AddSingleton<ImageResponseWriter>();
         services.AddSingleton<ImageRequestHandler>();
-        services.AddSingleton<DemoPage>();
         services.AddSingleton<PurgeEndpoint>();
+
+        // The demo page at / is a Razor Page in Demo/, rendered with the SDK's tag helper and signed with the active key
+        // taken from the same key ring that verifies.
+        services.AddRazorPages(razor => razor.RootDirectory = "/Demo")
+            .ConfigureApplicationPartManager(parts =>
+            {
+                // Pages are found in the entry assembly's parts; when a test host is the entry assembly, add the edge's.
+                var edge = typeof(EdgeApplication).Assembly;
+                if (!parts.ApplicationParts.OfType<AssemblyPart>().Any(part => part.Assembly == edge))
+                {
+                    foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(edge).GetApplicationParts(edge))
+                    {
+                        parts.ApplicationParts.Add(part);
+                    }
+                }
+            });
+        // Read from configuration rather than IOptions<SigningOptions>: a bad Signing section must fail start-up once,
+        // with the signing validator's message, not again through these options. The key itself comes from the ring.
+        services.AddEdgeImages().Configure<IConfiguration>((urls, configuration) =>
+            urls.KeyId = configuration[$"{SigningOptions.SectionName}:ActiveKey"] is { } active && SigningKey.IsValidId(active) ? active : null);
         return builder;
     }
 
@@ -88,7 +107,7 @@ internal static class EdgeApplication
         app.UseMiddleware<ProblemResponseMiddleware>();
         app.UseRateLimiter();
 
-        app.MapGet("/", (DemoPage demo, HttpContext context) => demo.WriteAsync(context));
+        app.MapRazorPages();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapGet("/favicon.ico", () => Results.NoContent());
@@ -98,7 +117,7 @@ internal static class EdgeApplication
         app.MapReverseProxy();
         app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
 
-        // Everything else is an image URL: /{signature}/{options}/{tenant}/{path}.
+        // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
         app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
         return app;
     }

@@ -106,13 +106,32 @@ public sealed class SrcsetBuilder
         int? sourceWidth = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return BuildWidths(options, tenant, path, WidthLadder(minWidth, maxWidth, tolerance, sourceWidth));
+    }
+
+    /// <summary>
+    /// A <c>w</c>-descriptor srcset over widths chosen by the page (for example the breakpoints of its layout).
+    /// With both <c>w</c> and <c>h</c> in <paramref name="options"/>, each candidate's height is scaled to keep that
+    /// aspect ratio, rounded half to even.
+    /// </summary>
+    /// <param name="options">The base transformation; its <c>w</c> is replaced per candidate. It may not set
+    /// <c>dpr</c>, nor <c>h</c> without <c>w</c>.</param>
+    /// <param name="tenant">The tenant.</param>
+    /// <param name="path">The decoded path at the origin.</param>
+    /// <param name="widths">The candidate widths, each from 1 to 8192, in the order they are written.</param>
+    /// <exception cref="ArgumentException">The options cannot form a ladder, a width is out of range, or a URL cannot
+    /// be built.</exception>
+    public string BuildWidths(TransformOptions options, string tenant, string path, IEnumerable<int> widths)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(widths);
         if (options.IsPassThrough || options.Dpr is not null || (options.Height is not null && options.Width is null))
         {
             throw new ArgumentException("a width ladder needs transform options without dpr, and h only together with w", nameof(options));
         }
 
         var result = new StringBuilder();
-        foreach (var width in WidthLadder(minWidth, maxWidth, tolerance, sourceWidth))
+        foreach (var width in widths)
         {
             var height = options is { Width: { } w, Height: { } h }
                 ? Math.Clamp((int)Math.Round((double)h * width / w), 1, OptionsParser.MaxSide)

@@ -98,6 +98,19 @@ public sealed record TransformOptions
     /// <summary>No transformation: the original bytes, the <c>-</c> options segment.</summary>
     public static TransformOptions PassThrough { get; } = new() { IsPassThrough = true };
 
+    /// <summary>
+    /// Reads an options segment as written in a URL, e.g. <c>w:400,h:300,fit:cover</c>, or <c>-</c> for the original,
+    /// with exactly the rules the edge applies. For code and configuration that hold options as text.
+    /// </summary>
+    /// <param name="text">The options segment.</param>
+    /// <exception cref="FormatException">The text breaks a rule; the message is the detail the edge would answer with.</exception>
+    public static TransformOptions Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var result = OptionsParser.Parse(text);
+        return result.IsSuccess ? result.Value : throw new FormatException(result.Error!.Detail);
+    }
+
     /// <summary>True for the <c>-</c> options segment.</summary>
     public bool IsPassThrough { get; init; }
 

@@ -1,0 +1,60 @@
+using EdgeImages.Sdk.Signing;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Sdk.AspNetCore;
+
+/// <summary>
+/// Where signed image URLs point and which key signs them. Either <see cref="KeyId"/> with <see cref="Secret"/>, or
+/// <see cref="KeyId"/> alone to take that key from the <see cref="ISigningKeyProvider"/> registered in the container
+/// (as the edge does with its own key ring).
+/// </summary>
+public sealed class EdgeImageUrlOptions
+{
+    /// <summary>The edge's address, e.g. <c>https://img.example.com/</c>. Null writes root-relative URLs, for pages
+    /// served by the edge itself.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>The id of the key that signs (<c>kid</c>), 1 to 16 characters of <c>[a-z0-9-]</c>.</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>The key's secret in hex, at least 16 bytes. Keep it in a secret store, not in appsettings.json.
+    /// Null to take the key from <see cref="ISigningKeyProvider"/>.</summary>
+    public string? Secret { get; set; }
+}
+
+/// <summary>Refuses to start on options that could never sign, naming the setting.</summary>
+internal sealed class EdgeImageUrlOptionsValidator : IValidateOptions<EdgeImageUrlOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EdgeImageUrlOptions options)
+    {
+        var errors = new List<string>();
+        if (options.KeyId is { } kid && !SigningKey.IsValidId(kid))
+        {
+            errors.Add("EdgeImages: KeyId must be 1 to 16 characters of [a-z0-9-].");
+        }
+
+        if (options.Secret is { } secret)
+        {
+            if (options.KeyId is null)
+            {
+                errors.Add("EdgeImages: a Secret needs its KeyId.");
+            }
+
+            if (!HexSecret.TryParse(secret, out var bytes, out var error))
+            {
+                errors.Add($"EdgeImages: Secret: {error}");
+            }
+            else if (bytes.Length < SigningKey.MinSecretBytes)
+            {
+                errors.Add($"EdgeImages: Secret must be at least {SigningKey.MinSecretBytes} bytes ({SigningKey.MinSecretBytes * 2} hex digits).");
+            }
+        }
+
+        if (options.BaseUrl is { } baseUrl && (!baseUrl.IsAbsoluteUri || baseUrl.Query.Length > 0 || baseUrl.Fragment.Length > 0))
+        {
+            errors.Add("EdgeImages: BaseUrl must be absolute, without query or fragment.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,3 @@
+using EdgeImages.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);

@@ -1,0 +1,76 @@
+/** A signing key: the id written in signatures and its secret (a hex string, or raw bytes). */
+export interface SigningKey {
+  id: string;
+  secret: string | Uint8Array;
+}
+
+export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+export type Gravity = 'center' | 'n' | 's' | 'e' | 'w' | 'ne' | 'nw' | 'se' | 'sw' | 'smart' | `fp:${string}:${string}`;
+
+/** Every option of URL format version 1, by its URL name. */
+export interface ImageOptions {
+  w?: number;
+  h?: number;
+  dpr?: number;
+  fit?: Fit;
+  g?: Gravity | { x: number; y: number };
+  crop?: string | [number, number, number, number] | { x: number; y: number; width: number; height: number };
+  rot?: 0 | 90 | 180 | 270;
+  flip?: 'h' | 'v' | 'hv';
+  blur?: number;
+  sharpen?: number;
+  q?: number;
+  f?: 'jpeg' | 'png' | 'webp' | 'auto';
+  bg?: string;
+  up?: boolean | 0 | 1;
+  exp?: Date | number | bigint;
+  v?: string;
+  p?: string;
+}
+
+/** An options object, an options segment (`"w:400,h:300"`), or null / `"-"` for the original. */
+export type OptionsInput = ImageOptions | string | null;
+
+export interface BuildUrlInput {
+  key: SigningKey;
+  tenant: string;
+  /** The decoded path at the origin, e.g. `a b/café.png`. */
+  path: string;
+  options?: OptionsInput;
+  /** The edge's address; omitted, the URL is root-relative. */
+  baseUrl?: string;
+}
+
+export interface SrcsetInput extends BuildUrlInput {
+  /** Explicit candidate widths; otherwise a ladder from minWidth to maxWidth. */
+  widths?: number[];
+  minWidth?: number;
+  maxWidth?: number;
+  tolerance?: number;
+  sourceWidth?: number;
+}
+
+export interface DensitiesInput extends BuildUrlInput {
+  /** Default [1, 2, 3]. */
+  densities?: number[];
+}
+
+export type ErrorKind = 'InvalidOptions' | 'InvalidTenant' | 'InvalidPath' | 'InvalidKey' | 'InvalidArgument';
+
+export class EdgeImagesError extends Error {
+  constructor(kind: ErrorKind, message: string);
+  readonly kind: ErrorKind;
+}
+
+export const DEFAULT_MIN_WIDTH: 100;
+export const DEFAULT_MAX_WIDTH: 8192;
+export const DEFAULT_TOLERANCE: 0.08;
+
+export function sign(key: SigningKey, message: string): string;
+export function buildUrl(input: BuildUrlInput): string;
+export function formatOptions(options: OptionsInput): string;
+export function parseOptions(segment: string): object;
+export function widthLadder(minWidth?: number, maxWidth?: number, tolerance?: number, sourceWidth?: number): number[];
+export function buildSrcset(input: SrcsetInput): string;
+export function buildDensities(input: DensitiesInput): string;
+export function displaySize(options: OptionsInput, sourceWidth?: number, sourceHeight?: number): { width: number | null; height: number | null };
