@@ -36,6 +36,18 @@ set -e
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+
+step "Running the JavaScript SDK's tests (node --test, against the shared vectors)"
+set +e
+(cd sdk/js && node --test 2>&1) | tee "$log"
+js_status=${PIPESTATUS[0]}
+set -e
+js_passed=$(grep -oE '^# pass [0-9]+' "$log" | awk '{print $3}')
+js_failed=$(grep -oE '^# fail [0-9]+' "$log" | awk '{print $3}')
+passed=$((passed + ${js_passed:-0}))
+failed=$((failed + ${js_failed:-0}))
+[ "$js_status" -eq 0 ] || status=1
+
 rm -f "$log"
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
