@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Caching.Hybrid;
-using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Caching;
 
@@ -9,23 +8,18 @@ namespace EdgeImages.Edge.Caching;
 /// <see cref="MemoryTier"/> must bound memory in bytes, keep stale copies and tell HIT-MEMORY apart.
 /// Without Redis configured this tier is a pass-through to the factory.
 /// </summary>
-internal sealed class DistributedTier(HybridCache hybrid, IOptions<CacheOptions> options)
+internal sealed class DistributedTier(HybridCache hybrid)
 {
-    private readonly HybridCacheEntryOptions _entryOptions = new()
+    public async Task<CacheLookup> GetOrCreateAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {
-        Expiration = options.Value.MaxAge,
-        Flags = HybridCacheEntryFlags.DisableLocalCache,
-    };
-
-    public async Task<CacheLookup> GetOrCreateAsync(string key, IReadOnlyList<string> tags, Func<CancellationToken, Task<CachedVariant>> factory)
-    {
+        var entryOptions = new HybridCacheEntryOptions { Expiration = freshFor, Flags = HybridCacheEntryFlags.DisableLocalCache };
         // The fill runs to completion whoever is waiting: its result is worth caching either way.
         var fill = new Fill(factory);
         var variant = await hybrid.GetOrCreateAsync(
             key,
             fill,
             static async (state, token) => await state.RunAsync(token).ConfigureAwait(false),
-            _entryOptions,
+            entryOptions,
             tags,
             CancellationToken.None).ConfigureAwait(false);
         return new CacheLookup(variant, fill.Ran ? CacheTier.Miss : CacheTier.Redis);

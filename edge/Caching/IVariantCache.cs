@@ -10,6 +10,7 @@ internal interface IVariantCache
     ValueTask<CacheLookup> GetOrCreateAsync(
         string key,
         IReadOnlyList<string> tags,
+        TimeSpan freshFor,
         Func<CancellationToken, Task<CachedVariant>> factory,
         CancellationToken cancellationToken);
 

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace EdgeImages.Edge.Caching;
 
 /// <summary>
-/// L1: variants in this process, bounded in bytes (each entry costs its body). An entry is fresh for
-/// <see cref="CacheOptions.MaxAge"/> and then kept, stale, for <see cref="CacheOptions.StaleIfError"/>, so
+/// L1: variants in this process, bounded in bytes (each entry costs its body). An entry is fresh for its
+/// tenant's max-age and then kept, stale, for <see cref="CacheOptions.StaleIfError"/>, so
 /// that an origin outage can still be answered. A tag index makes purges by original, prefix or tenant
 /// exact rather than a scan.
 /// </summary>
@@ -42,14 +42,14 @@ internal sealed class MemoryTier : IDisposable
         return false;
     }
 
-    public void Set(string key, CachedVariant variant, IReadOnlyList<string> tags)
+    public void Set(string key, CachedVariant variant, IReadOnlyList<string> tags, TimeSpan freshFor)
     {
         var now = _timeProvider.GetUtcNow();
-        var entry = new Entry(variant, now + _options.MaxAge, tags);
+        var entry = new Entry(variant, now + freshFor, tags);
         var options = new MemoryCacheEntryOptions
         {
             Size = variant.Content.Length + EntryOverheadBytes,
-            AbsoluteExpirationRelativeToNow = _options.MaxAge + _options.StaleIfError,
+            AbsoluteExpirationRelativeToNow = freshFor + _options.StaleIfError,
         };
         options.RegisterPostEvictionCallback(static (key, value, _, state) =>
             ((MemoryTier)state!).Unindex((string)key, ((Entry)value!).Tags), this);

@@ -15,6 +15,7 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
     public async ValueTask<CacheLookup> GetOrCreateAsync(
         string key,
         IReadOnlyList<string> tags,
+        TimeSpan freshFor,
         Func<CancellationToken, Task<CachedVariant>> factory,
         CancellationToken cancellationToken)
     {
@@ -24,7 +25,7 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
             return new CacheLookup(held.Variant, CacheTier.Memory);
         }
 
-        var candidate = new Lazy<Task<CacheLookup>>(() => FillAsync(key, tags, factory));
+        var candidate = new Lazy<Task<CacheLookup>>(() => FillAsync(key, tags, freshFor, factory));
         var winner = _inFlight.GetOrAdd(key, candidate);
         if (ReferenceEquals(winner, candidate))
         {
@@ -55,10 +56,10 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
         return evicted;
     }
 
-    private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, Func<CancellationToken, Task<CachedVariant>> factory)
+    private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {
-        var lookup = await distributed.GetOrCreateAsync(key, tags, factory).ConfigureAwait(false);
-        memory.Set(key, lookup.Variant, tags);
+        var lookup = await distributed.GetOrCreateAsync(key, tags, freshFor, factory).ConfigureAwait(false);
+        memory.Set(key, lookup.Variant, tags, freshFor);
         return lookup;
     }
 

@@ -8,6 +8,7 @@ using EdgeImages.Edge.Pipeline;
 using EdgeImages.Edge.Presets;
 using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
+using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
@@ -59,6 +60,7 @@ internal static class EdgeApplication
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PresetOptions>, PresetOptionsValidator>();
         services.AddSingleton<PresetResolver>();
+        services.AddSingleton<ITenantSettingsProvider, ConfiguredTenantSettings>();
         services.AddRateLimiter(_ => { });
         services.AddClientRateLimiting();
 
@@ -69,7 +71,6 @@ internal static class EdgeApplication
         services.AddSingleton<TransformScheduler>();
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
-        services.AddSingleton<ImageResponseWriter>();
         services.AddSingleton<ImageRequestHandler>();
         services.AddSingleton<PurgeEndpoint>();
 

@@ -2,19 +2,18 @@ using System.Globalization;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Pipeline;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeImages.Edge.Http;
 
 /// <summary>The last step: caching headers, conditional requests, <c>HEAD</c>, then the bytes on the wire.</summary>
-internal sealed class ImageResponseWriter(IOptions<CacheOptions> cacheOptions)
+internal static class ImageResponseWriter
 {
     /// <summary>A pinned version never changes, so browsers and CDNs may keep it for a year without asking.</summary>
     internal const string ImmutableCacheControl = "public, max-age=31536000, immutable";
 
     /// <param name="elapsed">Time from the cache lookup until now: the whole of a hit, or a miss's wait.</param>
-    public Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, TimeSpan elapsed)
+    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, TimeSpan elapsed)
     {
         var response = context.Response;
         var variant = lookup.Variant;
@@ -23,7 +22,7 @@ internal sealed class ImageResponseWriter(IOptions<CacheOptions> cacheOptions)
         headers.ETag = variant.ETag;
         headers.CacheControl = request.Original.Version is not null
             ? ImmutableCacheControl
-            : $"public, max-age={(long)cacheOptions.Value.MaxAge.TotalSeconds}";
+            : $"public, max-age={(long)request.MaxAge.TotalSeconds}";
         if (request.VariesByAccept)
         {
             headers.Vary = HeaderNames.Accept;

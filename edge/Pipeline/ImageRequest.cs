@@ -8,7 +8,8 @@ namespace EdgeImages.Edge.Pipeline;
 /// <param name="Options">The options in force, already range-checked.</param>
 /// <param name="Original">The original to fetch.</param>
 /// <param name="AcceptsWebp">Whether <c>Accept</c> allows <c>image/webp</c>; matters only for <c>f:auto</c>.</param>
-internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, bool AcceptsWebp)
+/// <param name="MaxAge">How long an unversioned variant of this tenant stays fresh.</param>
+internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, bool AcceptsWebp, TimeSpan MaxAge)
 {
     /// <summary>Whether the response depends on <c>Accept</c>, so caches must key on it too.</summary>
     public bool VariesByAccept => !Options.IsPassThrough && Options.EffectiveFormat == ImageFormat.Auto;

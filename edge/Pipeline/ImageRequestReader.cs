@@ -1,9 +1,12 @@
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Presets;
+using EdgeImages.Edge.Tenants;
 using EdgeImages.Sdk.Signing;
 using EdgeImages.Sdk.Urls;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeImages.Edge.Pipeline;
@@ -13,7 +16,12 @@ namespace EdgeImages.Edge.Pipeline;
 /// The order is the contract's: the signature is checked over the raw bytes before anything else in the
 /// URL is believed (403), then options, tenant and path are parsed (400), then <c>exp</c> (403).
 /// </summary>
-internal sealed class ImageRequestReader(ISigningKeyProvider keys, PresetResolver presets, TimeProvider timeProvider)
+internal sealed class ImageRequestReader(
+    ISigningKeyProvider keys,
+    PresetResolver presets,
+    ITenantSettingsProvider tenants,
+    IOptions<CacheOptions> cacheOptions,
+    TimeProvider timeProvider)
 {
     public ImageRequest Read(HttpContext context)
     {
@@ -42,11 +50,32 @@ internal sealed class ImageRequestReader(ISigningKeyProvider keys, PresetResolve
             throw ToProblem(expired);
         }
 
-        var options = presets.Resolve(url.Options);
+        var tenant = tenants.Get(url.Tenant);
+        CheckAllowed(url.Options, tenant);
+        var options = presets.Resolve(url.Options, tenant);
         return new ImageRequest(
             options,
             new OriginalKey(url.Tenant, url.Path, url.Options.Version),
-            AcceptsWebp(context.Request));
+            AcceptsWebp(context.Request),
+            tenant.MaxAge ?? cacheOptions.Value.MaxAge);
+    }
+
+    /// <summary>A tenant may restrict which options its URLs use; the rest are refused even when signed.</summary>
+    private static void CheckAllowed(TransformOptions options, TenantSettings tenant)
+    {
+        if (tenant.AllowedOptions is not { } allowed || options.IsPassThrough)
+        {
+            return;
+        }
+
+        foreach (var option in CanonicalOptions.FormatForUrl(options).Split(','))
+        {
+            var name = option[..option.IndexOf(':', StringComparison.Ordinal)];
+            if (!allowed.Contains(name))
+            {
+                throw EdgeProblemException.BadRequest($"Option '{name}' is not enabled for this tenant.");
+            }
+        }
     }
 
     /// <summary>The path exactly as sent, percent-encoding untouched: what was signed.</summary>

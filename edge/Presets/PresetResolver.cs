@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Tenants;
 using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
 
@@ -19,14 +20,26 @@ internal sealed class PresetResolver(IOptions<PresetOptions> options)
     /// The options in force. The result no longer names the preset, so the cache key is the expanded
     /// options: a URL written out in full shares the entry, and a changed preset cannot serve stale output.
     /// </summary>
-    public TransformOptions Resolve(TransformOptions url)
+    /// <remarks>The tenant's own presets win over the edge-wide ones of the same name.</remarks>
+    public TransformOptions Resolve(TransformOptions url, TenantSettings tenant)
     {
         if (url.Preset is not { } name)
         {
             return url;
         }
 
-        if (!_presets.TryGetValue(name, out var preset))
+        TransformOptions? preset = null;
+        if (tenant.Presets.TryGetValue(name, out var tenantPreset))
+        {
+            var parsed = OptionsParser.Parse(tenantPreset);
+            preset = parsed.IsSuccess ? parsed.Value : throw EdgeProblemException.BadRequest($"Preset '{name}' of this tenant is invalid.");
+        }
+        else if (_presets.TryGetValue(name, out var shared))
+        {
+            preset = shared;
+        }
+
+        if (preset is null)
         {
             throw EdgeProblemException.BadRequest($"Unknown preset '{name}'.");
         }

@@ -1,0 +1,31 @@
+namespace EdgeImages.Edge.Tenants;
+
+/// <summary>
+/// What the edge knows about one tenant. Today it comes from configuration (<c>Tenants:{tenant}:…</c>); the
+/// control plane will feed the same record by watch. A value left null falls back to the edge-wide default.
+/// </summary>
+internal sealed record TenantSettings
+{
+    public static TenantSettings Default { get; } = new();
+
+    /// <summary>
+    /// <c>Tenants:{tenant}:MaxAge</c>: freshness of this tenant's unversioned variants (and their
+    /// <c>Cache-Control</c>); null means <c>Caching:MaxAge</c>.
+    /// </summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary><c>Tenants:{tenant}:RequestsPerSecond</c>: the tenant's sustained request quota at this edge's region; null is unlimited.</summary>
+    public int? RequestsPerSecond { get; init; }
+
+    /// <summary><c>Tenants:{tenant}:Burst</c>: requests above the quota the tenant may make at once.</summary>
+    public int? Burst { get; init; }
+
+    /// <summary>
+    /// <c>Tenants:{tenant}:AllowedOptions</c>: option names this tenant may use (e.g. <c>w,h,fit,f,q</c>); null
+    /// allows every option. A URL with another option is refused with 400 even when correctly signed.
+    /// </summary>
+    public IReadOnlySet<string>? AllowedOptions { get; init; }
+
+    /// <summary><c>Tenants:{tenant}:Presets:{name}</c>: this tenant's presets, which win over the edge-wide <c>Presets</c>.</summary>
+    public IReadOnlyDictionary<string, string> Presets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
