@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
+using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Admin;
@@ -38,12 +39,9 @@ internal sealed class PurgeEndpoint(IVariantCache cache, IOptions<AdminOptions> 
         }
     }
 
-    private static bool IsTenant(string tenant) =>
-        tenant.Length is >= 1 and <= 63 && tenant.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
-
     internal static string TagFor(PurgeRequest request)
     {
-        if (request.Tenant is not { } tenant || !IsTenant(tenant))
+        if (request.Tenant is not { } tenant || ImagePaths.ValidateTenant(tenant) is not null)
         {
             throw EdgeProblemException.BadRequest("'tenant' must be 1 to 63 characters of [a-z0-9-].");
         }
