@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using EdgeImages.Edge.Diagnostics;
 
 namespace EdgeImages.Edge.Caching;
@@ -7,6 +8,11 @@ namespace EdgeImages.Edge.Caching;
 /// <param name="ContentType">The media type of <paramref name="Content"/>.</param>
 /// <param name="ETag">A strong entity tag of <paramref name="Content"/>, quoted.</param>
 /// <param name="Timings">How long this variant took to make; only meaningful on the response that made it.</param>
+/// <remarks>
+/// Immutable by contract (nothing writes to <paramref name="Content"/> after creation), and marked so: HybridCache
+/// then hands back this instance instead of a deserialized copy of every body it stores.
+/// </remarks>
+[ImmutableObject(true)]
 internal sealed record CachedVariant(byte[] Content, string ContentType, string ETag, StageTimings Timings);
 
 /// <summary>Where a response came from, as <c>X-Cache</c> says it.</summary>

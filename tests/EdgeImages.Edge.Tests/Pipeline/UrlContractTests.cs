@@ -100,6 +100,10 @@ public sealed class UrlContractTests : IAsyncLifetime
             Assert.Contains(stage, timing, StringComparison.Ordinal);
         }
 
+        // A miss reports what making it cost: decoding a 3 MP photo is never free.
+        var decode = System.Text.RegularExpressions.Regex.Match(timing, @"decode;dur=([0-9.]+)").Groups[1].Value;
+        Assert.True(double.Parse(decode, System.Globalization.CultureInfo.InvariantCulture) > 0, timing);
+
         Assert.Empty(response.Headers.Vary);
     }
 
