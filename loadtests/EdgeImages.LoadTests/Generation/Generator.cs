@@ -16,7 +16,7 @@ internal sealed record GeneratorSettings
 
     public int Requests { get; init; } = 50_000;
 
-    public int Misses { get; init; } = 3_000;
+    public int Misses { get; init; } = 20_000;
 
     /// <summary>1.0 is the classic web-object popularity; higher concentrates traffic on the head.</summary>
     public double ZipfExponent { get; init; } = 1.0;
