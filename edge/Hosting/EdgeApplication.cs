@@ -63,6 +63,7 @@ internal static class EdgeApplication
         services.AddSingleton<ITenantSettingsProvider, ConfiguredTenantSettings>();
         services.AddRateLimiter(_ => { });
         services.AddClientRateLimiting();
+        services.AddTenantRateLimiting(builder.Configuration);
 
         services.AddSingleton<ISigningKeyProvider>(provider =>
             SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
@@ -119,7 +120,8 @@ internal static class EdgeApplication
         app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
+        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context))
+            .AddEndpointFilter<TenantRateLimitFilter>();
         return app;
     }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Tenants;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -42,4 +44,23 @@ internal static class RateLimitingServiceCollectionExtensions
 
     private static bool IsImageRequest(PathString path) =>
         path != "/" && path != "/healthz" && path != "/favicon.ico";
+}
+
+internal static class TenantRateLimitingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Per-tenant quotas: a local bucket always, and the region's shared bucket in Redis when the edge has a
+    /// Redis connection (<c>Caching:Redis</c>). Applied by <see cref="TenantRateLimitFilter"/> on the image endpoint.
+    /// </summary>
+    public static IServiceCollection AddTenantRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TenantRateLimitOptions>().Bind(configuration.GetSection(ClientRateLimitOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TenantRateLimitOptions>, TenantRateLimitOptionsValidator>();
+        // The regional bucket exists only with Redis; it is made here rather than registered, so that a
+        // container validated at build finds nothing it cannot make. The tenant limiter owns and disposes it.
+        services.AddSingleton(provider => new TenantRateLimiter(
+            provider.GetRequiredService<ITenantSettingsProvider>(),
+            provider.GetService<RedisConnection>() is null ? null : ActivatorUtilities.CreateInstance<RegionalTenantRateLimiter>(provider)));
+        return services;
+    }
 }

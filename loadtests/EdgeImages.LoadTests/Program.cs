@@ -1,0 +1,3 @@
+using EdgeImages.LoadTests;
+
+return await Cli.RunAsync(args, Console.Out, CancellationToken.None);

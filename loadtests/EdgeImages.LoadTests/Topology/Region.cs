@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using EdgeImages.LoadTests.Generation;
+using EdgeImages.Testing;
+
+namespace EdgeImages.LoadTests.Topology;
+
+/// <summary>What to start: edges always; Redis and a real origin (PostgreSQL + one origin node) on request.</summary>
+internal sealed record RegionSettings
+{
+    public int Edges { get; init; } = 1;
+
+    public bool Redis { get; init; }
+
+    public bool Origin { get; init; }
+
+    /// <summary>Extra edge settings (<c>key=value</c>), e.g. <c>Transforms:QueueLength=8</c>.</summary>
+    public IReadOnlyDictionary<string, string> EdgeSettings { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// One region on loopback: its edges, and when asked its Redis and an origin node on PostgreSQL with the
+/// catalog uploaded through the origin's API. Bounded: a few processes, all stopped at dispose.
+/// </summary>
+internal sealed class Region : IAsyncDisposable
+{
+    public const string AdminToken = "loadtests-admin-token-0123456789abcdef";
+    private const string OriginAdminToken = "loadtests-origin-admin-0123456789abcdef";
+    private const string EdgeCredential = "loadtests-edge-credential-0123456789abcdef";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public List<EdgeProcess> Edges { get; } = [];
+
+    public RedisServer? Redis { get; private set; }
+
+    public OriginNode? Origin { get; private set; }
+
+    /// <summary>Per tenant, the API key that uploads (origin topology only).</summary>
+    public Dictionary<string, string> TenantKeys { get; } = new(StringComparer.Ordinal);
+
+    public static async Task<Region> StartAsync(RegionSettings settings, LoadTestData data, string dataFolder, TextWriter log)
+    {
+        var region = new Region();
+        try
+        {
+            var edge = new Dictionary<string, string>
+            {
+                [$"Signing:Keys:{data.KeyId}"] = data.KeyHex,
+                ["Signing:ActiveKey"] = data.KeyId,
+                ["Admin:Token"] = AdminToken,
+                // The whole load comes from one address: the per-client limit would measure itself, not the edge.
+                ["RateLimiting:PerClientPerSecond"] = "0",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            if (settings.Redis)
+            {
+                region.Redis = await RedisServer.StartAsync();
+                region._owned.Add(region.Redis);
+                edge["Caching:Redis"] = region.Redis.Configuration;
+                log.WriteLine($"redis on {region.Redis.Configuration}");
+            }
+
+            if (settings.Origin)
+            {
+                var database = await PostgresServer.StartAsync();
+                region._owned.Add(database);
+                region.Origin = await OriginNode.StartAsync(new Dictionary<string, string>
+                {
+                    ["Origin:Database:ConnectionString"] = database.ConnectionString,
+                    ["Origin:EdgeCredentials:edges"] = EdgeCredential,
+                    ["Origin:AdminToken"] = OriginAdminToken,
+                    ["Logging:LogLevel:Default"] = "Warning",
+                });
+                region._owned.Add(region.Origin);
+                await region.UploadAsync(data, dataFolder, log);
+                edge["Origin:Destinations:a"] = region.Origin.Address.ToString();
+                edge["Origin:Credential"] = EdgeCredential;
+            }
+            else
+            {
+                edge["Originals:Path"] = Path.Combine(dataFolder, "originals");
+            }
+
+            foreach (var (key, value) in settings.EdgeSettings)
+            {
+                edge[key] = value;
+            }
+
+            for (var i = 0; i < settings.Edges; i++)
+            {
+                var process = await EdgeProcess.StartAsync(edge);
+                region.Edges.Add(process);
+                region._owned.Add(process);
+                log.WriteLine($"edge {i} on {process.Address}");
+            }
+
+            return region;
+        }
+        catch
+        {
+            await region.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Uploads every original with PUT, under a key made for each tenant.</summary>
+    private async Task UploadAsync(LoadTestData data, string dataFolder, TextWriter log)
+    {
+        using var client = new HttpClient { BaseAddress = Origin!.Address };
+        foreach (var tenant in data.Tenants)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/admin/tenants/{tenant}/keys");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OriginAdminToken);
+            using var response = await client.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            TenantKeys[tenant] = json.RootElement.GetProperty("key").GetString()!;
+        }
+
+        foreach (var original in data.Originals)
+        {
+            await PutAsync(original.Tenant, original.Path, await File.ReadAllBytesAsync(Path.Combine(dataFolder, "originals", original.Tenant, original.Path)));
+        }
+
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uploaded {data.Originals.Count} originals to the origin at {Origin.Address}"));
+    }
+
+    /// <summary>A new version of an original at the origin (origin topology only).</summary>
+    public async Task PutAsync(string tenant, string path, byte[] bytes)
+    {
+        using var client = new HttpClient { BaseAddress = Origin!.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Put, "v1/" + tenant + "/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)))
+        {
+            Content = new ByteArrayContent(bytes),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKeys[tenant]);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Memory of every edge, for <c>/stats</c>.</summary>
+    public object Stats() => new
+    {
+        edges = Edges.Select(edge => edge.Memory()).Select(m => new { rss = m.Rss, peakRss = m.PeakRss }).ToArray(),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+    }
+}
