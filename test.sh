@@ -19,6 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+step "Installing the load tests' npm packages (autocannon, pinned by package-lock.json)"
+(cd loadtests && npm ci --no-audit --no-fund)
+
 step "Restoring"
 dotnet restore EdgeImages.sln
 

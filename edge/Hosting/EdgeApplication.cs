@@ -120,8 +120,7 @@ internal static class EdgeApplication
         app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context))
-            .AddEndpointFilter<TenantRateLimitFilter>();
+        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
         return app;
     }
 

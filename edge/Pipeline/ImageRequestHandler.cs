@@ -1,14 +1,16 @@
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.RateLimiting;
 
 namespace EdgeImages.Edge.Pipeline;
 
 /// <summary>
-/// The edge's request path, top to bottom: parse and verify → cache lookup → (on a miss) origin fetch and
-/// transform → respond. Each arrow is one collaborator; this type only puts them in order.
+/// The edge's request path, top to bottom: parse and verify → the tenant's quota → cache lookup → (on a miss)
+/// origin fetch and transform → respond. Each arrow is one collaborator; this type only puts them in order.
 /// </summary>
 internal sealed class ImageRequestHandler(
     ImageRequestReader reader,
+    TenantRateLimiter tenantQuotas,
     IVariantCache cache,
     VariantProducer producer,
     TimeProvider timeProvider)
@@ -24,6 +26,9 @@ internal sealed class ImageRequestHandler(
         }
 
         var request = reader.Read(context);
+
+        // Only now is the tenant known to be real: a forged URL never spends a tenant's quota.
+        await tenantQuotas.AcquireAsync(request.Original.Tenant, context.RequestAborted).ConfigureAwait(false);
 
         var started = timeProvider.GetTimestamp();
         var lookup = await cache.GetOrCreateAsync(

@@ -22,6 +22,11 @@ internal sealed class VariantProducer(
 {
     public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
     {
+        if (!request.Options.IsPassThrough)
+        {
+            scheduler.ShedIfFull();
+        }
+
         var fetchStarted = timeProvider.GetTimestamp();
         var original = await FetchAsync(request.Original, cancellationToken).ConfigureAwait(false);
         var fetch = timeProvider.GetElapsedTime(fetchStarted);

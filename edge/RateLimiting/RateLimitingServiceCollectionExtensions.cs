@@ -50,7 +50,7 @@ internal static class TenantRateLimitingServiceCollectionExtensions
 {
     /// <summary>
     /// Per-tenant quotas: a local bucket always, and the region's shared bucket in Redis when the edge has a
-    /// Redis connection (<c>Caching:Redis</c>). Applied by <see cref="TenantRateLimitFilter"/> on the image endpoint.
+    /// Redis connection (<c>Caching:Redis</c>). Applied by the image request handler once the signature has verified.
     /// </summary>
     public static IServiceCollection AddTenantRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
