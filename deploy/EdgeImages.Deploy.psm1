@@ -656,7 +656,14 @@ function Invoke-Rolling {
     #>
     param($Topology, [switch] $NoBuild)
     $secrets = Get-Secrets $Topology
-    if (-not $NoBuild) { Write-Host 'Building the new release'; Publish-Services $Topology }
+    if (-not $NoBuild) {
+        # The running build is kept as edge.previous: what a failed edge is rolled back to.
+        $current = Join-Path $Topology.Publish 'edge'
+        $previous = Join-Path $Topology.Publish 'edge.previous'
+        if (Test-Path $current) { Remove-Item -Recurse -Force $previous -ErrorAction SilentlyContinue; Copy-Item -Recurse $current $previous }
+        Write-Host 'Building the new release'
+        Publish-Services $Topology
+    }
     $url = Get-ControlPlaneUrl $Topology
     if (-not $url) { throw 'No control plane answers; rolling needs it to drain PoPs.' }
     $edges = @(Get-Processes $Topology -Kind edge)
@@ -673,7 +680,16 @@ function Invoke-Rolling {
         # Clients may hold a route for its half-second lifetime; then SIGTERM waits for what is in flight.
         Start-Sleep -Milliseconds 700
         Stop-Managed $Topology $edge -Signal TERM -GraceSeconds 30
-        Start-IfStopped $Topology $edge
+        try {
+            Start-IfStopped $Topology $edge
+        } catch {
+            Write-Host "  $($edge.Name): the new build failed its health check; rolling back to the previous build"
+            Stop-Managed $Topology $edge -Signal KILL -GraceSeconds 1
+            Start-Dotnet $Topology $edge 'edge.previous' (Get-EdgeSettings $Topology $edge)
+            Wait-Healthy $Topology $edge
+            Invoke-Api DELETE "$url/v1/pops/$($edge.Pop)/drain" $secrets.ControlPlaneAdminKey $null | Out-Null
+            throw "Rolling stopped at $($edge.Name), which runs the previous build again: $($_.Exception.Message)"
+        }
         Invoke-Api DELETE "$url/v1/pops/$($edge.Pop)/drain" $secrets.ControlPlaneAdminKey $null | Out-Null
         Wait-Until -TimeoutSeconds 15 -What "routes to include $($edge.Pop) again" {
             Get-Route $Topology $edge.Region | Where-Object { $_.id -eq $edge.Pop }
