@@ -42,7 +42,7 @@ public sealed class OriginNode : LoopbackServer
             throw new FileNotFoundException($"Build the origin first ({configuration}); {assembly} is missing.");
         }
 
-        var arguments = new List<string> { assembly, "--urls", Address.ToString().TrimEnd('/'), "--environment", "Testing" };
+        var arguments = new List<string> { assembly, "--urls", Address.ToString().TrimEnd('/'), "--environment", "Testing", "--hostBuilder:reloadConfigOnChange=false" };
         arguments.AddRange(_settings.Select(setting => $"--{setting.Key}={setting.Value}"));
         return ProcessHandle.Start("dotnet", arguments, Path.GetDirectoryName(assembly));
     }

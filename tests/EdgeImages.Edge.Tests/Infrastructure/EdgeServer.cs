@@ -55,7 +55,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], configuration);
+        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--hostBuilder:reloadConfigOnChange=false"], configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         services?.Invoke(builder.Services);
 

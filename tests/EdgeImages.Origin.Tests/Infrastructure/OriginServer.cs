@@ -34,7 +34,7 @@ internal sealed class OriginServer : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null)
     {
-        var builder = OriginApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing"]);
+        var builder = OriginApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var configuration = new Dictionary<string, string?>
         {
