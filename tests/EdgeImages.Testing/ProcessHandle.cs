@@ -49,6 +49,9 @@ public sealed partial class ProcessHandle : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>The last lines the process wrote, stdout and stderr interleaved as they arrived.</summary>
     public string Output => string.Join('\n', _output);
 
