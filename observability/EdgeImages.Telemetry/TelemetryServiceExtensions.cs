@@ -106,6 +106,11 @@ public static class TelemetryServiceExtensions
         // and unverified input. Only switching the category off (None, not Warning) stops the scope; RequestId goes
         // with it, and the TraceId scope above is the better key anyway. RequestLogMiddleware writes the request line.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // Two more write the raw path, at Debug, for whoever turns them up: the matcher ("candidates found for the
+        // request path '/…'") and Kestrel's bad-request log (the whole request line). Routing keeps its other lines
+        // (which endpoint matched, by route template); a malformed request is still counted by Kestrel's metrics.
+        logging.AddFilter("Microsoft.AspNetCore.Routing.Matching.DfaMatcher", LogLevel.None);
+        logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.None);
     }
 
     private static void AddHealthPublishing(IServiceCollection services, TelemetryOptions options)

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace EdgeImages.Edge.Tests.Diagnostics;
+namespace EdgeImages.Testing;
 
 /// <summary>One sample of the Prometheus text format: <c>name{label="value",...} 1.5</c>.</summary>
-internal sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)
+public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)
 {
     public bool Has(params (string Label, string Value)[] labels) =>
         labels.All(label => Labels.TryGetValue(label.Label, out var value) && value == label.Value);
@@ -13,7 +13,7 @@ internal sealed record PrometheusSample(string Name, IReadOnlyDictionary<string,
 /// A small reader of the Prometheus exposition format, enough for tests to ask "is there a sample of this name with
 /// these labels, and what is it": escaped label values are unescaped.
 /// </summary>
-internal static class PrometheusText
+public static class PrometheusText
 {
     public static IReadOnlyList<PrometheusSample> Parse(string text)
     {
