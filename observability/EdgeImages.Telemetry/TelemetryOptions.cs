@@ -17,6 +17,12 @@ public sealed class TelemetryOptions
     public Uri? OtlpEndpoint { get; set; }
 
     /// <summary>
+    /// <c>Telemetry:OtlpProtocol</c>: <c>grpc</c> (collectors' port 4317, the OTLP default) or <c>http/protobuf</c>
+    /// (port 4318; give the whole URL, ending in <c>/v1/traces</c>).
+    /// </summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
+    /// <summary>
     /// <c>Telemetry:LogFormat</c>: <c>json</c> (one object a line, with scopes: what log shippers parse) or
     /// <c>simple</c> (for a person at a terminal). JSON by default, so production never ships unparseable text.
     /// </summary>
@@ -34,6 +40,11 @@ public sealed class TelemetryOptions
         if (LogFormat is not ("json" or "simple"))
         {
             yield return "Telemetry:LogFormat must be 'json' or 'simple'.";
+        }
+
+        if (OtlpProtocol is not ("grpc" or "http/protobuf"))
+        {
+            yield return "Telemetry:OtlpProtocol must be 'grpc' or 'http/protobuf'.";
         }
 
         if (OtlpEndpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))

@@ -63,7 +63,7 @@ public static class TelemetryServiceExtensions
                     tracing.AddOtlpExporter(otlp =>
                     {
                         otlp.Endpoint = endpoint;
-                        otlp.Protocol = endpoint.Port == 4318 ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                        otlp.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
                     });
                 }
                 else if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
