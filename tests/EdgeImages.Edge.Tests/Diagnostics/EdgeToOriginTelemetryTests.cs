@@ -110,6 +110,25 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Readyz_OriginNodeAnswers_OriginCheckHealthy()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var body = await _edge.Client.GetFromJsonAsync<JsonElement>("/readyz");
+            var origin = body.GetProperty("checks").GetProperty("origin");
+            if (origin.GetProperty("status").GetString() == "Healthy")
+            {
+                Assert.Equal("1 of 1 origin nodes reachable.", origin.GetProperty("description").GetString());
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The origin check never became healthy: {body}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task RequestsWithSecrets_EveryLogLevel_NoSignatureKeyOrTokenInLogsOrSpans()
     {
         var signed = _edge.Url("w:90", "flower.jpg");
