@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,14 @@ namespace EdgeImages.Edge.Admin;
 /// from this edge's memory and from its region's Redis. The control plane fans a purge out to every edge;
 /// an operator can also call one edge directly.
 /// </summary>
-internal sealed class PurgeEndpoint(IVariantCache cache, IOptions<AdminOptions> options)
+internal sealed class PurgeEndpoint(IVariantCache cache, EdgeMetrics metrics, IOptions<AdminOptions> options)
 {
     public async Task<IResult> HandleAsync(HttpContext context, PurgeRequest request)
     {
         Authorize(context.Request);
         var tag = TagFor(request);
         var evicted = await cache.PurgeAsync(tag, context.RequestAborted).ConfigureAwait(false);
+        metrics.PurgeApplied(context.Request.Headers[EdgeMetrics.PurgeIssuedAtHeader]);
         return Results.Ok(new PurgeResponse(tag, evicted));
     }
 

@@ -1,6 +1,6 @@
 using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
-using EdgeImages.Edge.Health;
+using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Originals;
@@ -11,11 +11,11 @@ using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
+using EdgeImages.Telemetry;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace EdgeImages.Edge.Hosting;
 
@@ -38,7 +38,8 @@ internal static class EdgeApplication
         var services = builder.Services;
 
         services.AddSingleton(TimeProvider.System);
-        services.AddHealthChecks();
+        builder.AddEdgeImagesTelemetry(EdgeTelemetry.ServiceName, EdgeTelemetry.Configure);
+        services.AddSingleton<EdgeMetrics>();
         services.AddProblemDetails();
 
         AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder, SigningOptions.SectionName);
@@ -106,12 +107,13 @@ internal static class EdgeApplication
             _ = redis.Multiplexer;
         }
 
+        // Outermost, so that the request log and the request counter see what the client got, errors included.
+        app.UseEdgeImagesTelemetry();
+        app.UseMiddleware<EdgeRequestMetricsMiddleware>();
         app.UseMiddleware<ProblemResponseMiddleware>();
         app.UseRateLimiter();
 
         app.MapRazorPages();
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
         // YARP holds the origin cluster (destinations, health probes, load balancing) but proxies no route:
@@ -120,7 +122,8 @@ internal static class EdgeApplication
         app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context));
+        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context))
+            .WithMetadata(ImageEndpointMetadata.Instance);
         return app;
     }
 
@@ -142,6 +145,7 @@ internal static class EdgeApplication
 
         proxy.LoadFromMemory([], [OriginClusterConfig.From(origin)]);
         builder.Services.AddSingleton<IOriginalStore, OriginClusterStore>();
+        builder.Services.AddHealthChecks().AddCheck<OriginReachabilityHealthCheck>("origin");
     }
 
     /// <summary>

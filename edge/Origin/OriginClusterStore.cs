@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Transforms;
@@ -24,6 +25,7 @@ internal sealed partial class OriginClusterStore(
     IOptions<OriginOptions> options,
     IOptions<TransformLimits> limits,
     TimeProvider timeProvider,
+    EdgeMetrics metrics,
     ILogger<OriginClusterStore> logger) : IOriginalStore
 {
     private const string VersionHeader = "X-Origin-Version";
@@ -36,6 +38,7 @@ internal sealed partial class OriginClusterStore(
     {
         if (!proxyState.TryGetCluster(OriginOptions.ClusterId, out var cluster) || !_breaker.TryEnter())
         {
+            metrics.OriginFailed(OriginFailureKind.BreakerOpen);
             throw EdgeProblemException.BadGateway("The origin is unavailable.");
         }
 
@@ -57,6 +60,15 @@ internal sealed partial class OriginClusterStore(
             }
 
             var outcome = await TryFetchAsync(cluster, destination, key, cancellationToken).ConfigureAwait(false);
+            if (outcome is Failed { Kind: var kind })
+            {
+                metrics.OriginFailed(kind);
+            }
+            else
+            {
+                metrics.OriginAnswered();
+            }
+
             switch (outcome)
             {
                 case Fetched fetched:
@@ -67,7 +79,7 @@ internal sealed partial class OriginClusterStore(
                     _breaker.Succeeded();
                     throw refused.Problem;
                 case Failed failed:
-                    timedOut |= failed.TimedOut;
+                    timedOut |= failed.Kind == OriginFailureKind.Timeout;
                     healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, _options.UnhealthyFor);
                     Log.AttemptFailed(logger, destination.DestinationId, failed.Reason);
                     break;
@@ -106,16 +118,16 @@ internal sealed partial class OriginClusterStore(
                 HttpStatusCode.OK => new Fetched(await ReadOriginalAsync(response, linked.Token).ConfigureAwait(false)),
                 HttpStatusCode.NotFound => new Refused(EdgeProblemException.NotFound(key.Version is null ? "No such original." : "The original has no such version.")),
                 HttpStatusCode.RequestEntityTooLarge => new Refused(EdgeProblemException.TooLarge("The original exceeds the byte limit.")),
-                _ => new Failed($"status {(int)response.StatusCode}", TimedOut: false),
+                _ => new Failed($"status {(int)response.StatusCode}", OriginFailureKind.Status),
             };
         }
         catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return new Failed("timed out", TimedOut: true);
+            return new Failed("timed out", OriginFailureKind.Timeout);
         }
         catch (HttpRequestException exception)
         {
-            return new Failed(exception.HttpRequestError.ToString(), TimedOut: false);
+            return new Failed(exception.HttpRequestError.ToString(), OriginFailureKind.Transport);
         }
     }
 
@@ -160,7 +172,7 @@ internal sealed partial class OriginClusterStore(
 
     private sealed record Refused(EdgeProblemException Problem) : Outcome;
 
-    private sealed record Failed(string Reason, bool TimedOut) : Outcome;
+    private sealed record Failed(string Reason, OriginFailureKind Kind) : Outcome;
 
     private static partial class Log
     {

@@ -18,6 +18,7 @@ internal sealed class VariantProducer(
     ImageTransformer transformer,
     TransformScheduler scheduler,
     IOptions<OriginalsOptions> originalsOptions,
+    EdgeMetrics metrics,
     TimeProvider timeProvider)
 {
     public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
@@ -34,12 +35,14 @@ internal sealed class VariantProducer(
         if (request.Options.IsPassThrough)
         {
             var bytes = original.Content.ToArray();
+            metrics.VariantProduced(new StageTimings(fetch, default));
             return new CachedVariant(bytes, original.ContentType, ETagOf(bytes), new StageTimings(fetch, default));
         }
 
         var image = await scheduler.RunAsync(
             token => transformer.Transform(original.Content, request.Options, request.AcceptsWebp, token),
             cancellationToken).ConfigureAwait(false);
+        metrics.VariantProduced(new StageTimings(fetch, image.Timings));
         return new CachedVariant(image.Content, image.ContentType, ETagOf(image.Content), new StageTimings(fetch, image.Timings));
     }
 

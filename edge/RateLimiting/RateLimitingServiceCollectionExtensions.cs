@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Tenants;
 using Microsoft.AspNetCore.RateLimiting;
@@ -11,7 +12,7 @@ namespace EdgeImages.Edge.RateLimiting;
 internal static class RateLimitingServiceCollectionExtensions
 {
     /// <summary>
-    /// A token bucket per client address in front of the image path (health and the demo page are not
+    /// A token bucket per client address in front of the image path (health, metrics and the demo page are not
     /// limited). It runs before the signature is checked, so a flood of garbage URLs is cut off cheaply.
     /// Rejections become a problem+json 429 with <c>Retry-After</c> through the one error writer.
     /// </summary>
@@ -35,6 +36,7 @@ internal static class RateLimitingServiceCollectionExtensions
                         }));
             limiter.OnRejected = (rejected, _) =>
             {
+                rejected.HttpContext.RequestServices.GetRequiredService<EdgeMetrics>().RateLimited();
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 throw new EdgeProblemException(429, "Too many requests", "This client is over its request rate; slow down.", retryAfter);
             };
@@ -42,8 +44,9 @@ internal static class RateLimitingServiceCollectionExtensions
         return services;
     }
 
+    // Probes and scrapes come from a handful of addresses every few seconds; a limit there would blind monitoring.
     private static bool IsImageRequest(PathString path) =>
-        path != "/" && path != "/healthz" && path != "/favicon.ico";
+        path != "/" && path != "/favicon.ico" && path != "/healthz" && path != "/readyz" && path != "/metrics";
 }
 
 internal static class TenantRateLimitingServiceCollectionExtensions

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using Microsoft.Extensions.Options;
 
@@ -14,9 +15,11 @@ internal sealed class TransformScheduler : IDisposable
     private readonly ConcurrencyLimiter _slots;
     private readonly TransformSchedulerOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly EdgeMetrics? _metrics;
 
-    public TransformScheduler(IOptions<TransformSchedulerOptions> options, TimeProvider timeProvider)
+    public TransformScheduler(IOptions<TransformSchedulerOptions> options, TimeProvider timeProvider, EdgeMetrics? metrics = null)
     {
+        _metrics = metrics;
         _options = options.Value;
         _timeProvider = timeProvider;
         _slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
@@ -26,6 +29,7 @@ internal sealed class TransformScheduler : IDisposable
             // Oldest first: the request that waited longest is the closest to giving up.
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+        metrics?.TrackTransformQueue(() => QueuedCount);
     }
 
     /// <summary>Transforms queued or running now.</summary>
@@ -52,6 +56,7 @@ internal sealed class TransformScheduler : IDisposable
             using var lease = await _slots.AcquireAsync(1, linked.Token).ConfigureAwait(false);
             if (!lease.IsAcquired)
             {
+                _metrics?.TransformShed(deadline: false);
                 throw EdgeProblemException.Overloaded("Too many transforms are waiting; try again shortly.", _options.RetryAfter);
             }
 
@@ -60,6 +65,7 @@ internal sealed class TransformScheduler : IDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            _metrics?.TransformShed(deadline: true);
             throw EdgeProblemException.Overloaded("The transform did not finish within its deadline.", _options.RetryAfter);
         }
     }

@@ -1,10 +1,11 @@
 using EdgeImages.Origin.Admin;
 using EdgeImages.Origin.Api;
-using EdgeImages.Origin.Health;
+using EdgeImages.Origin.Diagnostics;
 using EdgeImages.Origin.Http;
 using EdgeImages.Origin.Images;
 using EdgeImages.Origin.Security;
 using EdgeImages.Origin.Storage;
+using EdgeImages.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -22,6 +23,8 @@ internal static class OriginApplication
         var services = builder.Services;
 
         services.AddSingleton(TimeProvider.System);
+        builder.AddEdgeImagesTelemetry(OriginTelemetry.ServiceName, OriginTelemetry.Configure);
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>(PostgresHealthCheck.Name, timeout: PostgresHealthCheck.Timeout);
         services.AddProblemDetails();
 
         AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(builder, DatabaseOptions.SectionName);
@@ -52,9 +55,10 @@ internal static class OriginApplication
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        // Outermost, so that the request log sees what the client got. /healthz never touches the database (a database
+        // outage must not get every node restarted); /readyz is PostgreSQL answering.
+        app.UseEdgeImagesTelemetry();
         app.UseMiddleware<ProblemResponseMiddleware>();
-
-        app.MapHealth();
 
         var admin = app.MapGroup("/v1/admin/tenants/{tenant}/keys");
         admin.MapPost("", (KeyManagementHandler keys, HttpContext context, string tenant) => keys.CreateAsync(context, tenant));

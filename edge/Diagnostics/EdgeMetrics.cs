@@ -1,0 +1,161 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using EdgeImages.Edge.Transforms;
+
+namespace EdgeImages.Edge.Diagnostics;
+
+/// <summary>
+/// The edge's own metrics, meter <c>EdgeImages.Edge</c>, as Prometheus names them on <c>/metrics</c> (the exporter
+/// turns dots into underscores, appends the unit, and <c>_total</c> to counters). Each answers one operator
+/// question; the table in <c>monitoring/README.md</c> lists them with the alerts that read them. Labels are small
+/// closed sets: nothing a request controls ever becomes a label.
+/// </summary>
+internal sealed class EdgeMetrics
+{
+    public const string MeterName = "EdgeImages.Edge";
+
+    // From a cache hit served from memory (~100 µs) to a transform at its deadline (seconds).
+    private static readonly IReadOnlyList<double> DurationBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    // Purges fan out from the control plane in well under a second when all is well; minutes mean an edge missed it.
+    private static readonly IReadOnlyList<double> LagBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+    private readonly TimeProvider _timeProvider;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _stageDuration;
+    private readonly Counter<long> _originAttempts;
+    private readonly Counter<long> _originErrors;
+    private readonly Counter<long> _shed;
+    private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _purges;
+    private readonly Histogram<double> _purgeLag;
+    private Func<long> _transformQueueDepth = static () => 0;
+    private ConfigurationState _configuration;
+
+    public EdgeMetrics(IMeterFactory meterFactory, TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+        // Until the control plane feeds configuration, the files read at start are version 0, applied at start.
+        _configuration = new ConfigurationState(0, timeProvider.GetUtcNow());
+
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>(
+            "edgeimages.requests", "{request}", "Image requests answered, by HTTP status and X-Cache tier (hit-memory, hit-redis, stale, miss).");
+        _stageDuration = meter.CreateHistogram(
+            "edgeimages.stage.duration", "s", "Time spent making a variant on a miss, by stage: fetch, decode, transform, encode.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _originAttempts = meter.CreateCounter<long>(
+            "edgeimages.origin.requests", "{request}", "Requests to origin nodes (each attempt, retries included; refused fetches when the breaker is open).");
+        _originErrors = meter.CreateCounter<long>(
+            "edgeimages.origin.errors", "{error}", "Failed origin requests by kind: timeout, status (5xx or other unexpected), transport, breaker_open.");
+        _shed = meter.CreateCounter<long>(
+            "edgeimages.transforms.shed", "{request}", "Transforms refused with 503, by reason: queue_full, deadline.");
+        _rateLimited = meter.CreateCounter<long>(
+            "edgeimages.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit.");
+        _purges = meter.CreateCounter<long>("edgeimages.purges", "{purge}", "Purges applied on this edge.");
+        _purgeLag = meter.CreateHistogram(
+            "edgeimages.purge.propagation_lag", "s", "Time from the control plane issuing a purge (X-Purge-Issued-At) to this edge applying it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+        meter.CreateObservableGauge(
+            "edgeimages.transforms.queue_depth", () => _transformQueueDepth(), "{request}", "Transforms waiting for a slot now.");
+        meter.CreateObservableGauge(
+            "edgeimages.config.version", () => _configuration.Version, null, "Version of the configuration this edge serves with (0: its files only).");
+        meter.CreateObservableGauge(
+            "edgeimages.config.applied_timestamp", () => _configuration.AppliedAt.ToUnixTimeMilliseconds() / 1000.0, "s",
+            "When that configuration was applied, in Unix seconds; its age is time() minus this.");
+    }
+
+    /// <summary>The header the control plane sets on a purge it fans out: when it issued it, RFC 3339 / ISO 8601.</summary>
+    public const string PurgeIssuedAtHeader = "X-Purge-Issued-At";
+
+    /// <param name="status">The status the client got.</param>
+    /// <param name="xCache">The <c>X-Cache</c> value sent, or empty when none was.</param>
+    public void RequestAnswered(int status, string xCache) => _requests.Add(
+        1,
+        new KeyValuePair<string, object?>("status", StatusLabel(status)),
+        new KeyValuePair<string, object?>("cache", CacheLabel(xCache)));
+
+    public void VariantProduced(StageTimings timings)
+    {
+        RecordStage("fetch", timings.Fetch);
+        if (timings.Transform != default)
+        {
+            RecordStage("decode", timings.Transform.Decode);
+            RecordStage("transform", timings.Transform.Transform);
+            RecordStage("encode", timings.Transform.Encode);
+        }
+    }
+
+    public void OriginAnswered() => _originAttempts.Add(1);
+
+    public void OriginFailed(OriginFailureKind kind)
+    {
+        _originAttempts.Add(1);
+        _originErrors.Add(1, new KeyValuePair<string, object?>("kind", kind switch
+        {
+            OriginFailureKind.Timeout => "timeout",
+            OriginFailureKind.Status => "status",
+            OriginFailureKind.Transport => "transport",
+            _ => "breaker_open",
+        }));
+    }
+
+    public void TransformShed(bool deadline) =>
+        _shed.Add(1, new KeyValuePair<string, object?>("reason", deadline ? "deadline" : "queue_full"));
+
+    public void RateLimited() => _rateLimited.Add(1);
+
+    /// <summary>Counts a purge and, when the control plane said when it issued it, how long it took to get here.</summary>
+    public void PurgeApplied(string? issuedAtHeader)
+    {
+        _purges.Add(1);
+        if (DateTimeOffset.TryParse(issuedAtHeader, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var issuedAt))
+        {
+            // A clock a little behind the control plane's gives a negative lag; that is zero, not an error.
+            _purgeLag.Record(Math.Max(0, (_timeProvider.GetUtcNow() - issuedAt).TotalSeconds));
+        }
+    }
+
+    /// <summary>For the scheduler to say how its queue is read; the gauge calls it at each scrape.</summary>
+    public void TrackTransformQueue(Func<long> depth) => _transformQueueDepth = depth;
+
+    /// <summary>For the control plane's configuration feed: the version now in force.</summary>
+    public void ConfigurationApplied(long version) =>
+        _configuration = new ConfigurationState(version, _timeProvider.GetUtcNow());
+
+    private void RecordStage(string stage, TimeSpan duration) =>
+        _stageDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+
+    // Status codes are a closed set on the edge, but a label must never be unbounded: anything odd is "other".
+    private static string StatusLabel(int status) => status is >= 100 and <= 599
+        ? status.ToString(CultureInfo.InvariantCulture)
+        : "other";
+
+    private static string CacheLabel(string xCache) => xCache switch
+    {
+        "HIT-MEMORY" => "hit-memory",
+        "HIT-REDIS" => "hit-redis",
+        "STALE" => "stale",
+        "MISS" => "miss",
+        _ => "none",
+    };
+
+    private sealed record ConfigurationState(long Version, DateTimeOffset AppliedAt);
+}
+
+/// <summary>How an attempt to fetch from the origin cluster failed.</summary>
+internal enum OriginFailureKind
+{
+    /// <summary>The attempt ran out of <c>Origin:TryTimeout</c>.</summary>
+    Timeout,
+
+    /// <summary>The node answered with a status other than 200, 404 or 413.</summary>
+    Status,
+
+    /// <summary>No answer: connection refused or reset, DNS, TLS.</summary>
+    Transport,
+
+    /// <summary>No attempt: the breaker is open or the cluster is missing.</summary>
+    BreakerOpen,
+}

@@ -1,0 +1,31 @@
+using EdgeImages.Telemetry;
+
+namespace EdgeImages.Edge.Diagnostics;
+
+/// <summary>What the edge adds to the shared telemetry: its meter, and spans that never carry a URL signature.</summary>
+internal static class EdgeTelemetry
+{
+    public const string ServiceName = "edge";
+
+    public static void Configure(TelemetrySetup setup)
+    {
+        setup.Meters.Add(EdgeMetrics.MeterName);
+        setup.RedactPath = RedactSignature;
+    }
+
+    /// <summary>
+    /// <c>/{signature}/{options}/{tenant}/{path}</c> becomes <c>/-/{options}/{tenant}/{path}</c>: the signature is a
+    /// bearer credential for that one URL, and spans travel to collectors that anyone on call can read.
+    /// </summary>
+    internal static string RedactSignature(string path)
+    {
+        var span = path.AsSpan();
+        if (span.Length < 2 || span[0] != '/')
+        {
+            return path;
+        }
+
+        var end = span[1..].IndexOf('/');
+        return end < 0 ? "/-" : string.Concat("/-", span[(end + 1)..]);
+    }
+}

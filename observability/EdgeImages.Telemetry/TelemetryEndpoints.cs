@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace EdgeImages.Telemetry;
+
+/// <summary>Wires the request log, <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> into a built application.</summary>
+public static class TelemetryEndpoints
+{
+    public const string MetricsPath = "/metrics";
+    public const string LivenessPath = "/healthz";
+    public const string ReadinessPath = "/readyz";
+
+    /// <summary>
+    /// Call first when building the pipeline, before the service's error middleware, so that the request log sees
+    /// the status the client got. Liveness runs no check (a dead database must not get every node restarted);
+    /// readiness runs every registered health check: 200 when healthy or degraded, 503 when any is unhealthy.
+    /// </summary>
+    public static WebApplication UseEdgeImagesTelemetry(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RequestLogMiddleware>();
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+        return app;
+    }
+
+    internal static bool IsProbe(PathString path) =>
+        path == MetricsPath || path == LivenessPath || path == ReadinessPath;
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace EdgeImages.Telemetry;
+
+/// <summary>The one call that gives an EdgeImages service its metrics, traces, logs and health endpoints.</summary>
+public static class TelemetryServiceExtensions
+{
+    /// <summary>
+    /// Registers OpenTelemetry (ASP.NET Core, HttpClient and runtime instrumentation plus the service's own meters and
+    /// sources; Prometheus exporter; OTLP for traces when <c>Telemetry:OtlpEndpoint</c> is set), W3C trace context,
+    /// JSON console logs whose scopes carry <c>TraceId</c> and <c>SpanId</c>, and the health-check publisher behind
+    /// <c>edgeimages_dependency_up</c>. Register health checks with <c>AddHealthChecks()</c> as usual; then call
+    /// <see cref="TelemetryEndpoints.UseEdgeImagesTelemetry"/> on the built app.
+    /// </summary>
+    /// <param name="builder">The service's builder.</param>
+    /// <param name="serviceName"><c>service.name</c>: <c>edge</c>, <c>origin</c> or <c>control-plane</c>.</param>
+    /// <param name="configure">Adds the service's meters and activity sources, and its path redaction.</param>
+    public static WebApplicationBuilder AddEdgeImagesTelemetry(this WebApplicationBuilder builder, string serviceName, Action<TelemetrySetup>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
+        var setup = new TelemetrySetup(serviceName);
+        configure?.Invoke(setup);
+
+        // Read once here: these settings choose which services exist, so a reload cannot change them anyway.
+        var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(setup);
+        services.AddSingleton<TelemetryMeter>();
+        AddLogging(builder.Logging, options);
+        AddHealthPublishing(services, options);
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceNamespace: "edgeimages"))
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddAspNetCoreInstrumentation(aspNetCore =>
+                    {
+                        // Probes and scrapes are not traffic; tracing them would bury the requests in noise.
+                        aspNetCore.Filter = context => !TelemetryEndpoints.IsProbe(context.Request.Path);
+                        aspNetCore.EnrichWithHttpRequest = (activity, request) => RedactSpan(activity, request.Path.Value, setup);
+                    })
+                    .AddHttpClientInstrumentation()
+                    .AddSource([.. setup.ActivitySources]);
+                if (options.OtlpEndpoint is { } endpoint)
+                {
+                    tracing.AddOtlpExporter(otlp =>
+                    {
+                        otlp.Endpoint = endpoint;
+                        otlp.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                    });
+                }
+                else if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(TelemetryMeter.Name)
+                .AddMeter([.. setup.Meters])
+                // Prometheus scrapes every 15 s or so; a cached answer would only confuse someone comparing two curls.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        return builder;
+    }
+
+    private static void AddLogging(ILoggingBuilder logging, TelemetryOptions options)
+    {
+        // Every log line written inside a request carries its trace: grep the trace id of a slow span, find its lines.
+        logging.Configure(factory => factory.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        if (options.LogFormat == "json")
+        {
+            logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(simple => simple.IncludeScopes = true);
+        }
+
+        // ASP.NET Core's hosting log writes "Request starting GET http://host/{path}" with the raw path, and opens a
+        // RequestPath scope that every line of the request then carries: on the edge that path is the URL signature
+        // and unverified input. Only switching the category off (None, not Warning) stops the scope; RequestId goes
+        // with it, and the TraceId scope above is the better key anyway. RequestLogMiddleware writes the request line.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // Two more write the raw path, at Debug, for whoever turns them up: the matcher ("candidates found for the
+        // request path '/…'") and Kestrel's bad-request log (the whole request line). Routing keeps its other lines
+        // (which endpoint matched, by route template); a malformed request is still counted by Kestrel's metrics.
+        logging.AddFilter("Microsoft.AspNetCore.Routing.Matching.DfaMatcher", LogLevel.None);
+        logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.None);
+    }
+
+    private static void AddHealthPublishing(IServiceCollection services, TelemetryOptions options)
+    {
+        services.AddHealthChecks();
+        services.AddSingleton<IHealthCheckPublisher, HealthMetricsPublisher>();
+        services.Configure<HealthCheckPublisherOptions>(publisher =>
+        {
+            // First report soon after start, so a fresh instance does not read as down for a whole period.
+            publisher.Delay = TimeSpan.FromSeconds(1);
+            publisher.Period = options.HealthPublishPeriod;
+        });
+    }
+
+    private static void RedactSpan(Activity activity, string? path, TelemetrySetup setup)
+    {
+        if (setup.RedactPath is { } redact && path is not null)
+        {
+            activity.SetTag("url.path", redact(path));
+        }
+    }
+}

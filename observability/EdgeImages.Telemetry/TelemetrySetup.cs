@@ -1,0 +1,22 @@
+namespace EdgeImages.Telemetry;
+
+/// <summary>What one service adds to the shared telemetry: its own meters and activity sources, and how its paths are redacted.</summary>
+public sealed class TelemetrySetup
+{
+    internal TelemetrySetup(string serviceName) => ServiceName = serviceName;
+
+    /// <summary>The <c>service.name</c> resource attribute: <c>edge</c>, <c>origin</c>, <c>control-plane</c>.</summary>
+    public string ServiceName { get; }
+
+    /// <summary>Names of the service's own <see cref="System.Diagnostics.Metrics.Meter"/>s, exported on <c>/metrics</c>.</summary>
+    public IList<string> Meters { get; } = [];
+
+    /// <summary>Names of the service's own <see cref="System.Diagnostics.ActivitySource"/>s, exported as spans.</summary>
+    public IList<string> ActivitySources { get; } = [];
+
+    /// <summary>
+    /// Rewrites a request path before it is put on a span as <c>url.path</c>. The edge's paths start with a URL
+    /// signature, which must leave the process nowhere; other services keep their paths as they are.
+    /// </summary>
+    public Func<string, string>? RedactPath { get; set; }
+}
