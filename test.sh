@@ -7,7 +7,9 @@ cd "$(dirname "$0")"
 step() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the test suite starts or drives. Tests start their own servers on free loopback ports.
-packages=(postgresql redis-server)
+# prometheus: promtool checks and unit-tests monitoring/alerts.yml. chromium (+ fonts): the dashboard browser test.
+# etcd-server: the control plane's store and the edges' configuration source.
+packages=(postgresql redis-server etcd-server prometheus chromium fonts-liberation)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -22,8 +24,9 @@ fi
 step "Installing the load tests' npm packages (autocannon, pinned by package-lock.json)"
 (cd loadtests && npm ci --no-audit --no-fund)
 
-step "Restoring"
+step "Restoring (NuGet packages and the repository's dotnet tools: PowerShell for deploy.ps1)"
 dotnet restore EdgeImages.sln
+dotnet tool restore
 
 step "Building (Release, warnings are errors)"
 dotnet build EdgeImages.sln -c Release --no-restore -nologo
