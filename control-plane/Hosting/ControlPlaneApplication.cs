@@ -31,6 +31,8 @@ internal static class ControlPlaneApplication
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
+        // A body that does not bind throws to ProblemResponseMiddleware, so it too is answered as problem+json.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddHttpClient("probe");
 
