@@ -48,6 +48,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             ["Leadership:LeaseTtl"] = "00:00:03",
             ["Leadership:ProbeInterval"] = "00:00:00.500",
             ["Leadership:ProbeTimeout"] = "00:00:00.400",
+            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
