@@ -47,11 +47,11 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
                 var txn = new TxnRequest();
                 txn.Compare.Add(ChangeWriter.Absent(etcd.Keys.Leader));
                 txn.Success.Add(ChangeWriter.Put(etcd.Keys.Leader, Json.Encode(new LeaderDocument(ReplicaId, time.GetUtcNow())), lease));
-                var won = (await etcd.TxnAsync(txn, stoppingToken).ConfigureAwait(false)).Succeeded;
-                if (!won)
+                var response = await etcd.TxnAsync(txn, stoppingToken).ConfigureAwait(false);
+                if (!response.Succeeded)
                 {
                     await etcd.RevokeLeaseAsync(lease, stoppingToken).ConfigureAwait(false);
-                    await Task.Delay(beat, time, stoppingToken).ConfigureAwait(false);
+                    await WaitForVacancyAsync(response.Header.Revision, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -62,6 +62,34 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
                 Log.ElectionFailed(logger, exception.Message);
                 await Task.Delay(beat, time, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Watches the leader key until it is deleted (its lease expired or was revoked), so a follower campaigns the
+    /// moment the seat is free rather than on its next poll; the wait is bounded, and any doubt means campaign again.
+    /// </summary>
+    private async Task WaitForVacancyAsync(long revision, CancellationToken stoppingToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        bound.CancelAfter(_options.LeaseTtl);
+        try
+        {
+            await foreach (var response in etcd.WatchAsync(etcd.Keys.Leader, revision + 1, _options.LeaseTtl, bound.Token).ConfigureAwait(false))
+            {
+                if (response.Events.Any(e => e.Type == Mvccpb.Event.Types.EventType.Delete))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Bounded wait over: campaign again.
+        }
+        catch (Exception exception) when (exception is EtcdUnavailableException or EtcdCompactedException)
+        {
+            await Task.Delay(_options.LeaseTtl / 3, time, stoppingToken).ConfigureAwait(false);
         }
     }
 

@@ -78,6 +78,17 @@ public sealed class EtcdServer : LoopbackServer
         return (int)response.StatusCode is >= 200 and < 600;
     }
 
+    /// <summary>True when this member is the cluster's Raft leader (asked through etcd's JSON gateway, no client package needed).</summary>
+    public async Task<bool> IsLeaderAsync(CancellationToken cancellationToken = default)
+    {
+        using var content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        using var response = await Probe.PostAsync(new Uri(ClientUrl + "/v3/maintenance/status"), content, cancellationToken);
+        using var status = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var leader = status.RootElement.GetProperty("leader").GetString();
+        var self = status.RootElement.GetProperty("header").GetProperty("member_id").GetString();
+        return leader is not null && leader == self;
+    }
+
     /// <summary>True when the member answers /health with health "true" (it has a leader and a quorum).</summary>
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
     {
