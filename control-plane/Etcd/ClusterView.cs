@@ -106,7 +106,9 @@ internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILo
             {
                 revision = 0;
             }
-            catch (EtcdUnavailableException exception) when (!stoppingToken.IsCancellationRequested)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 Log.WatchInterrupted(logger, exception.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), time, stoppingToken).ConfigureAwait(false);

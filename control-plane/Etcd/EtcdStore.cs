@@ -246,8 +246,12 @@ internal sealed class EtcdStore : IDisposable
         {
             return await call().ConfigureAwait(false);
         }
-        catch (RpcException exception) when (exception.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
-            or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled or StatusCode.ResourceExhausted)
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.Cancelled)
+        {
+            // Our own cancellation (shutdown, a bounded wait) surfaces as Cancelled: report it as what it is.
+            throw new OperationCanceledException(exception.Message, exception);
+        }
+        catch (RpcException exception) when (exception.StatusCode is not (StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unauthenticated))
         {
             throw new EtcdUnavailableException($"etcd did not answer ({exception.StatusCode}).", exception);
         }

@@ -57,7 +57,9 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
                 await LeadAsync(lease, beat, stoppingToken).ConfigureAwait(false);
             }
-            catch (EtcdUnavailableException exception)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 Log.ElectionFailed(logger, exception.Message);
                 await Task.Delay(beat, time, stoppingToken).ConfigureAwait(false);
@@ -87,7 +89,9 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
         {
             // Bounded wait over: campaign again.
         }
-        catch (Exception exception) when (exception is EtcdUnavailableException or EtcdCompactedException)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+        catch (Exception) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
         {
             await Task.Delay(_options.LeaseTtl / 3, time, stoppingToken).ConfigureAwait(false);
         }
@@ -115,11 +119,11 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
                     renewed = time.GetTimestamp();
                 }
-                catch (EtcdUnavailableException) when (time.GetElapsedTime(renewed) < _options.LeaseTtl * 2 / 3)
+                catch (Exception) when (!stoppingToken.IsCancellationRequested && time.GetElapsedTime(renewed) < _options.LeaseTtl * 2 / 3)
                 {
                     // Keep trying while the lease is surely still ours.
                 }
-                catch (EtcdUnavailableException)
+                catch (Exception) when (!stoppingToken.IsCancellationRequested)
                 {
                     break;
                 }

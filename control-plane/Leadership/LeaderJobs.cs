@@ -46,7 +46,9 @@ internal sealed partial class LeaderJobs(
                     lastRetention = time.GetTimestamp();
                 }
             }
-            catch (EtcdUnavailableException exception)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+            catch (Exception exception) when (exception is not OperationCanceledException && !stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 Log.JobFailed(logger, exception.Message);
             }

@@ -52,7 +52,9 @@ internal sealed partial class EdgeAgent(
             {
                 await etcd.RevokeLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
             }
-            catch (EtcdUnavailableException)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+            catch (Exception)
+#pragma warning restore CA1031
             {
                 // It expires by itself.
             }
@@ -91,7 +93,9 @@ internal sealed partial class EdgeAgent(
                     }
                 }
             }
-            catch (EtcdUnavailableException exception)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 Log.RegistrationFailed(logger, exception.Message);
                 await Task.Delay(beat, time, stoppingToken).ConfigureAwait(false);
@@ -169,7 +173,9 @@ internal sealed partial class EdgeAgent(
             {
                 revision = 0; // read everything again
             }
-            catch (EtcdUnavailableException exception)
+#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 Log.SyncInterrupted(logger, exception.Message, state.Snapshot.Source);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), time, stoppingToken).ConfigureAwait(false);

@@ -202,6 +202,11 @@ internal sealed class EtcdConnection : IDisposable
         {
             return await call().ConfigureAwait(false);
         }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.Cancelled)
+        {
+            // Our own cancellation (shutdown, a bounded wait) surfaces as Cancelled: report it as what it is.
+            throw new OperationCanceledException(exception.Message, exception);
+        }
         catch (RpcException exception) when (exception.StatusCode is not (StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unauthenticated))
         {
             throw new EtcdUnavailableException($"etcd did not answer ({exception.StatusCode}).");
