@@ -19,31 +19,28 @@ namespace EdgeImages.ControlPlane.Etcd;
 /// </summary>
 internal sealed class EtcdStore : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly IOptions<EtcdOptions> _options;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _timeout;
+    private readonly Lazy<Connection> _connection;
 
     public EtcdStore(IOptions<EtcdOptions> options, TimeProvider time)
     {
-        var value = options.Value;
+        // Options are read on first use, not here: the store is built with the hosted services, and reading a bad
+        // Etcd section now would stop start-up with that one error instead of the validator's full list.
+        _options = options;
         _time = time;
-        _timeout = value.RequestTimeout;
-        Keys = new EtcdKeys(value.Prefix);
-        _channel = CreateChannel(value.EndpointUris());
-        Kv = new KV.KVClient(_channel);
-        Leases = new Lease.LeaseClient(_channel);
-        Watches = new Watch.WatchClient(_channel);
+        _connection = new Lazy<Connection>(() => new Connection(options.Value));
     }
 
-    public EtcdKeys Keys { get; }
+    public EtcdKeys Keys => _connection.Value.Keys;
 
-    public KV.KVClient Kv { get; }
+    public KV.KVClient Kv => _connection.Value.Kv;
 
-    public Lease.LeaseClient Leases { get; }
+    public Lease.LeaseClient Leases => _connection.Value.Leases;
 
-    public Watch.WatchClient Watches { get; }
+    public Watch.WatchClient Watches => _connection.Value.Watches;
 
-    public TimeSpan Timeout => _timeout;
+    public TimeSpan Timeout => _options.Value.RequestTimeout;
 
     /// <summary>Makes etcd fail watches on a member that has lost its leader, instead of leaving them silently stale.</summary>
     public static Metadata RequireLeader { get; } = new() { { "hasleader", "true" } };
@@ -70,7 +67,7 @@ internal sealed class EtcdStore : IDisposable
         });
     }
 
-    public DateTime Deadline() => _time.GetUtcNow().UtcDateTime + _timeout;
+    public DateTime Deadline() => _time.GetUtcNow().UtcDateTime + Timeout;
 
     public static ByteString Bytes(string key) => ByteString.CopyFromUtf8(key);
 
@@ -152,10 +149,14 @@ internal sealed class EtcdStore : IDisposable
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = Watches.Watch(RequireLeader, cancellationToken: stop.Token);
-        await call.RequestStream.WriteAsync(new WatchRequest
+        await Call(async () =>
         {
-            CreateRequest = new WatchCreateRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), StartRevision = startRevision, ProgressNotify = true },
-        }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(new WatchRequest
+            {
+                CreateRequest = new WatchCreateRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), StartRevision = startRevision, ProgressNotify = true },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
 
         var lastHeard = _time.GetTimestamp();
         var writeLock = new SemaphoreSlim(1, 1);
@@ -259,7 +260,35 @@ internal sealed class EtcdStore : IDisposable
 
     public static Task<T> Call<T>(Func<AsyncUnaryCall<T>> call) => Call(async () => await call().ConfigureAwait(false));
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated)
+        {
+            _connection.Value.Channel.Dispose();
+        }
+    }
+
+    private sealed class Connection
+    {
+        public Connection(EtcdOptions options)
+        {
+            Keys = new EtcdKeys(options.Prefix);
+            Channel = CreateChannel(options.EndpointUris());
+            Kv = new KV.KVClient(Channel);
+            Leases = new Lease.LeaseClient(Channel);
+            Watches = new Watch.WatchClient(Channel);
+        }
+
+        public EtcdKeys Keys { get; }
+
+        public GrpcChannel Channel { get; }
+
+        public KV.KVClient Kv { get; }
+
+        public Lease.LeaseClient Leases { get; }
+
+        public Watch.WatchClient Watches { get; }
+    }
 }
 
 /// <summary>etcd could not be reached or could not reach a quorum in time.</summary>

@@ -14,7 +14,7 @@ namespace EdgeImages.ControlPlane.Leadership;
 internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<LeadershipOptions> options, TimeProvider time, ILogger<LeaderElection> logger)
     : BackgroundService
 {
-    private readonly LeadershipOptions _options = options.Value;
+    private LeadershipOptions Settings => options.Value;
     private CancellationTokenSource _term = new();
     private volatile bool _isLeader;
     private volatile bool _abandoned;
@@ -22,7 +22,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
     public bool IsLeader => _isLeader;
 
-    public string ReplicaId => _options.ReplicaId;
+    public string ReplicaId => Settings.ReplicaId;
 
     /// <summary>The lease of the current term (probe results are written under it).</summary>
     public long Lease => Interlocked.Read(ref _lease);
@@ -38,12 +38,12 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var beat = _options.LeaseTtl / 3;
+        var beat = Settings.LeaseTtl / 3;
         while (!stoppingToken.IsCancellationRequested && !_abandoned)
         {
             try
             {
-                var lease = await etcd.GrantLeaseAsync(_options.LeaseTtl, stoppingToken).ConfigureAwait(false);
+                var lease = await etcd.GrantLeaseAsync(Settings.LeaseTtl, stoppingToken).ConfigureAwait(false);
                 var txn = new TxnRequest();
                 txn.Compare.Add(ChangeWriter.Absent(etcd.Keys.Leader));
                 txn.Success.Add(ChangeWriter.Put(etcd.Keys.Leader, Json.Encode(new LeaderDocument(ReplicaId, time.GetUtcNow())), lease));
@@ -74,10 +74,10 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
     private async Task WaitForVacancyAsync(long revision, CancellationToken stoppingToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        bound.CancelAfter(_options.LeaseTtl);
+        bound.CancelAfter(Settings.LeaseTtl);
         try
         {
-            await foreach (var response in etcd.WatchAsync(etcd.Keys.Leader, revision + 1, _options.LeaseTtl, bound.Token).ConfigureAwait(false))
+            await foreach (var response in etcd.WatchAsync(etcd.Keys.Leader, revision + 1, Settings.LeaseTtl, bound.Token).ConfigureAwait(false))
             {
                 if (response.Events.Any(e => e.Type == Mvccpb.Event.Types.EventType.Delete))
                 {
@@ -93,7 +93,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
         catch (Exception) when (!stoppingToken.IsCancellationRequested)
 #pragma warning restore CA1031
         {
-            await Task.Delay(_options.LeaseTtl / 3, time, stoppingToken).ConfigureAwait(false);
+            await Task.Delay(Settings.LeaseTtl / 3, time, stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -119,7 +119,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
                     renewed = time.GetTimestamp();
                 }
-                catch (Exception) when (!stoppingToken.IsCancellationRequested && time.GetElapsedTime(renewed) < _options.LeaseTtl * 2 / 3)
+                catch (Exception) when (!stoppingToken.IsCancellationRequested && time.GetElapsedTime(renewed) < Settings.LeaseTtl * 2 / 3)
                 {
                     // Keep trying while the lease is surely still ours.
                 }

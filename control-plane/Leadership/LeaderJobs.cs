@@ -22,11 +22,11 @@ internal sealed partial class LeaderJobs(
     TimeProvider time,
     ILogger<LeaderJobs> logger) : BackgroundService
 {
-    private readonly LeadershipOptions _options = options.Value;
+    private LeadershipOptions Settings => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.ProbeInterval, time);
+        using var timer = new PeriodicTimer(Settings.ProbeInterval, time);
         var lastRetention = long.MinValue;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -63,7 +63,7 @@ internal sealed partial class LeaderJobs(
     {
         var state = view.Current;
         var targets = state.Edges.Select(e => (Key: e.Key, Url: e.Value.Address.TrimEnd('/') + "/healthz"))
-            .Concat(_options.Origins.Select(o => (Key: "origins/" + o.Key, Url: o.Value)))
+            .Concat(Settings.Origins.Select(o => (Key: "origins/" + o.Key, Url: o.Value)))
             .ToList();
         var results = await Task.WhenAll(targets.Select(t => ProbeOneAsync(t.Key, t.Url, cancellationToken))).ConfigureAwait(false);
         var txn = new TxnRequest();
@@ -91,7 +91,7 @@ internal sealed partial class LeaderJobs(
     {
         var started = Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ProbeTimeout);
+        timeout.CancelAfter(Settings.ProbeTimeout);
         int status;
         try
         {
@@ -130,7 +130,7 @@ internal sealed partial class LeaderJobs(
     private async Task DeleteOldPurgesAsync(CancellationToken cancellationToken)
     {
         // Purge keys sort by time, so everything older than the retention is one contiguous range.
-        var cutoff = time.GetUtcNow() - _options.PurgeRetention;
+        var cutoff = time.GetUtcNow() - Settings.PurgeRetention;
         var end = etcd.Keys.Purges + cutoff.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
         await EtcdStore.Call(() => etcd.Kv.DeleteRangeAsync(
             new DeleteRangeRequest { Key = EtcdStore.Bytes(etcd.Keys.Purges), RangeEnd = EtcdStore.Bytes(end) },

@@ -105,13 +105,18 @@ internal sealed class EtcdConnection : IDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = _watches.Watch(RequireLeader, cancellationToken: stop.Token);
         using var writeLock = new SemaphoreSlim(1, 1);
-        foreach (var prefix in prefixes)
+        await Call(async () =>
         {
-            await call.RequestStream.WriteAsync(new WatchRequest
+            foreach (var prefix in prefixes)
             {
-                CreateRequest = new WatchCreateRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), StartRevision = startRevision },
-            }, cancellationToken).ConfigureAwait(false);
-        }
+                await call.RequestStream.WriteAsync(new WatchRequest
+                {
+                    CreateRequest = new WatchCreateRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), StartRevision = startRevision },
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }).ConfigureAwait(false);
 
         var lastHeard = _time.GetTimestamp();
         var pinger = Task.Run(async () =>
