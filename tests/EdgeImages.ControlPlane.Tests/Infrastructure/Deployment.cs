@@ -31,7 +31,11 @@ public sealed class Deployment : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Etcd = await EtcdCluster.StartAsync();
-        ControlPlane = await ControlPlaneServer.StartAsync(Etcd.Endpoints, "cp-a", RoutingTable);
+        var settings = RoutingTable;
+        // Origins the leader probes: one that answers (an etcd member's /health) and one where nothing listens.
+        settings["Leadership:Origins:up"] = Etcd.Members[0].ClientUrl + "/health";
+        settings["Leadership:Origins:down"] = $"http://127.0.0.1:{FreePort.Next()}/readyz";
+        ControlPlane = await ControlPlaneServer.StartAsync(Etcd.Endpoints, "cp-a", settings);
         await SeedTopologyAsync(ControlPlane.Client);
         Frankfurt = await EdgeNode.StartAsync(Etcd.Endpoints, "eu-west", "fra", "fra-1");
         Ashburn = await EdgeNode.StartAsync(Etcd.Endpoints, "us-east", "iad", "iad-1");

@@ -148,6 +148,20 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
         }
     }
 
+    [Fact]
+    public async Task Leader_ProbesOrigins_AndReportsThemInHealth()
+    {
+        await Eventually.WaitAsync(async () =>
+        {
+            var health = await world.ControlPlane.Client.GetFromJsonAsync<JsonElement>("/v1/health");
+            var origins = health.GetProperty("origins").EnumerateArray().ToList();
+            return origins.Any(o => o.GetProperty("target").GetString()!.EndsWith("/health", StringComparison.Ordinal) && o.GetProperty("healthy").GetBoolean())
+                && origins.Any(o => o.GetProperty("target").GetString()!.EndsWith("/readyz", StringComparison.Ordinal) && !o.GetProperty("healthy").GetBoolean());
+        }, TimeSpan.FromSeconds(20), "origin probes reported");
+        var leader = await world.ControlPlane.Client.GetFromJsonAsync<JsonElement>("/v1/leader");
+        Assert.Equal("cp-a", leader.GetProperty("leader").GetString());
+    }
+
     private static async Task<string[]> PopsAsync(HttpClient client, string ip)
     {
         var answer = await client.GetFromJsonAsync<JsonElement>($"/v1/route?ip={ip}");
