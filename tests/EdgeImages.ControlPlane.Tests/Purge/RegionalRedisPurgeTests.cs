@@ -13,26 +13,32 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
     public async Task Purge_EvictsTheRegionsRedisTier_NotOnlyMemory()
     {
         await using var redis = await RedisServer.StartAsync();
-        var settings = new Dictionary<string, string?> { ["Caching:Redis"] = redis.Configuration };
+        // A generous Redis budget: on a loaded test machine the default 50 ms would drop writes (by design, as misses).
+        var settings = new Dictionary<string, string?> { ["Caching:Redis"] = redis.Configuration, ["Caching:RedisBudget"] = "00:00:02" };
         await using var first = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-west", "fra", "fra-redis-1", settings: settings);
         await using var second = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-west", "fra", "fra-redis-2", settings: settings);
-        const string Options = "w:123";
         const string Image = "photos/dog.jpg";
 
-        Assert.Equal("MISS", await CacheStatusAsync(first, Options, Image));
-        // The second edge finds it in the region's Redis (once the first edge's write has landed): the tier is in use.
-        await Eventually.WaitAsync(async () => await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0", TimeSpan.FromSeconds(10), "variant in Redis");
-        Assert.Equal("HIT-REDIS", await CacheStatusAsync(second, Options, Image));
+        // Warm through the first edge until its write has landed in the region's Redis.
+        var width = 120;
+        var options = "";
+        await Eventually.WaitAsync(async () =>
+        {
+            options = $"w:{width++}";
+            Assert.Equal("MISS", await CacheStatusAsync(first, options, Image));
+            await Task.Delay(200);
+            return await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0";
+        }, TimeSpan.FromSeconds(20), "variant in Redis");
+
+        // The second edge finds it there: the tier is really in use.
+        Assert.Equal("HIT-REDIS", await CacheStatusAsync(second, options, Image));
 
         var applied = new[] { first, second }.Select(e => WaitPurgedAsync(e.Agent)).ToArray();
         (await world.ControlPlane.Client.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = Image })).EnsureSuccessStatusCode();
         await Task.WhenAll(applied).WaitAsync(TimeSpan.FromSeconds(20));
 
-        // Neither memory nor Redis holds it any more: a third edge of the region misses as well.
-        await using var third = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-west", "fra", "fra-redis-3", settings: settings);
-        Assert.Equal("MISS", await CacheStatusAsync(third, Options, Image));
-        Assert.Equal("MISS", await CacheStatusAsync(first, "w:124", Image));
-        Assert.StartsWith("HIT", await CacheStatusAsync(first, Options, Image), StringComparison.Ordinal);
+        // The second edge held it in memory and could find it in Redis: a miss now means both tiers were purged.
+        Assert.Equal("MISS", await CacheStatusAsync(second, options, Image));
     }
 
     private static async Task<string?> CacheStatusAsync(EdgeNode edge, string options, string path)
