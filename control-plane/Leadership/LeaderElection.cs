@@ -24,6 +24,13 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
     public string ReplicaId => Settings.ReplicaId;
 
+    /// <summary>
+    /// The lease asked of etcd: a second under <see cref="LeadershipOptions.LeaseTtl"/>, because etcd's expiry sweep
+    /// (every 500 ms) and the commit of the revocation come on top of the lease itself. A killed leader is then
+    /// replaced within the configured TTL. (etcd raises leases below its minimum, 1.5 election timeouts, to that minimum.)
+    /// </summary>
+    private TimeSpan GrantedTtl => Settings.LeaseTtl - TimeSpan.FromSeconds(1);
+
     /// <summary>The lease of the current term (probe results are written under it).</summary>
     public long Lease => Interlocked.Read(ref _lease);
 
@@ -38,12 +45,12 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var beat = Settings.LeaseTtl / 3;
+        var beat = GrantedTtl / 3;
         while (!stoppingToken.IsCancellationRequested && !_abandoned)
         {
             try
             {
-                var lease = await etcd.GrantLeaseAsync(Settings.LeaseTtl, stoppingToken).ConfigureAwait(false);
+                var lease = await etcd.GrantLeaseAsync(GrantedTtl, stoppingToken).ConfigureAwait(false);
                 var txn = new TxnRequest();
                 txn.Compare.Add(ChangeWriter.Absent(etcd.Keys.Leader));
                 txn.Success.Add(ChangeWriter.Put(etcd.Keys.Leader, Json.Encode(new LeaderDocument(ReplicaId, time.GetUtcNow())), lease));
@@ -119,7 +126,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
 
                     renewed = time.GetTimestamp();
                 }
-                catch (Exception) when (!stoppingToken.IsCancellationRequested && time.GetElapsedTime(renewed) < Settings.LeaseTtl * 2 / 3)
+                catch (Exception) when (!stoppingToken.IsCancellationRequested && time.GetElapsedTime(renewed) < GrantedTtl * 2 / 3)
                 {
                     // Keep trying while the lease is surely still ours.
                 }

@@ -37,9 +37,9 @@ internal sealed class LeadershipOptionsValidator : IValidateOptions<LeadershipOp
     public ValidateOptionsResult Validate(string? name, LeadershipOptions options)
     {
         var errors = new List<string>();
-        if (options.LeaseTtl < TimeSpan.FromSeconds(2) || options.LeaseTtl > TimeSpan.FromMinutes(1))
+        if (options.LeaseTtl < TimeSpan.FromSeconds(3) || options.LeaseTtl > TimeSpan.FromMinutes(1))
         {
-            errors.Add("Leadership:LeaseTtl must be 2 s to 1 min (etcd leases have whole seconds; keepalives run at a third of it).");
+            errors.Add("Leadership:LeaseTtl must be 3 s to 1 min (a second under it is asked of etcd, in whole seconds).");
         }
 
         if (string.IsNullOrWhiteSpace(options.ReplicaId))

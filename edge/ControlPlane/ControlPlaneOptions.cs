@@ -110,9 +110,9 @@ internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPla
             errors.Add("ControlPlane:Prefix must start and end with '/'.");
         }
 
-        if (options.LeaseTtl < TimeSpan.FromSeconds(2) || options.LeaseTtl > TimeSpan.FromMinutes(1))
+        if (options.LeaseTtl < TimeSpan.FromSeconds(3) || options.LeaseTtl > TimeSpan.FromMinutes(1))
         {
-            errors.Add("ControlPlane:LeaseTtl must be 2 s to 1 min.");
+            errors.Add("ControlPlane:LeaseTtl must be 3 s to 1 min.");
         }
 
         if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > TimeSpan.FromSeconds(30))

@@ -66,14 +66,17 @@ internal sealed partial class EdgeAgent(
 
     private async Task RegisterLoopAsync(CancellationToken stoppingToken)
     {
-        var beat = _options.LeaseTtl / 3;
+        // A second under the TTL, as the control plane's leader does: etcd's expiry sweep (every 500 ms) comes on top of
+        // the lease, and routing should forget a dead edge within ControlPlane:LeaseTtl, not just after it.
+        var granted = _options.LeaseTtl - TimeSpan.FromSeconds(1);
+        var beat = granted / 3;
         var key = $"{Prefix}edges/{_options.Pop}/{_options.EdgeId}";
         var cpu = new CpuMeter(time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var lease = await etcd.GrantLeaseAsync(_options.LeaseTtl, stoppingToken).ConfigureAwait(false);
+                var lease = await etcd.GrantLeaseAsync(granted, stoppingToken).ConfigureAwait(false);
                 Interlocked.Exchange(ref _lease, lease);
                 EdgeRegistration? written = null;
                 while (!stoppingToken.IsCancellationRequested)

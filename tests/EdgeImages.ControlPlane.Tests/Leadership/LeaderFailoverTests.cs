@@ -16,8 +16,10 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task KilledLeader_IsReplacedWithinTheLeaseTtl_AndThereIsNeverMoreThanOne()
     {
-        await using var a = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-a");
-        await using var b = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-b");
+        // The production default TTL, so the measured failover is the one operators get.
+        var settings = new Dictionary<string, string?> { ["Leadership:LeaseTtl"] = "00:00:05" };
+        await using var a = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-a", settings);
+        await using var b = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-b", settings);
         await Eventually.WaitAsync(() => a.Election.IsLeader || b.Election.IsLeader, TimeSpan.FromSeconds(20), "a leader");
         var (leader, follower) = a.Election.IsLeader ? (a, b) : (b, a);
 
@@ -45,7 +47,7 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output) : IAsyncLifeti
         var crashFailover = Stopwatch.GetElapsedTime(started);
 
         // Graceful: a new replica, then the current leader stops and revokes its lease.
-        await using var c = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-c");
+        await using var c = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-c", settings);
         started = Stopwatch.GetTimestamp();
         await follower.StopAsync();
         await Eventually.WaitAsync(() => c.Election.IsLeader, TimeSpan.FromSeconds(30), "the new replica takes over", TimeSpan.FromMilliseconds(5));
@@ -53,11 +55,11 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output) : IAsyncLifeti
 
         await stop.CancelAsync();
         await watcher;
-        var line = $"leader failover (lease TTL 3 s): killed leader {crashFailover.TotalMilliseconds:F0} ms, stopped leader {gracefulFailover.TotalMilliseconds:F0} ms";
+        var line = $"leader failover (Leadership:LeaseTtl 5 s): killed leader {crashFailover.TotalMilliseconds:F0} ms, stopped leader {gracefulFailover.TotalMilliseconds:F0} ms";
         output.WriteLine(line);
         Console.WriteLine("[measure] " + line);
         Assert.Equal(0, twoLeaders);
-        Assert.True(crashFailover < TimeSpan.FromSeconds(9), line + " (asserted at 3x the TTL)");
+        Assert.True(crashFailover < TimeSpan.FromSeconds(15), line + " (asserted at 3x the TTL)");
         var leaderKey = await c.Client.GetStringAsync("/v1/leader");
         Assert.Contains("cp-c", leaderKey, StringComparison.Ordinal);
     }
