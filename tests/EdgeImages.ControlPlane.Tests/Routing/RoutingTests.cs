@@ -117,6 +117,33 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
     }
 
     [Fact]
+    public async Task EdgeThatStopsRenewing_ButStillAnswersProbes_LeavesRoutesWhenItsLeaseEnds()
+    {
+        // The lease path alone: the registration's address answers the leader's probes (it is Frankfurt's), so only
+        // the lease running out can remove it. Renewed never, as an edge frozen right after registering.
+        var admin = world.ControlPlane.Client;
+        (await admin.PutAsJsonAsync("/v1/pops/cdg", new { region = "eu-west", latitude = 49.0, longitude = 2.55 })).EnsureSuccessStatusCode();
+        var etcd = world.ControlPlane.Services.GetRequiredService<EdgeImages.ControlPlane.Etcd.EtcdStore>();
+        var lease = await etcd.GrantLeaseAsync(TimeSpan.FromSeconds(2), CancellationToken.None); // what an edge with ControlPlane:LeaseTtl 3 s asks for
+        var frozen = new EdgeImages.ControlPlane.Etcd.EdgeRegistration
+        {
+            EdgeId = "cdg-1",
+            Region = "eu-west",
+            Pop = "cdg",
+            Address = world.Frankfurt.Address.ToString().TrimEnd('/'),
+        };
+        var started = Stopwatch.GetTimestamp();
+        await etcd.PutAsync(etcd.Keys.Edges + "cdg/cdg-1", EdgeImages.ControlPlane.Etcd.Json.Encode(frozen), lease, CancellationToken.None);
+        await Eventually.WaitAsync(async () => (await PopsAsync(admin, Paris)).FirstOrDefault() == "cdg", TimeSpan.FromSeconds(20), "cdg routed first from Paris");
+        await Eventually.WaitAsync(async () => !(await PopsAsync(admin, Paris)).Contains("cdg"), TimeSpan.FromSeconds(30), "cdg excluded", TimeSpan.FromMilliseconds(20));
+        var gone = Stopwatch.GetElapsedTime(started);
+        var line = $"routing failover by lease alone (ControlPlane:LeaseTtl 3 s, last renewal to excluded): {gone.TotalMilliseconds:F0} ms";
+        output.WriteLine(line);
+        Console.WriteLine("[measure] " + line);
+        Assert.True(gone < TimeSpan.FromSeconds(9), line + " (asserted at 3x the TTL)");
+    }
+
+    [Fact]
     public async Task EdgeFailingTheLeadersProbe_IsExcluded_EvenWithALiveLease()
     {
         // A registration whose address answers nothing: its lease is kept alive, but the leader's probe fails.
