@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.ControlPlane;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
@@ -61,13 +62,12 @@ internal static class EdgeApplication
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PresetOptions>, PresetOptionsValidator>();
         services.AddSingleton<PresetResolver>();
-        services.AddSingleton<ITenantSettingsProvider, ConfiguredTenantSettings>();
         services.AddRateLimiter(_ => { });
         services.AddClientRateLimiting();
         services.AddTenantRateLimiting(builder.Configuration);
 
-        services.AddSingleton<ISigningKeyProvider>(provider =>
-            SigningKeyRingFactory.Create(provider.GetRequiredService<IOptions<SigningOptions>>().Value));
+        // Signing keys and tenant settings: configuration merged with the control plane's (ControlPlane/), swapped at runtime.
+        builder.AddControlPlane();
         AddOriginals(builder);
         AddCacheTiers(builder);
         services.AddSingleton<TransformScheduler>();

@@ -1,0 +1,307 @@
+using System.Runtime.CompilerServices;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
+using Mvccpb;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.ControlPlane.Etcd;
+
+/// <summary>
+/// The one door to etcd. It uses dotnet-etcd's generated gRPC clients over a channel of its own rather than the
+/// package's high-level <c>EtcdClient</c>: every unary call then carries our deadline (a write without quorum fails
+/// in <see cref="EtcdOptions.RequestTimeout"/> instead of hanging), and watches resume from a revision we hold, so a
+/// compaction or a reconnect is handled here, visibly, not papered over. The channel balances calls round-robin
+/// over every listed member; a member that refuses connections drops out of the rotation by itself.
+/// </summary>
+internal sealed class EtcdStore : IDisposable
+{
+    private readonly IOptions<EtcdOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly Lazy<Connection> _connection;
+
+    public EtcdStore(IOptions<EtcdOptions> options, TimeProvider time)
+    {
+        // Options are read on first use, not here: the store is built with the hosted services, and reading a bad
+        // Etcd section now would stop start-up with that one error instead of the validator's full list.
+        _options = options;
+        _time = time;
+        _connection = new Lazy<Connection>(() => new Connection(options.Value));
+    }
+
+    public EtcdKeys Keys => _connection.Value.Keys;
+
+    public KV.KVClient Kv => _connection.Value.Kv;
+
+    public Lease.LeaseClient Leases => _connection.Value.Leases;
+
+    public Watch.WatchClient Watches => _connection.Value.Watches;
+
+    public TimeSpan Timeout => _options.Value.RequestTimeout;
+
+    /// <summary>Makes etcd fail watches on a member that has lost its leader, instead of leaving them silently stale.</summary>
+    public static Metadata RequireLeader { get; } = new() { { "hasleader", "true" } };
+
+    public static GrpcChannel CreateChannel(IReadOnlyList<Uri> endpoints)
+    {
+        var resolver = new StaticResolverFactory(_ => endpoints.Select(uri => new BalancerAddress(uri.Host, uri.Port)));
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton<ResolverFactory>(resolver);
+        var secure = endpoints.Count > 0 && endpoints[0].Scheme == Uri.UriSchemeHttps;
+        return GrpcChannel.ForAddress("static:///etcd", new GrpcChannelOptions
+        {
+            Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
+            ServiceProvider = services.BuildServiceProvider(),
+            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
+            HttpHandler = new SocketsHttpHandler
+            {
+                // A dead member must be noticed quickly, and a fresh connection tried, not after minutes of TCP retries.
+                ConnectTimeout = TimeSpan.FromSeconds(1),
+                KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(3),
+                EnableMultipleHttp2Connections = true,
+            },
+        });
+    }
+
+    public DateTime Deadline() => _time.GetUtcNow().UtcDateTime + Timeout;
+
+    public static ByteString Bytes(string key) => ByteString.CopyFromUtf8(key);
+
+    /// <summary>The end of the range holding every key that starts with <paramref name="prefix"/>.</summary>
+    public static ByteString RangeEnd(string prefix)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        bytes[^1]++;
+        return ByteString.CopyFrom(bytes);
+    }
+
+    public async Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => Kv.RangeAsync(new RangeRequest { Key = Bytes(key) }, deadline: Deadline(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.Kvs.Count == 0 ? null : response.Kvs[0];
+    }
+
+    public async Task<RangeResponse> RangeAsync(string prefix, CancellationToken cancellationToken, long limit = 0, bool descending = false)
+    {
+        var request = new RangeRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), Limit = limit };
+        if (descending)
+        {
+            request.SortOrder = RangeRequest.Types.SortOrder.Descend;
+            request.SortTarget = RangeRequest.Types.SortTarget.Key;
+        }
+
+        return await Call(() => Kv.RangeAsync(request, deadline: Deadline(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken) =>
+        Call(() => Kv.TxnAsync(request, deadline: Deadline(), cancellationToken: cancellationToken));
+
+    public Task<PutResponse> PutAsync(string key, ByteString value, long lease, CancellationToken cancellationToken) =>
+        Call(() => Kv.PutAsync(new PutRequest { Key = Bytes(key), Value = value, Lease = lease }, deadline: Deadline(), cancellationToken: cancellationToken));
+
+    public Task<DeleteRangeResponse> DeleteAsync(string key, CancellationToken cancellationToken) =>
+        Call(() => Kv.DeleteRangeAsync(new DeleteRangeRequest { Key = Bytes(key) }, deadline: Deadline(), cancellationToken: cancellationToken));
+
+    public async Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => Leases.LeaseGrantAsync(
+            new LeaseGrantRequest { TTL = (long)Math.Ceiling(ttl.TotalSeconds) }, deadline: Deadline(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return response.ID;
+    }
+
+    public Task RevokeLeaseAsync(long lease, CancellationToken cancellationToken) =>
+        Call(() => Leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, deadline: Deadline(), cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// One keepalive on a short stream of its own. A long-lived keepalive stream to a member that froze would look
+    /// alive while the lease ran out; a fresh stream per beat, bounded by the deadline, cannot.
+    /// </summary>
+    /// <returns>False when the lease has expired (etcd answers TTL 0): whatever it held is gone.</returns>
+    public async Task<bool> KeepAliveOnceAsync(long lease, CancellationToken cancellationToken)
+    {
+        return await Call(async () =>
+        {
+            using var call = Leases.LeaseKeepAlive(deadline: Deadline(), cancellationToken: cancellationToken);
+            await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease }, cancellationToken).ConfigureAwait(false);
+            if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                throw new EtcdUnavailableException("The lease keepalive stream closed without an answer.");
+            }
+
+            var alive = call.ResponseStream.Current.TTL > 0;
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return alive;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Watches every key below <paramref name="prefix"/> from <paramref name="startRevision"/>, yielding events in order.
+    /// Ends with <see cref="EtcdUnavailableException"/> when the stream breaks or goes quiet for longer than
+    /// <paramref name="idle"/> (progress requests are sent, so a quiet healthy stream still answers), and with
+    /// <see cref="EtcdCompactedException"/> when the start revision has been compacted away.
+    /// </summary>
+    public async IAsyncEnumerable<WatchResponse> WatchAsync(
+        string prefix, long startRevision, TimeSpan idle, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = Watches.Watch(RequireLeader, cancellationToken: stop.Token);
+        await Call(async () =>
+        {
+            await call.RequestStream.WriteAsync(new WatchRequest
+            {
+                CreateRequest = new WatchCreateRequest { Key = Bytes(prefix), RangeEnd = RangeEnd(prefix), StartRevision = startRevision, ProgressNotify = true },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+
+        var lastHeard = _time.GetTimestamp();
+        var writeLock = new SemaphoreSlim(1, 1);
+        using var progress = new PeriodicTimer(idle / 3, _time);
+        var pinger = Task.Run(async () =>
+        {
+            try
+            {
+                while (await progress.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                {
+                    if (_time.GetElapsedTime(Volatile.Read(ref lastHeard)) > idle)
+                    {
+                        // Nothing, not even an answer to a progress request: the member is frozen or cut off.
+                        await stop.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+
+                    await writeLock.WaitAsync(stop.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await call.RequestStream.WriteAsync(new WatchRequest { ProgressRequest = new WatchProgressRequest() }, stop.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        writeLock.Release();
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or RpcException or InvalidOperationException)
+            {
+                // The stream is over; the reader below reports why.
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            while (true)
+            {
+                WatchResponse response;
+                try
+                {
+                    if (!await call.ResponseStream.MoveNext(stop.Token).ConfigureAwait(false))
+                    {
+                        throw new EtcdUnavailableException("The watch stream ended.");
+                    }
+
+                    response = call.ResponseStream.Current;
+                }
+                catch (RpcException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                catch (RpcException exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new EtcdUnavailableException($"The watch broke ({exception.StatusCode}).", exception);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new EtcdUnavailableException("The watch went quiet; reconnecting to another member.");
+                }
+
+                Volatile.Write(ref lastHeard, _time.GetTimestamp());
+                if (response.CompactRevision > 0)
+                {
+                    throw new EtcdCompactedException(response.CompactRevision);
+                }
+
+                if (response.Canceled)
+                {
+                    throw new EtcdUnavailableException($"etcd cancelled the watch: {response.CancelReason}");
+                }
+
+                yield return response;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await pinger.ConfigureAwait(false);
+            writeLock.Dispose();
+        }
+    }
+
+    /// <summary>Turns the ways etcd fails to answer (no quorum, member gone, deadline) into one exception: a 503.</summary>
+    public static async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.Cancelled)
+        {
+            // Our own cancellation (shutdown, a bounded wait) surfaces as Cancelled: report it as what it is.
+            throw new OperationCanceledException(exception.Message, exception);
+        }
+        catch (RpcException exception) when (exception.StatusCode is not (StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unauthenticated))
+        {
+            throw new EtcdUnavailableException($"etcd did not answer ({exception.StatusCode}).", exception);
+        }
+    }
+
+    public static Task<T> Call<T>(Func<AsyncUnaryCall<T>> call) => Call(async () => await call().ConfigureAwait(false));
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated)
+        {
+            _connection.Value.Channel.Dispose();
+        }
+    }
+
+    private sealed class Connection
+    {
+        public Connection(EtcdOptions options)
+        {
+            Keys = new EtcdKeys(options.Prefix);
+            Channel = CreateChannel(options.EndpointUris());
+            Kv = new KV.KVClient(Channel);
+            Leases = new Lease.LeaseClient(Channel);
+            Watches = new Watch.WatchClient(Channel);
+        }
+
+        public EtcdKeys Keys { get; }
+
+        public GrpcChannel Channel { get; }
+
+        public KV.KVClient Kv { get; }
+
+        public Lease.LeaseClient Leases { get; }
+
+        public Watch.WatchClient Watches { get; }
+    }
+}
+
+/// <summary>etcd could not be reached or could not reach a quorum in time.</summary>
+internal sealed class EtcdUnavailableException : Exception
+{
+    public EtcdUnavailableException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>A watch asked for a revision etcd has compacted: the watcher must read everything again.</summary>
+internal sealed class EtcdCompactedException(long compactRevision) : Exception($"Revision compacted (now {compactRevision}).")
+{
+    public long CompactRevision { get; } = compactRevision;
+}

@@ -1,0 +1,91 @@
+using EdgeImages.ControlPlane.Admin;
+using EdgeImages.ControlPlane.Etcd;
+using EdgeImages.ControlPlane.Http;
+using EdgeImages.ControlPlane.Keys;
+using EdgeImages.ControlPlane.Leadership;
+using EdgeImages.ControlPlane.Purge;
+using EdgeImages.ControlPlane.Registry;
+using EdgeImages.ControlPlane.Routing;
+using EdgeImages.ControlPlane.Tenants;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.ControlPlane.Hosting;
+
+/// <summary>
+/// Builds the control plane: every service registered in one place, options validated at start-up, and the list of
+/// endpoints. Any number of replicas run side by side; all state is in etcd, and the singleton jobs run on the one
+/// elected leader. Tests call the same two methods.
+/// </summary>
+internal static class ControlPlaneApplication
+{
+    /// <param name="args">Command-line arguments, as for any ASP.NET Core app.</param>
+    /// <param name="settings">Settings layered over every other source before services are chosen (tests use it).</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        // A body that does not bind throws to ProblemResponseMiddleware, so it too is answered as problem+json.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddOpenApi();
+        services.AddHttpClient("probe");
+
+        AddValidatedOptions<EtcdOptions, EtcdOptionsValidator>(builder, EtcdOptions.SectionName);
+        AddValidatedOptions<SecretsOptions, SecretsOptionsValidator>(builder, SecretsOptions.SectionName);
+        AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
+        AddValidatedOptions<RoutingOptions, RoutingOptionsValidator>(builder, RoutingOptions.SectionName);
+        AddValidatedOptions<LeadershipOptions, LeadershipOptionsValidator>(builder, LeadershipOptions.SectionName);
+
+        services.AddSingleton<EtcdStore>();
+        services.AddSingleton<ChangeWriter>();
+        services.AddSingleton<ClusterView>();
+        services.AddHostedService(provider => provider.GetRequiredService<ClusterView>());
+        services.AddSingleton<LeaderElection>();
+        services.AddHostedService(provider => provider.GetRequiredService<LeaderElection>());
+        services.AddHostedService<LeaderJobs>();
+        services.AddSingleton<SecretBox>();
+        services.AddSingleton<AdminAuthenticator>();
+        services.AddSingleton<GeoLocator>();
+        services.AddSingleton<Router>();
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UseMiddleware<ProblemResponseMiddleware>();
+
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+        // Ready when etcd answers a linearizable read: a replica cut off from the quorum is taken out of rotation.
+        app.MapGet("/readyz", async (EtcdStore etcd, HttpContext context) =>
+        {
+            await etcd.GetAsync(etcd.Keys.Leader, context.RequestAborted).ConfigureAwait(false);
+            return Results.Text("ready");
+        }).ExcludeFromDescription();
+        app.MapGet("/v1/leader", (ClusterView view, LeaderElection election) => Results.Ok(new { Leader = view.Current.Leader, Self = election.ReplicaId, election.IsLeader }))
+            .WithTags("Registry").WithSummary("The elected replica, as this replica sees it.");
+
+        app.MapRouting();
+        app.MapRegistry();
+        app.MapSigningKeys();
+        app.MapTenants();
+        app.MapPurge();
+        app.MapAdmin();
+        return app;
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

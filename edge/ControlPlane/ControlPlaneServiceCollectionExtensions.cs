@@ -1,0 +1,34 @@
+using EdgeImages.Edge.Tenants;
+using EdgeImages.Sdk.Signing;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.ControlPlane;
+
+internal static class ControlPlaneServiceCollectionExtensions
+{
+    /// <summary>
+    /// Signing keys and tenant settings come from <see cref="ControlPlaneState"/>: the configured ones (<c>Signing:Keys</c>,
+    /// <c>Tenants</c>) merged with the control plane's when <c>ControlPlane:Etcd</c> is set, the configured ones alone
+    /// otherwise. The agent that registers, watches and purges runs only when the link is on.
+    /// </summary>
+    public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ControlPlaneOptions>().Bind(builder.Configuration.GetSection(ControlPlaneOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidator>();
+        services.AddSingleton<ConfiguredTenantSettings>();
+        services.AddSingleton<ControlPlaneState>();
+        services.AddSingleton<ISigningKeyProvider>(provider => provider.GetRequiredService<ControlPlaneState>());
+        services.AddSingleton<ITenantSettingsProvider>(provider => provider.GetRequiredService<ControlPlaneState>());
+
+        var etcd = builder.Configuration[$"{ControlPlaneOptions.SectionName}:{nameof(ControlPlaneOptions.Etcd)}"];
+        if (!string.IsNullOrWhiteSpace(etcd))
+        {
+            services.AddSingleton<EtcdConnection>();
+            services.AddSingleton<EdgeAgent>();
+            services.AddHostedService(provider => provider.GetRequiredService<EdgeAgent>());
+        }
+
+        return builder;
+    }
+}

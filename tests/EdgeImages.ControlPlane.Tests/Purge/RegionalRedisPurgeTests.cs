@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Json;
+using EdgeImages.ControlPlane.Tests.Infrastructure;
+using EdgeImages.Edge.ControlPlane;
+using EdgeImages.Testing;
+
+namespace EdgeImages.ControlPlane.Tests.Purge;
+
+/// <summary>Two edges of one region sharing its real Redis: a purge must empty that tier too, not just memory.</summary>
+public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<Deployment>
+{
+    [Fact]
+    public async Task Purge_EvictsTheRegionsRedisTier_NotOnlyMemory()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        // A generous Redis budget: on a loaded test machine the default 50 ms would drop writes (by design, as misses).
+        var settings = new Dictionary<string, string?> { ["Caching:Redis"] = redis.Configuration, ["Caching:RedisBudget"] = "00:00:02" };
+        await using var first = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-west", "fra", "fra-redis-1", settings: settings);
+        await using var second = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-west", "fra", "fra-redis-2", settings: settings);
+        const string Image = "photos/dog.jpg";
+
+        // Warm through the first edge until its write has landed in the region's Redis.
+        var width = 120;
+        var options = "";
+        await Eventually.WaitAsync(async () =>
+        {
+            options = $"w:{width++}";
+            Assert.Equal("MISS", await CacheStatusAsync(first, options, Image));
+            await Task.Delay(200);
+            return await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0";
+        }, TimeSpan.FromSeconds(20), "variant in Redis");
+
+        // The second edge finds it there: the tier is really in use.
+        Assert.Equal("HIT-REDIS", await CacheStatusAsync(second, options, Image));
+
+        var applied = new[] { first, second }.Select(e => WaitPurgedAsync(e.Agent)).ToArray();
+        (await world.ControlPlane.Client.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = Image })).EnsureSuccessStatusCode();
+        await Task.WhenAll(applied).WaitAsync(TimeSpan.FromSeconds(20));
+
+        // The second edge held it in memory and could find it in Redis: a miss now means both tiers were purged.
+        Assert.Equal("MISS", await CacheStatusAsync(second, options, Image));
+    }
+
+    private static async Task<string?> CacheStatusAsync(EdgeNode edge, string options, string path)
+    {
+        using var response = await edge.GetStaticAsync(options, path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.TryGetValues("X-Cache", out var values) ? values.First() : null;
+    }
+
+    private static Task WaitPurgedAsync(EdgeAgent agent)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.Purged += _ => done.TrySetResult();
+        return done.Task;
+    }
+}
