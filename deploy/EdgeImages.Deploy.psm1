@@ -311,6 +311,10 @@ function Get-ControlPlaneSettings($Topology, $Process) {
         'Admin:BootstrapKey' = $secrets.ControlPlaneAdminKey
         'Leadership:ReplicaId' = $Process.Name
     }
+    # The leader probes the origin nodes too.
+    foreach ($origin in Get-Processes $Topology -Kind origin) {
+        $settings["Leadership:Origins:$($origin.Name)"] = "http://127.0.0.1:$($origin.Port)/readyz"
+    }
     # The CIDR table: each region's loopback network is where its clients live.
     $i = 0
     foreach ($region in $Topology.Regions) {
@@ -332,7 +336,7 @@ function Get-EdgeSettings($Topology, $Process) {
         'Caching:Redis' = "127.0.0.1:$($redis.Port)"
         'Origin:Credential' = $secrets.OriginEdgeCredential
         'Admin:Token' = $secrets.EdgeAdminToken
-        'ControlPlane:Etcd:Endpoints' = Get-EtcdEndpoints $Topology
+        'ControlPlane:Etcd' = Get-EtcdEndpoints $Topology
         'ControlPlane:Region' = $Process.Region
         'ControlPlane:Pop' = $Process.Pop
         'ControlPlane:EdgeId' = $Process.Name
@@ -586,7 +590,7 @@ function Invoke-Traffic {
         (routes re-asked every half second, as a short DNS TTL would), and every outcome is recorded.
         -OnTick runs once a second with the elapsed seconds, so a drill can break things mid-run.
     #>
-    param($Topology, [string] $Region, [int] $Seconds, [scriptblock] $OnTick, [string] $Target)
+    param($Topology, [string] $Region, [int] $Seconds, [scriptblock] $OnTick, [scriptblock] $OnRoute, [string] $Target)
     $paths = Get-TrafficPaths $Topology
     $client = [Net.Http.HttpClient]::new()
     $client.Timeout = [TimeSpan]::FromSeconds(10)
@@ -597,6 +601,7 @@ function Invoke-Traffic {
         while ($clock.Elapsed.TotalSeconds -lt $Seconds) {
             if (-not $Target -and $clock.Elapsed.TotalSeconds -ge $nextRoute) {
                 $pops = Get-Route $Topology $Region
+                if ($OnRoute) { & $OnRoute $pops }
                 $base = if ($pops.Count -gt 0) { $pops[0].edges[0].address.TrimEnd('/') } else { $null }
                 $nextRoute = $clock.Elapsed.TotalSeconds + 0.5
             }
@@ -627,7 +632,7 @@ function Show-HitRatios {
         $byTier = @{}
         foreach ($line in $metrics -split "`n") {
             if ($line -match '^edgeimages_requests_total\{(?<labels>[^}]*)\} (?<value>[0-9.e+]+)') {
-                $tier = if ($Matches.labels -match 'cache="(?<t>[^"]+)"') { $Matches.t } else { 'none' }
+                $tier = if ($Matches.labels -match 'cache="(?<t>[^"]+)"') { $Matches.t.ToUpperInvariant() } else { 'NONE' }
                 $byTier[$tier] = ($byTier[$tier] ?? 0) + [double]$Matches.value
             }
         }
@@ -733,23 +738,27 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds) {
     $victims = @(Get-Processes $Topology -Region $Region)
     if (-not $victims) { throw "No region '$Region' in this topology." }
     $pop = "$Region-pop"
-    $killedAt = $null; $excludedAt = $null
+    # A hashtable, so the tick callback (run inside Invoke-Traffic) records into the drill's own state.
+    $drill = @{ KilledAt = $null; ExcludedAt = $null }
     $killAt = [Math]::Max(2, [int]($Seconds / 4))
     $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -OnTick {
         param($second)
         if ($second -eq $killAt) {
             foreach ($victim in $victims) { Stop-Abruptly $Topology $victim }
-            Set-Variable -Scope 1 -Name killedAt -Value ([DateTime]::UtcNow)
+            $drill.KilledAt = [DateTime]::UtcNow
         }
-        if ($killedAt -and -not $excludedAt -and -not (Get-Route $Topology $Region | Where-Object { $_.id -eq $pop })) {
-            Set-Variable -Scope 1 -Name excludedAt -Value ([DateTime]::UtcNow)
+    }.GetNewClosure() -OnRoute {
+        param($pops)
+        if ($drill.KilledAt -and -not $drill.ExcludedAt -and -not ($pops | Where-Object { $_.id -eq $pop })) {
+            $drill.ExcludedAt = [DateTime]::UtcNow
         }
-    }
-    if ($killedAt -and -not $excludedAt) {
+    }.GetNewClosure()
+    if (-not $drill.KilledAt) { throw 'The drill ended before it broke anything; give it more -DrillSeconds.' }
+    if (-not $drill.ExcludedAt) {
         Wait-Until -TimeoutSeconds 30 -What "routing to exclude $pop" { -not (Get-Route $Topology $Region | Where-Object { $_.id -eq $pop }) }
-        $excludedAt = [DateTime]::UtcNow
+        $drill.ExcludedAt = [DateTime]::UtcNow
     }
-    $exclusion = ($excludedAt - $killedAt).TotalSeconds
+    $exclusion = ($drill.ExcludedAt - $drill.KilledAt).TotalSeconds
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
     $lateFailures = @($traffic | Where-Object { $_.Status -ne 200 -and $_.At -gt ($killAt + $exclusion + 1) })
 
@@ -761,8 +770,10 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds) {
 
     # The promise: routing excludes a dead PoP within the lease TTL (5 s) and, once it has, no client fails.
     $passed = $exclusion -le 6 -and $lateFailures.Count -eq 0
+    $servedBy = ($traffic | Group-Object Target | ForEach-Object { "$($_.Name): $($_.Count)" }) -join ', '
     Write-DrillReport "region outage ($Region)" @(
         "requests: $($traffic.Count), failed: $($failed.Count) (all before routing excluded the region: $($lateFailures.Count -eq 0))",
+        "sent to: $servedBy",
         ('routing excluded {0} {1:N1} s after its processes were killed (promise: within the 5 s lease TTL)' -f $pop, $exclusion),
         ('recovery: {0} back in routing {1:N1} s after its processes were restarted' -f $pop, $recovery)
     ) $passed
@@ -777,7 +788,7 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -OnTick {
         param($second)
         if ($second -eq $killAt) { Stop-Abruptly $Topology $victim }
-    }
+    }.GetNewClosure()
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
     $adminOk = $true
     if ($Kind -eq 'etcd') {
