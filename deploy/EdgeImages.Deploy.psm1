@@ -574,11 +574,12 @@ if ($vector -ne '/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/ca
 
 function Get-TrafficPaths {
     <# A small catalogue of signed URLs over the demo tenant: a few hot variants and a long tail. #>
-    param($Topology, [int] $Count = 60)
+    param($Topology, [int] $Count = 60, [switch] $Cold)
     $secrets = Get-Secrets $Topology
     $images = 'photos/flower.jpg', 'photos/rose.jpg', 'photos/lake.webp', 'graphics/cutout.png'
     $paths = for ($i = 0; $i -lt $Count; $i++) {
-        $width = 100 + 20 * ($i % 15)
+        # Cold traffic never repeats a variant, so every request is a miss that reaches the origin.
+        $width = if ($Cold) { 64 + $i } else { 100 + 20 * ($i % 15) }
         New-SignedPath $secrets.SigningKeyId $secrets.SigningKey "w:$width,f:jpeg" 'demo' $images[$i % $images.Count]
     }
     return @($paths)
@@ -590,15 +591,15 @@ function Invoke-Traffic {
         (routes re-asked every half second, as a short DNS TTL would), and every outcome is recorded.
         -OnTick runs once a second with the elapsed seconds, so a drill can break things mid-run.
     #>
-    param($Topology, [string] $Region, [int] $Seconds, [scriptblock] $OnTick, [scriptblock] $OnRoute, [string] $Target)
-    $paths = Get-TrafficPaths $Topology
+    param($Topology, [string] $Region, [int] $Seconds, [scriptblock] $OnTick, [scriptblock] $OnRoute, [string] $Target, [switch] $Cold, [string] $StopFile)
+    $paths = if ($Cold) { Get-TrafficPaths $Topology -Count 3000 -Cold } else { Get-TrafficPaths $Topology }
     $client = [Net.Http.HttpClient]::new()
     $client.Timeout = [TimeSpan]::FromSeconds(10)
     $results = [System.Collections.Generic.List[object]]::new()
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $nextRoute = 0.0; $nextTick = 1; $base = $Target; $i = 0
     try {
-        while ($clock.Elapsed.TotalSeconds -lt $Seconds) {
+        while ($clock.Elapsed.TotalSeconds -lt $Seconds -and -not ($StopFile -and (Test-Path $StopFile))) {
             if (-not $Target -and $clock.Elapsed.TotalSeconds -ge $nextRoute) {
                 $pops = Get-Route $Topology $Region
                 if ($OnRoute) { & $OnRoute $pops }
@@ -672,6 +673,18 @@ function Invoke-Rolling {
     $url = Get-ControlPlaneUrl $Topology
     if (-not $url) { throw 'No control plane answers; rolling needs it to drain PoPs.' }
     $edges = @(Get-Processes $Topology -Kind edge)
+
+    # Clients of every region keep asking while the edges are replaced; the roll promises them no failure.
+    $stopFile = Join-Path $Topology.RunDir 'rolling.stop'
+    Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
+    $module = (Get-Module EdgeImages.Deploy).Path
+    $clients = foreach ($region in $Topology.Regions) {
+        Start-ThreadJob -ArgumentList $module, $Topology, $region, $stopFile -ScriptBlock {
+            param($module, $topology, $region, $stopFile)
+            Import-Module $module
+            & (Get-Module EdgeImages.Deploy) { param($t, $r, $f) Invoke-Traffic $t -Region $r -Seconds 3600 -StopFile $f } $topology $region $stopFile
+        }
+    }
     $n = 0
     foreach ($edge in $edges) {
         $n++
@@ -693,6 +706,8 @@ function Invoke-Rolling {
             Start-Dotnet $Topology $edge 'edge.previous' (Get-EdgeSettings $Topology $edge)
             Wait-Healthy $Topology $edge
             Invoke-Api DELETE "$url/v1/pops/$($edge.Pop)/drain" $secrets.ControlPlaneAdminKey $null | Out-Null
+            New-Item -ItemType File -Force -Path $stopFile | Out-Null
+            $clients | Receive-Job -Wait -AutoRemoveJob | Out-Null
             throw "Rolling stopped at $($edge.Name), which runs the previous build again: $($_.Exception.Message)"
         }
         Invoke-Api DELETE "$url/v1/pops/$($edge.Pop)/drain" $secrets.ControlPlaneAdminKey $null | Out-Null
@@ -701,7 +716,12 @@ function Invoke-Rolling {
         }
     }
     Write-Progress -Activity 'Rolling the edges' -Completed
-    Write-Host "Rolled $($edges.Count) edges."
+    New-Item -ItemType File -Force -Path $stopFile | Out-Null
+    $traffic = @($clients | Receive-Job -Wait -AutoRemoveJob)
+    Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
+    $failed = @($traffic | Where-Object { $_.Status -ne 200 })
+    Write-Host "Rolled $($edges.Count) edges; traffic meanwhile: $($traffic.Count) requests, $($failed.Count) failed."
+    if ($failed.Count -gt 0) { throw "Rolling broke its promise: $($failed.Count) requests failed during the roll." }
 }
 
 function Wait-Until {
@@ -785,7 +805,8 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     $edge = Get-Processes $Topology -Kind edge -Region $Region | Select-Object -First 1
     $killAt = [Math]::Max(2, [int]($Seconds / 4))
     # Straight at one edge of the region: the part under test sits behind it, not in front of it.
-    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -OnTick {
+    # Misses for the origin drill (each request must reach a node); the usual mix for the others.
+    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -Cold:($Kind -eq 'origin') -OnTick {
         param($second)
         if ($second -eq $killAt) { Stop-Abruptly $Topology $victim }
     }.GetNewClosure()
@@ -800,7 +821,8 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     }
     Start-IfStopped $Topology $victim
     $passed = $failed.Count -eq 0 -and $adminOk
-    $lines = @("requests: $($traffic.Count), failed: $($failed.Count) (promise: none)", "$($victim.Name) killed at $killAt s and restarted after the run")
+    $misses = @($traffic | Where-Object { $_.Cache -eq 'MISS' }).Count
+    $lines = @("requests: $($traffic.Count) ($misses misses), failed: $($failed.Count) (promise: none)", "$($victim.Name) killed at $killAt s and restarted after the run")
     if ($Kind -eq 'etcd') { $lines += "admin write with one member down: $(if ($adminOk) { 'accepted' } else { 'REFUSED' })" }
     Write-DrillReport $Title $lines $passed
     return $passed
