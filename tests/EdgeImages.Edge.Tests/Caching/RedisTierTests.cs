@@ -15,6 +15,20 @@ public sealed class RedisTierTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed; the servers must not outlive the test.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         _redis = await RedisServer.StartAsync();
         var settings = new Dictionary<string, string?>
         {
@@ -49,9 +63,20 @@ public sealed class RedisTierTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _edgeA.DisposeAsync();
-        await _edgeB.DisposeAsync();
-        await _redis.DisposeAsync();
+        if (_edgeA is not null)
+        {
+            await _edgeA.DisposeAsync();
+        }
+
+        if (_edgeB is not null)
+        {
+            await _edgeB.DisposeAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     [Fact]

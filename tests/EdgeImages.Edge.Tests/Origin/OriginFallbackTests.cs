@@ -16,8 +16,17 @@ public sealed class OriginFallbackTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _origin = await OriginClusterFixture.StartAsync();
-        _flowerVersion = await _origin.PutAsync("photos/flower.jpg", "photo-flower-3mp-baseline.jpg");
-        await _origin.PutAsync("photos/tiny.png", "tiny-2x3.png");
+        try
+        {
+            _flowerVersion = await _origin.PutAsync("photos/flower.jpg", "photo-flower-3mp-baseline.jpg");
+            await _origin.PutAsync("photos/tiny.png", "tiny-2x3.png");
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed; the servers must not outlive the test.
+            await _origin.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync() => await _origin.DisposeAsync();
