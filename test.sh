@@ -41,6 +41,16 @@ dotnet test EdgeImages.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+# A safety net, not the mechanism: every fixture stops what it starts, but a test host killed by the runner
+# cannot. Whatever still runs from a test's temp folder (/tmp/edgeimages-*) is stopped here and named.
+for proc in /proc/[0-9]*; do
+  pid=${proc#/proc/}
+  if readlink "$proc/cwd" 2>/dev/null | grep -q '/edgeimages-' || tr '\0' ' ' < "$proc/cmdline" 2>/dev/null | grep -q '/edgeimages-'; then
+    echo "left behind by a test, stopping: $(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null | cut -c1-120)"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+done
+
 # One closing line for every runner: the sum over the test projects.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
