@@ -57,6 +57,9 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'Continue'
 
+# `-Regions us-east,eu-west` arrives as one string when the script runs with -File.
+$Regions = @($Regions | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
+
 Import-Module (Join-Path $PSScriptRoot 'deploy' 'EdgeImages.Deploy.psm1') -Force
 
 $topology = New-Topology -RunDir $RunDir -Regions $Regions -EdgesPerRegion $EdgesPerRegion `

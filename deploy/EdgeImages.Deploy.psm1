@@ -251,7 +251,8 @@ function Start-Postgres($Topology, $Process) {
     $data = Get-DataDir $Topology $Process
     $sockets = Join-Path $data 'sockets'
     $asUser = if ((id -u) -eq '0') { 'postgres' } else { '' }
-    if ($asUser) { chmod 755 (Split-Path $data) }
+    # The postgres user must reach its folder: the run folder may have been made private (mode 700).
+    if ($asUser) { chmod 755 $Topology.RunDir (Split-Path $data) }
     if (-not (Test-Path (Join-Path $data 'cluster' 'PG_VERSION'))) {
         New-Item -ItemType Directory -Force -Path $sockets | Out-Null
         if ($asUser) { chown -R "${asUser}:${asUser}" $data }
