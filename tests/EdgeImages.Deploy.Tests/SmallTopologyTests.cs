@@ -22,7 +22,17 @@ public sealed class SmallTopologyTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await DeployAsync("up", "-Regions", "us-east,eu-west", "-EdgesPerRegion", "1", "-OriginNodes", "1", "-ControlPlanes", "1");
+        try
+        {
+            await DeployAsync("up", "-Regions", "us-east,eu-west", "-EdgesPerRegion", "1", "-OriginNodes", "1", "-ControlPlanes", "1");
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: stop whatever up had started.
+            await DisposeAsync();
+            throw;
+        }
+
         _secrets = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_runDir, "secrets.json"))).RootElement;
     }
 
