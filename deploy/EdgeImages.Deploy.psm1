@@ -453,6 +453,10 @@ function Invoke-Up {
     }
     Write-Progress -Activity 'Starting the topology' -Completed
     Write-Host ("Up in {0:N1} s. Try: dotnet pwsh ./deploy.ps1 status" -f $started.Elapsed.TotalSeconds)
+    $controlPlane = Get-Processes $Topology -Kind control-plane | Select-Object -First 1
+    $edge = Get-Processes $Topology -Kind edge | Select-Object -First 1
+    Write-Host "Operator dashboard: http://127.0.0.1:$($controlPlane.Port)/dashboard/"
+    Write-Host "Demo page of an edge: http://127.0.0.1:$($edge.Port)/ (signed with this topology's key)"
 }
 
 function Invoke-Down {
