@@ -8,6 +8,7 @@ using EdgeImages.Testing;
 namespace EdgeImages.ControlPlane.Tests.Edge;
 
 /// <summary>What the edge's agent reports on its own <c>/metrics</c> when the control plane changes something.</summary>
+[Collection(ScrapedMetrics.Name)]
 public sealed class EdgeMetricsFeedTests(Deployment world) : IClassFixture<Deployment>
 {
     [Fact]
