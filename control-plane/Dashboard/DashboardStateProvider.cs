@@ -41,7 +41,9 @@ internal sealed partial class DashboardStateProvider(
                 return _last;
             }
 
-            _last = await BuildAsync(cancellationToken).ConfigureAwait(false);
+            // Not the caller's token: the state is shared, and one viewer closing a tab must not leave every other
+            // viewer a picture of unanswered scrapes. Scrapes and etcd reads are bounded by their own timeouts.
+            _last = await BuildAsync(CancellationToken.None).ConfigureAwait(false);
             _lastAt = now;
             return _last;
         }

@@ -233,7 +233,6 @@ internal sealed partial class EdgeAgent(
     private void Publish(ControlPlaneSnapshot snapshot)
     {
         state.Swap(snapshot);
-        metrics.ConfigurationApplied(snapshot.Revision);
         try
         {
             SnapshotFile.Write(_options.StateFile, snapshot);
@@ -243,6 +242,8 @@ internal sealed partial class EdgeAgent(
             // Serving goes on from memory; only a restart during an outage would miss this snapshot.
             Log.StateFileFailed(logger, exception.Message);
         }
+
+        metrics.ConfigurationApplied(snapshot.Revision);
     }
 
     private async Task PurgeAsync(PurgeDocument purge, CancellationToken cancellationToken)
