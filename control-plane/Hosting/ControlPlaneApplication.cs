@@ -1,4 +1,6 @@
 using EdgeImages.ControlPlane.Admin;
+using EdgeImages.ControlPlane.Dashboard;
+using EdgeImages.ControlPlane.Diagnostics;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
 using EdgeImages.ControlPlane.Keys;
@@ -7,6 +9,8 @@ using EdgeImages.ControlPlane.Purge;
 using EdgeImages.ControlPlane.Registry;
 using EdgeImages.ControlPlane.Routing;
 using EdgeImages.ControlPlane.Tenants;
+using EdgeImages.Telemetry;
+using EdgeImages.Telemetry.Dashboard;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Hosting;
@@ -28,6 +32,7 @@ internal static class ControlPlaneApplication
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        builder.AddEdgeImagesTelemetry(ControlPlaneTelemetry.ServiceName, ControlPlaneTelemetry.Configure);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
@@ -53,22 +58,30 @@ internal static class ControlPlaneApplication
         services.AddSingleton<AdminAuthenticator>();
         services.AddSingleton<GeoLocator>();
         services.AddSingleton<Router>();
+
+        services.AddSingleton<ControlPlaneMetrics>();
+        services.AddHealthChecks().AddCheck<EtcdHealthCheck>(EtcdHealthCheck.Name, timeout: EtcdHealthCheck.Timeout);
+        services.AddHttpClient(EdgeScraper.ClientName, client => client.Timeout = EdgeScraper.Timeout);
+        services.AddSingleton<EdgeScraper>();
+        services.AddSingleton<DashboardStateProvider>();
         return builder;
     }
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        // The meter reads the view at each scrape; resolving it here creates its instruments before the first scrape.
+        app.Services.GetRequiredService<ControlPlaneMetrics>();
+        // First, so that the request log sees the status the client got. /healthz answers while the process does;
+        // /readyz runs the etcd check: a replica cut off from the quorum is taken out of rotation.
+        app.UseEdgeImagesTelemetry();
         app.UseMiddleware<ProblemResponseMiddleware>();
 
         app.MapOpenApi();
-        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
-        // Ready when etcd answers a linearizable read: a replica cut off from the quorum is taken out of rotation.
-        app.MapGet("/readyz", async (EtcdStore etcd, HttpContext context) =>
-        {
-            await etcd.GetAsync(etcd.Keys.Leader, context.RequestAborted).ConfigureAwait(false);
-            return Results.Text("ready");
-        }).ExcludeFromDescription();
+        // Public and read-only: the page (monitoring/dashboard) sends no credentials, and the state holds no secret,
+        // only topology, health, traffic, purge targets and signing key ids with their states (ids are in every URL).
+        var dashboard = app.Services.GetRequiredService<DashboardStateProvider>();
+        app.MapEdgeImagesDashboard((_, cancellationToken) => dashboard.GetAsync(cancellationToken)).ExcludeFromDescription();
         app.MapGet("/v1/leader", (ClusterView view, LeaderElection election) => Results.Ok(new { Leader = view.Current.Leader, Self = election.ReplicaId, election.IsLeader }))
             .WithTags("Registry").WithSummary("The elected replica, as this replica sees it.");
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Diagnostics;
 using Etcdserverpb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ internal sealed partial class EdgeAgent(
     ControlPlaneState state,
     IVariantCache cache,
     HealthCheckService health,
+    EdgeMetrics metrics,
     IOptions<ControlPlaneOptions> options,
     IConfiguration configuration,
     TimeProvider time,
@@ -166,6 +168,7 @@ internal sealed partial class EdgeAgent(
                     }
 
                     revision = Math.Max(revision, LastRevision(response));
+                    metrics.ControlPlaneRevisionApplied(revision);
                     if (changed)
                     {
                         Publish(snapshot with { Revision = revision, Source = "etcd" });
@@ -202,6 +205,7 @@ internal sealed partial class EdgeAgent(
 
         var revision = response.Header.Revision;
         Publish(snapshot with { Revision = revision, Source = "etcd" });
+        metrics.ControlPlaneRevisionApplied(revision);
         return revision;
     }
 
@@ -238,6 +242,8 @@ internal sealed partial class EdgeAgent(
             // Serving goes on from memory; only a restart during an outage would miss this snapshot.
             Log.StateFileFailed(logger, exception.Message);
         }
+
+        metrics.ConfigurationApplied(snapshot.Revision);
     }
 
     private async Task PurgeAsync(PurgeDocument purge, CancellationToken cancellationToken)
@@ -249,6 +255,8 @@ internal sealed partial class EdgeAgent(
             _ => CacheTags.Tenant(purge.Tenant),
         };
         await cache.PurgeAsync(tag, cancellationToken).ConfigureAwait(false);
+        // Lag from the document's own timestamp: the control plane's clock when it committed the purge.
+        metrics.PurgeApplied(purge.At);
         Purged?.Invoke(purge);
     }
 

@@ -32,6 +32,7 @@ internal sealed class EdgeMetrics
     private readonly Histogram<double> _purgeLag;
     private Func<long> _transformQueueDepth = static () => 0;
     private ConfigurationState _configuration;
+    private long _controlPlaneRevision;
 
     public EdgeMetrics(IMeterFactory meterFactory, TimeProvider timeProvider)
     {
@@ -64,6 +65,9 @@ internal sealed class EdgeMetrics
         meter.CreateObservableGauge(
             "edgeimages.config.applied_timestamp", () => _configuration.AppliedAt.ToUnixTimeMilliseconds() / 1000.0, "s",
             "When that configuration was applied, in Unix seconds; its age is time() minus this.");
+        meter.CreateObservableGauge(
+            "edgeimages.control_plane.revision", () => Volatile.Read(ref _controlPlaneRevision), null,
+            "The etcd revision up to which this edge has applied the control plane's changes, purges included (0: not linked).");
     }
 
     /// <summary>The header the control plane sets on a purge it fans out: when it issued it, RFC 3339 / ISO 8601.</summary>
@@ -109,13 +113,29 @@ internal sealed class EdgeMetrics
     /// <summary>Counts a purge and, when the control plane said when it issued it, how long it took to get here.</summary>
     public void PurgeApplied(string? issuedAtHeader)
     {
-        _purges.Add(1);
         if (DateTimeOffset.TryParse(issuedAtHeader, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var issuedAt))
         {
-            // A clock a little behind the control plane's gives a negative lag; that is zero, not an error.
-            _purgeLag.Record(Math.Max(0, (_timeProvider.GetUtcNow() - issuedAt).TotalSeconds));
+            PurgeApplied(issuedAt);
+        }
+        else
+        {
+            _purges.Add(1);
         }
     }
+
+    /// <summary>Counts a purge issued at <paramref name="issuedAt"/> (the control plane's clock) and records its lag.</summary>
+    public void PurgeApplied(DateTimeOffset issuedAt)
+    {
+        _purges.Add(1);
+        // A clock a little behind the control plane's gives a negative lag; that is zero, not an error.
+        _purgeLag.Record(Math.Max(0, (_timeProvider.GetUtcNow() - issuedAt).TotalSeconds));
+    }
+
+    /// <summary>
+    /// For the control-plane agent: every change up to this etcd revision (purges too) is applied here. The control
+    /// plane's dashboard compares it with a purge's revision to tell which PoPs have applied it.
+    /// </summary>
+    public void ControlPlaneRevisionApplied(long revision) => Volatile.Write(ref _controlPlaneRevision, revision);
 
     /// <summary>For the scheduler to say how its queue is read; the gauge calls it at each scrape.</summary>
     public void TrackTransformQueue(Func<long> depth) => _transformQueueDepth = depth;

@@ -82,6 +82,8 @@
       const health = regionHealth(region);
       return el("section", { class: "region", "data-testid": `region-${region.id}` },
         el("h3", {}, `${region.name} (${region.id})`, badge(health)),
+        region.routeOrder ? el("p", { class: "route", "data-testid": `route-${region.id}` },
+          region.routeOrder.length ? `Clients here are routed to ${region.routeOrder.join(" → ")}` : "Clients here have no PoP to go to") : null,
         el("div", { class: "pops" }, ...(region.pops || []).map(renderPop)));
     }));
   }
@@ -94,7 +96,9 @@
       el("td", {}, `${purge.appliedPops}/${purge.totalPops}`),
       el("td", {}, purge.lagSeconds !== null && purge.lagSeconds !== undefined
         ? duration(purge.lagSeconds)
-        : `pending ${duration((now - new Date(purge.issuedAt)) / 1000)}`))));
+        : purge.totalPops > 0 && purge.appliedPops >= purge.totalPops
+          ? "applied"
+          : `pending ${duration((now - new Date(purge.issuedAt)) / 1000)}`))));
   }
 
   function renderKeys(keys, now) {

@@ -24,8 +24,8 @@ public static class DashboardEndpoints
 
     /// <summary>
     /// Maps <c>/dashboard/</c> (the page and its two assets) and <c>GET /v1/dashboard/state</c>, which answers what
-    /// <paramref name="state"/> returns. The page polls the state every 2 s. Returns the group so that the caller can
-    /// require authorization: the state lists keys and tenants, so it must not be public.
+    /// <paramref name="state"/> returns. The page polls the state every 2 s and sends no credentials. Returns the group
+    /// so that a caller whose state holds anything private can require authorization (the control plane's holds none).
     /// </summary>
     public static RouteGroupBuilder MapEdgeImagesDashboard(this IEndpointRouteBuilder endpoints, Func<HttpContext, CancellationToken, Task<DashboardState>> state)
     {

@@ -15,7 +15,11 @@ public sealed record DashboardState(
     IReadOnlyList<KeyState> Keys);
 
 /// <summary>A region and its PoPs; the page shows the region as healthy as its worst PoP.</summary>
-public sealed record RegionState(string Id, string Name, IReadOnlyList<PopState> Pops);
+/// <param name="RouteOrder">
+/// Where routing sends a client located at the region now: routable PoP ids, nearest first (drained PoPs and PoPs
+/// without a healthy edge are left out). Null when the provider does not know.
+/// </param>
+public sealed record RegionState(string Id, string Name, IReadOnlyList<PopState> Pops, IReadOnlyList<string>? RouteOrder = null);
 
 /// <param name="Health"><c>Healthy</c>, <c>Degraded</c>, <c>Unhealthy</c> or <c>Down</c> (no edge answers).</param>
 /// <param name="Routing"><c>active</c> (receives its region's traffic), <c>draining</c> or <c>out</c>.</param>
