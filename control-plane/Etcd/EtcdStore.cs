@@ -55,7 +55,27 @@ internal sealed class EtcdStore : IDisposable
         {
             Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
             ServiceProvider = services.BuildServiceProvider(),
-            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
+            ServiceConfig = new ServiceConfig
+            {
+                LoadBalancingConfigs = { new RoundRobinConfig() },
+                // A member that just died stays in the rotation until its connection is seen to fail; a call sent
+                // its way fails Unavailable before reaching etcd, so it is safe to send again to the next member.
+                MethodConfigs =
+                {
+                    new MethodConfig
+                    {
+                        Names = { MethodName.Default },
+                        RetryPolicy = new RetryPolicy
+                        {
+                            MaxAttempts = 3,
+                            InitialBackoff = TimeSpan.FromMilliseconds(20),
+                            MaxBackoff = TimeSpan.FromMilliseconds(200),
+                            BackoffMultiplier = 2,
+                            RetryableStatusCodes = { StatusCode.Unavailable },
+                        },
+                    },
+                },
+            },
             HttpHandler = new SocketsHttpHandler
             {
                 // A dead member must be noticed quickly, and a fresh connection tried, not after minutes of TCP retries.

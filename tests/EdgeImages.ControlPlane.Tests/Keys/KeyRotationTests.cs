@@ -77,7 +77,12 @@ public sealed class KeyRotationTests(Deployment world, ITestOutputHelper output)
         Assert.DoesNotContain(Convert.ToBase64String(secret), stored, StringComparison.Ordinal);
 
         // ...and the edge's state file holds it sealed as well.
-        await Eventually.WaitAsync(() => world.Frankfurt.State.TryGetKey("sealed-1", out _), TimeSpan.FromSeconds(20), "edge has sealed-1");
+        // The edge swaps its snapshot in memory first and writes the file just after (atomically: temp, fsync,
+        // rename), so wait for the file itself.
+        await Eventually.WaitAsync(
+            () => File.Exists(world.Frankfurt.StateFile) && File.ReadAllText(world.Frankfurt.StateFile).Contains("sealed-1", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            "edge's state file has sealed-1");
         var file = await File.ReadAllTextAsync(world.Frankfurt.StateFile);
         Assert.Contains("sealed-1", file, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToHexStringLower(secret), file, StringComparison.OrdinalIgnoreCase);
