@@ -9,8 +9,9 @@ namespace EdgeImages.Deploy.Tests;
 
 /// <summary>
 /// A smaller topology (two regions, one edge each, one origin node, one control plane, etcd ×3) started by
-/// the same code as <c>deploy.ps1 up</c>, then exercised as a client would: route, fetch, purge, and the
-/// failover of a whole region. Brought down by <c>deploy.ps1 down</c>, which must leave no process behind.
+/// the same code as <c>deploy.ps1 up</c>, then exercised as a client would: route, fetch, purge, a rolling replacement
+/// of the edges under traffic, and the failover of a whole region. Brought down by <c>deploy.ps1 down</c>, which must
+/// leave no process behind.
 /// </summary>
 public sealed class SmallTopologyTests : IAsyncLifetime
 {
@@ -81,6 +82,10 @@ public sealed class SmallTopologyTests : IAsyncLifetime
             using var after = await client.GetAsync(route[0].Edge + url);
             return Header(after, "X-Cache") == "MISS";
         }), "the purge never reached the edge");
+
+        // Rolling: every edge replaced one at a time while clients of both regions keep asking; deploy.ps1 fails
+        // the roll (non-zero exit) on any failed request.
+        await DeployAsync("rolling", "-Regions", "us-east,eu-west", "-EdgesPerRegion", "1", "-OriginNodes", "1", "-ControlPlanes", "1");
 
         // Region failover: eu-west goes dark; its clients are routed to us-east, where the image still loads.
         await DeployAsync("drill", "region-outage", "-Region", "eu-west", "-DrillSeconds", "8",
