@@ -81,6 +81,7 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
     private static TenantSettings ToSettings(TenantDocument tenant) => new()
     {
         MaxAge = tenant.MaxAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        Origin = tenant.Origin,
         RequestsPerSecond = tenant.RequestsPerSecond,
         Burst = tenant.Burst,
         AllowedOptions = tenant.AllowedOptions?.ToHashSet(StringComparer.Ordinal),

@@ -143,7 +143,7 @@ internal static class EdgeApplication
             return;
         }
 
-        proxy.LoadFromMemory([], [OriginClusterConfig.From(origin)]);
+        proxy.LoadFromMemory([], OriginClusterConfig.From(origin));
         builder.Services.AddSingleton<IOriginalStore, OriginClusterStore>();
         builder.Services.AddHealthChecks().AddCheck<OriginReachabilityHealthCheck>("origin");
     }

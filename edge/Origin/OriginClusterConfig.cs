@@ -5,11 +5,23 @@ namespace EdgeImages.Edge.Origin;
 /// <summary>The origin nodes as a YARP cluster: destinations, load balancing, active and passive health.</summary>
 internal static class OriginClusterConfig
 {
-    public static ClusterConfig From(OriginOptions options) => new()
+    /// <summary>The default cluster (when it has destinations) and every named one.</summary>
+    public static IReadOnlyList<ClusterConfig> From(OriginOptions options)
     {
-        ClusterId = OriginOptions.ClusterId,
+        var clusters = options.Clusters.Select(cluster => From(options, OriginOptions.ClusterIdFor(cluster.Key), cluster.Value)).ToList();
+        if (options.Destinations.Count > 0)
+        {
+            clusters.Insert(0, From(options, OriginOptions.ClusterId, options.Destinations));
+        }
+
+        return clusters;
+    }
+
+    private static ClusterConfig From(OriginOptions options, string clusterId, Dictionary<string, string> destinations) => new()
+    {
+        ClusterId = clusterId,
         LoadBalancingPolicy = options.LoadBalancingPolicy,
-        Destinations = options.Destinations.ToDictionary(
+        Destinations = destinations.ToDictionary(
             pair => pair.Key,
             pair => new DestinationConfig { Address = pair.Value, Health = pair.Value.TrimEnd('/') + "/" },
             StringComparer.Ordinal),

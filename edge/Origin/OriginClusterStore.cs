@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using EdgeImages.Edge.Diagnostics;
@@ -32,11 +33,19 @@ internal sealed partial class OriginClusterStore(
 
     private readonly OriginOptions _options = options.Value;
     private readonly ILoadBalancingPolicy _policy = policies.Single(policy => policy.Name == options.Value.LoadBalancingPolicy);
-    private readonly OriginBreaker _breaker = new(options.Value.BreakAfterFailures, options.Value.BreakFor, timeProvider);
+    // One breaker per cluster: one tenant's dead origin must not fail every other tenant's fetches.
+    private readonly ConcurrentDictionary<string, OriginBreaker> _breakers = new(StringComparer.Ordinal);
 
     public async Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken)
     {
-        if (!proxyState.TryGetCluster(OriginOptions.ClusterId, out var cluster) || !_breaker.TryEnter())
+        var clusterId = OriginOptions.ClusterIdFor(key.Origin);
+        if (!proxyState.TryGetCluster(clusterId, out var cluster))
+        {
+            throw EdgeProblemException.BadGateway("The tenant's origin is not known to this edge.");
+        }
+
+        var breaker = _breakers.GetOrAdd(clusterId, _ => new OriginBreaker(_options.BreakAfterFailures, _options.BreakFor, timeProvider));
+        if (!breaker.TryEnter())
         {
             metrics.OriginFailed(OriginFailureKind.BreakerOpen);
             throw EdgeProblemException.BadGateway("The origin is unavailable.");
@@ -72,11 +81,11 @@ internal sealed partial class OriginClusterStore(
             switch (outcome)
             {
                 case Fetched fetched:
-                    _breaker.Succeeded();
+                    breaker.Succeeded();
                     return fetched.Original;
                 case Refused refused:
                     // The origin answered, and its answer (404, 413, 415) is final on every node.
-                    _breaker.Succeeded();
+                    breaker.Succeeded();
                     throw refused.Problem;
                 case Failed failed:
                     timedOut |= failed.Kind == OriginFailureKind.Timeout;
@@ -86,7 +95,7 @@ internal sealed partial class OriginClusterStore(
             }
         }
 
-        _breaker.Failed();
+        breaker.Failed();
         throw timedOut
             ? EdgeProblemException.GatewayTimeout("The origin did not answer in time.")
             : EdgeProblemException.BadGateway("The origin failed to return the original.");

@@ -16,6 +16,13 @@ internal sealed class OriginOptions
     /// <summary><c>Origin:Destinations:{name}</c> = the base address of one origin node, e.g. <c>http://10.0.0.5:7001</c>.</summary>
     public Dictionary<string, string> Destinations { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// <c>Origin:Clusters:{name}:{destination}</c> = base address: further origin clusters that tenants bind to by
+    /// name (<c>Tenants:{t}:Origin</c>, or a tenant's origin at the control plane). Each is a YARP cluster of its own,
+    /// probed and load-balanced like the default one.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> Clusters { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary><c>Origin:Credential</c>: the bearer token this edge presents to read originals.</summary>
     public string? Credential { get; set; }
 
@@ -49,7 +56,10 @@ internal sealed class OriginOptions
     /// <summary><c>Origin:BreakFor</c>: how long the open breaker refuses before one probe fetch is let through.</summary>
     public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(5);
 
-    public bool IsConfigured => Destinations.Count > 0;
+    public bool IsConfigured => Destinations.Count > 0 || Clusters.Count > 0;
+
+    /// <summary>The YARP cluster id of a tenant's origin: the default cluster, or a named one.</summary>
+    public static string ClusterIdFor(string? origin) => origin is null ? ClusterId : $"{ClusterId}-{origin}";
 }
 
 internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
@@ -57,7 +67,7 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
     public ValidateOptionsResult Validate(string? name, OriginOptions options)
     {
         var errors = new List<string>();
-        foreach (var (destination, address) in options.Destinations)
+        foreach (var (destination, address) in options.Destinations.Concat(options.Clusters.SelectMany(cluster => cluster.Value)))
         {
             if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {

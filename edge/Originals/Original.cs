@@ -6,5 +6,5 @@ namespace EdgeImages.Edge.Originals;
 /// <param name="Version">The origin's id of this version; <c>v:</c> URLs pin it.</param>
 internal sealed record Original(ReadOnlyMemory<byte> Content, string ContentType, string Version);
 
-/// <summary>Which original to fetch: a tenant, a decoded path, and optionally a pinned version.</summary>
-internal readonly record struct OriginalKey(string Tenant, string Path, string? Version);
+/// <summary>Which original to fetch: a tenant, a decoded path, optionally a pinned version, and the tenant's origin cluster (null: the default).</summary>
+internal readonly record struct OriginalKey(string Tenant, string Path, string? Version, string? Origin = null);

@@ -55,7 +55,7 @@ internal sealed class ImageRequestReader(
         var options = presets.Resolve(url.Options, tenant);
         return new ImageRequest(
             options,
-            new OriginalKey(url.Tenant, url.Path, url.Options.Version),
+            new OriginalKey(url.Tenant, url.Path, url.Options.Version, tenant.Origin),
             AcceptsWebp(context.Request),
             tenant.MaxAge ?? cacheOptions.Value.MaxAge);
     }

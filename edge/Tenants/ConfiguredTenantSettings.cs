@@ -29,6 +29,7 @@ internal sealed class ConfiguredTenantSettings : ITenantSettingsProvider
         return new TenantSettings
         {
             MaxAge = tenant.GetValue<TimeSpan?>("MaxAge"),
+            Origin = tenant["Origin"],
             RequestsPerSecond = tenant.GetValue<int?>("RequestsPerSecond"),
             Burst = tenant.GetValue<int?>("Burst"),
             AllowedOptions = allowed is null

@@ -14,6 +14,12 @@ internal sealed record TenantSettings
     /// </summary>
     public TimeSpan? MaxAge { get; init; }
 
+    /// <summary>
+    /// <c>Tenants:{tenant}:Origin</c>: the origin cluster this tenant's originals live in, one of
+    /// <c>Origin:Clusters:{name}</c>; null means the edge's default cluster (<c>Origin:Destinations</c>).
+    /// </summary>
+    public string? Origin { get; init; }
+
     /// <summary><c>Tenants:{tenant}:RequestsPerSecond</c>: the tenant's sustained request quota at this edge's region; null is unlimited.</summary>
     public int? RequestsPerSecond { get; init; }
 

@@ -132,6 +132,8 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
         foreach (var edge in new[] { world.Frankfurt, world.Ashburn })
         {
             await Eventually.WaitAsync(() => edge.State.Get("acme").MaxAge == TimeSpan.FromSeconds(42), TimeSpan.FromSeconds(20), "tenant applied");
+            Assert.Equal("origin-eu", edge.State.Get("acme").Origin);
+            Assert.Equal(1000, edge.State.Get("acme").RequestsPerSecond);
             using var preset = await edge.GetStaticAsync("p:thumb", "photos/cat.jpg");
             Assert.Equal(HttpStatusCode.OK, preset.StatusCode);
             Assert.Contains("max-age=42", preset.Headers.CacheControl?.ToString(), StringComparison.Ordinal);

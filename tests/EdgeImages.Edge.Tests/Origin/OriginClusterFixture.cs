@@ -34,24 +34,32 @@ internal sealed class OriginClusterFixture : IAsyncDisposable
     public static async Task<OriginClusterFixture> StartAsync()
     {
         var database = await PostgresServer.StartAsync();
-        var settings = new Dictionary<string, string>
-        {
-            ["Origin:Database:ConnectionString"] = database.ConnectionString,
-            ["Origin:Database:ConnectTimeout"] = "00:00:01",
-            ["Origin:EdgeCredentials:edges"] = EdgeCredential,
-            ["Origin:AdminToken"] = AdminToken,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var settings = NodeSettings(database.ConnectionString);
         var a = await OriginNode.StartAsync(settings);
         var b = await OriginNode.StartAsync(settings);
+        return new OriginClusterFixture(database, a, b, await CreateTenantKeyAsync(a));
+    }
 
-        using var client = new HttpClient { BaseAddress = a.Address };
+    /// <summary>Settings of an origin node on the given database.</summary>
+    public static Dictionary<string, string> NodeSettings(string connectionString) => new()
+    {
+        ["Origin:Database:ConnectionString"] = connectionString,
+        ["Origin:Database:ConnectTimeout"] = "00:00:01",
+        ["Origin:EdgeCredentials:edges"] = EdgeCredential,
+        ["Origin:AdminToken"] = AdminToken,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary>Creates tenant <c>acme</c> at an origin and returns its new API key.</summary>
+    public static async Task<string> CreateTenantKeyAsync(OriginNode node)
+    {
+        using var client = new HttpClient { BaseAddress = node.Address };
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/admin/tenants/acme/keys");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return new OriginClusterFixture(database, a, b, json.RootElement.GetProperty("key").GetString()!);
+        return json.RootElement.GetProperty("key").GetString()!;
     }
 
     /// <summary>Settings that point an edge at both nodes, with failure detection quick enough for tests.</summary>
@@ -75,14 +83,17 @@ internal sealed class OriginClusterFixture : IAsyncDisposable
     }
 
     /// <summary>Uploads a test image as <c>acme/{path}</c> and returns the new version id.</summary>
-    public async Task<string> PutAsync(string path, string testImage)
+    public Task<string> PutAsync(string path, string testImage) => PutAsync(NodeB, ApiKey, path, testImage);
+
+    /// <summary>Uploads a test image as <c>acme/{path}</c> to a node with a tenant key, and returns the new version id.</summary>
+    public static async Task<string> PutAsync(OriginNode node, string apiKey, string path, string testImage)
     {
-        using var client = new HttpClient { BaseAddress = NodeB.Address };
+        using var client = new HttpClient { BaseAddress = node.Address };
         using var request = new HttpRequestMessage(HttpMethod.Put, $"v1/{EdgeServer.Tenant}/{path}")
         {
             Content = new ByteArrayContent(TestImages.Read(testImage)),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -1,6 +1,7 @@
 using System.Net;
 using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
+using EdgeImages.Testing;
 
 namespace EdgeImages.Edge.Tests.Origin;
 
@@ -57,6 +58,24 @@ public sealed class OriginFallbackTests : IAsyncLifetime
         using var response = await edge.GetAsync("-", "photos/flower.jpg");
 
         Assert.Equal(TestImages.Read("photo-flower-3mp-baseline.jpg"), await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task TenantBoundToAnotherOrigin_FetchesFromIt_OtherTenantsFromTheDefault()
+    {
+        // A second origin cluster (its own database), where acme's photo is a different picture: a portrait.
+        var otherDatabase = await _origin.Database.CreateDatabaseAsync("other_origin");
+        await using var other = await OriginNode.StartAsync(OriginClusterFixture.NodeSettings(otherDatabase));
+        await OriginClusterFixture.PutAsync(other, await OriginClusterFixture.CreateTenantKeyAsync(other), "photos/flower.jpg", "photo-portrait-5mp.jpg");
+        await using var unbound = await EdgeServer.StartAsync(_origin.EdgeSettings(("Origin:Clusters:eu:node", other.Address.ToString())));
+        await using var bound = await EdgeServer.StartAsync(_origin.EdgeSettings(
+            ("Origin:Clusters:eu:node", other.Address.ToString()), ("Tenants:acme:Origin", "eu")));
+
+        using var fromDefault = await unbound.GetAsync("w:100,f:jpeg", "photos/flower.jpg");
+        using var fromBound = await bound.GetAsync("w:100,f:jpeg", "photos/flower.jpg");
+
+        Assert.Equal((100, 67), Images.SizeOf(await fromDefault.Content.ReadAsByteArrayAsync()));
+        Assert.Equal((100, 133), Images.SizeOf(await fromBound.Content.ReadAsByteArrayAsync()));
     }
 
     [Fact]
