@@ -1,6 +1,7 @@
 using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.ControlPlane;
+using EdgeImages.Edge.Demo;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
@@ -13,7 +14,6 @@ using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
 using EdgeImages.Telemetry;
-using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -51,17 +51,7 @@ internal static class EdgeApplication
         AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder, OriginOptions.SectionName);
         AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
         AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder, ClientRateLimitOptions.SectionName);
-        builder.Services.AddOptions<PresetOptions>()
-            .Configure<IConfiguration>((presets, configuration) =>
-            {
-                foreach (var preset in configuration.GetSection(PresetOptions.SectionName).GetChildren())
-                {
-                    presets.Definitions[preset.Key] = preset.Value ?? "";
-                }
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PresetOptions>, PresetOptionsValidator>();
-        services.AddSingleton<PresetResolver>();
+        services.AddPresets();
         services.AddRateLimiter(_ => { });
         services.AddClientRateLimiting();
         services.AddTenantRateLimiting(builder.Configuration);
@@ -76,25 +66,7 @@ internal static class EdgeApplication
         services.AddSingleton<ImageRequestHandler>();
         services.AddSingleton<PurgeEndpoint>();
 
-        // The demo page at / is a Razor Page in Demo/, rendered with the SDK's tag helper and signed with the active key
-        // taken from the same key ring that verifies.
-        services.AddRazorPages(razor => razor.RootDirectory = "/Demo")
-            .ConfigureApplicationPartManager(parts =>
-            {
-                // Pages are found in the entry assembly's parts; when a test host is the entry assembly, add the edge's.
-                var edge = typeof(EdgeApplication).Assembly;
-                if (!parts.ApplicationParts.OfType<AssemblyPart>().Any(part => part.Assembly == edge))
-                {
-                    foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(edge).GetApplicationParts(edge))
-                    {
-                        parts.ApplicationParts.Add(part);
-                    }
-                }
-            });
-        // Read from configuration rather than IOptions<SigningOptions>: a bad Signing section must fail start-up once,
-        // with the signing validator's message, not again through these options. The key itself comes from the ring.
-        services.AddEdgeImages().Configure<IConfiguration>((urls, configuration) =>
-            urls.KeyId = configuration[$"{SigningOptions.SectionName}:ActiveKey"] is { } active && SigningKey.IsValidId(active) ? active : null);
+        services.AddDemoPage();
         return builder;
     }
 
