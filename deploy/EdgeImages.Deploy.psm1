@@ -712,7 +712,8 @@ function Invoke-Rolling {
             Wait-Healthy $Topology $edge
             Invoke-Api DELETE "$url/v1/pops/$($edge.Pop)/drain" $secrets.ControlPlaneAdminKey $null | Out-Null
             New-Item -ItemType File -Force -Path $stopFile | Out-Null
-            $clients | Receive-Job -Wait -AutoRemoveJob | Out-Null
+            Receive-Job -Job $clients -Wait | Out-Null
+            Remove-Job -Job $clients -Force
             throw "Rolling stopped at $($edge.Name), which runs the previous build again: $($_.Exception.Message)"
         }
         Invoke-Api DELETE "$url/v1/pops/$($edge.Pop)/drain" $secrets.ControlPlaneAdminKey $null | Out-Null
@@ -722,7 +723,9 @@ function Invoke-Rolling {
     }
     Write-Progress -Activity 'Rolling the edges' -Completed
     New-Item -ItemType File -Force -Path $stopFile | Out-Null
-    $traffic = @($clients | Receive-Job -Wait -AutoRemoveJob)
+    $traffic = @(Receive-Job -Job $clients -Wait)
+    # Removed apart from receiving: -AutoRemoveJob on a piped set of jobs can trip over their child jobs.
+    Remove-Job -Job $clients -Force
     Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
     Write-Host "Rolled $($edges.Count) edges; traffic meanwhile: $($traffic.Count) requests, $($failed.Count) failed."
