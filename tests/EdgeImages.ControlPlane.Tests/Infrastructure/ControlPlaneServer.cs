@@ -41,7 +41,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["Etcd:Endpoints"] = etcdEndpoints,
-            ["Etcd:RequestTimeout"] = "00:00:02",
+            // Generous for a loaded CI machine: a write without quorum still answers 503 within it, never hangs.
+            ["Etcd:RequestTimeout"] = "00:00:05",
             ["Secrets:MasterKey"] = MasterKey,
             ["Admin:BootstrapKey"] = BootstrapKey,
             ["Leadership:ReplicaId"] = replicaId,

@@ -72,7 +72,7 @@ internal sealed class EdgeNode : IAsyncDisposable
             ["ControlPlane:MasterKey"] = ControlPlaneServer.MasterKey,
             ["ControlPlane:StateFile"] = stateFile,
             ["ControlPlane:LeaseTtl"] = "00:00:03",
-            ["ControlPlane:RequestTimeout"] = "00:00:01",
+            ["ControlPlane:RequestTimeout"] = "00:00:03",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

