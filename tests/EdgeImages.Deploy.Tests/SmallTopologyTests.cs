@@ -77,11 +77,13 @@ public sealed class SmallTopologyTests : IAsyncLifetime
         purge.Headers.Authorization = new("Bearer", _secrets.GetProperty("ControlPlaneAdminKey").GetString());
         using var purged = await client.SendAsync(purge);
         Assert.True(purged.IsSuccessStatusCode, $"purge answered {(int)purged.StatusCode}");
+        var lastSeen = "";
         Assert.True(await EventuallyAsync(async () =>
         {
             using var after = await client.GetAsync(route[0].Edge + url);
+            lastSeen = $"{(int)after.StatusCode} {Header(after, "X-Cache")}";
             return Header(after, "X-Cache") == "MISS";
-        }), "the purge never reached the edge");
+        }), $"the purge never reached the edge (last answer: {lastSeen})");
 
         // Rolling: every edge replaced one at a time while clients of both regions keep asking; deploy.ps1 fails
         // the roll (non-zero exit) on any failed request.
@@ -128,7 +130,8 @@ public sealed class SmallTopologyTests : IAsyncLifetime
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        // A hang guard of 20 s: purges normally land in milliseconds.
+        for (var attempt = 0; attempt < 200; attempt++)
         {
             if (await condition())
             {
@@ -147,7 +150,8 @@ public sealed class SmallTopologyTests : IAsyncLifetime
     /// <summary>A block of 100 free loopback ports, for the topology's fixed layout.</summary>
     private static int FreeBlock()
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        // A hang guard of 20 s: purges normally land in milliseconds.
+        for (var attempt = 0; attempt < 200; attempt++)
         {
             var start = 20000 + (100 * Random.Shared.Next(0, 300));
             var listeners = new List<System.Net.Sockets.TcpListener>();
