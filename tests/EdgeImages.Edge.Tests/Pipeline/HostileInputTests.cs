@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeImages.Edge.Tests.Infrastructure;
+using EdgeImages.Testing;
 
 namespace EdgeImages.Edge.Tests.Pipeline;
 
@@ -24,7 +25,7 @@ public sealed class HostileInputTests : IAsyncLifetime
              .WithOriginal("text.png", "this is not an image, whatever its name says"u8.ToArray())
              .WithOriginal("truncated-header.jpg", photo[..200])
              .WithOriginal("truncated-header.png", png[..40])
-             .WithOriginal("bomb.png", Images.PngDeclaring(50_000, 50_000))
+             .WithOriginal("bomb.png", HostileImages.PngDeclaring(50_000, 50_000))
              .WithOriginal("too-many-bytes.jpg", TestImages.Read("photo-landscape-15mp.jpg"));
     }
 

@@ -25,30 +25,8 @@ internal static class Synthetic
 
     public static byte[] Checkerboard(int size) => Png(size, size, (x, y) => ((x + y) & 1) == 0 ? SKColors.Black : SKColors.White);
 
-    /// <summary>A valid PNG signature, IHDR declaring <paramref name="width"/>x<paramref name="height"/> RGBA, a small IDAT and IEND.</summary>
-    public static byte[] PngBomb(int width, int height)
-    {
-        using var output = new MemoryStream();
-        output.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        WriteBigEndian(ihdr, 0, width);
-        WriteBigEndian(ihdr, 4, height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 6; // RGBA
-        Chunk(output, "IHDR", ihdr);
-        using (var idat = new MemoryStream())
-        {
-            using (var z = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true))
-            {
-                z.Write(new byte[64 * 1024]);
-            }
-
-            Chunk(output, "IDAT", idat.ToArray());
-        }
-
-        Chunk(output, "IEND", []);
-        return output.ToArray();
-    }
+    /// <summary>A PNG declaring <paramref name="width"/>x<paramref name="height"/> over a tiny IDAT (the shared hostile image).</summary>
+    public static byte[] PngBomb(int width, int height) => EdgeImages.Testing.HostileImages.PngDeclaring(width, height);
 
     /// <summary>A GIF whose screen and single frame declare <paramref name="width"/>x<paramref name="height"/>.</summary>
     public static byte[] GifBomb(int width, int height)
@@ -59,35 +37,5 @@ internal static class Synthetic
         bytes.AddRange([0x2C, 0, 0, 0, 0, (byte)width, (byte)(width >> 8), (byte)height, (byte)(height >> 8), 0]);
         bytes.AddRange([2, 2, 0x4C, 0x01, 0, 0x3B]);
         return [.. bytes];
-    }
-
-    private static void Chunk(Stream output, string type, byte[] data)
-    {
-        var header = new byte[8];
-        WriteBigEndian(header, 0, data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type, 0, 4, header, 4);
-        output.Write(header);
-        output.Write(data);
-        var crc = new byte[4];
-        WriteBigEndian(crc, 0, (int)Crc32([.. header[4..], .. data]));
-        output.Write(crc);
-    }
-
-    private static void WriteBigEndian(byte[] buffer, int offset, int value) =>
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(offset), value);
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

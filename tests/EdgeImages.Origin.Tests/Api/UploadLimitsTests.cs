@@ -1,3 +1,4 @@
+using EdgeImages.Testing;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -95,7 +96,7 @@ public sealed class UploadLimitsTests(OriginFixture fixture) : IClassFixture<Ori
     {
         var (tenant, key) = await fixture.NewTenantAsync();
 
-        using var response = await _small.PutAsync(tenant, "bomb.png", PngDeclaring(60_000, 60_000), key);
+        using var response = await _small.PutAsync(tenant, "bomb.png", HostileImages.PngDeclaring(60_000, 60_000), key);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Contains("absurd", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -113,56 +114,5 @@ public sealed class UploadLimitsTests(OriginFixture fixture) : IClassFixture<Ori
         var bytes = new byte[4096];
         new Random(42).NextBytes(bytes);
         return bytes;
-    }
-
-    /// <summary>A valid PNG whose header declares a huge canvas over a tiny IDAT: a decompression bomb's shape.</summary>
-    private static byte[] PngDeclaring(int width, int height)
-    {
-        using var stream = new MemoryStream();
-        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 0; // greyscale
-        WriteChunk(stream, "IHDR", ihdr);
-        using (var compressed = new MemoryStream())
-        {
-            using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
-            {
-                zlib.Write(new byte[width + 1]); // one row of zeros
-            }
-
-            WriteChunk(stream, "IDAT", compressed.ToArray());
-        }
-
-        WriteChunk(stream, "IEND", []);
-        return stream.ToArray();
-    }
-
-    private static void WriteChunk(Stream stream, string type, byte[] data)
-    {
-        Span<byte> length = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        stream.Write(length);
-        var typeAndData = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        stream.Write(typeAndData);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, Crc32(typeAndData));
-        stream.Write(length);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }
