@@ -38,25 +38,6 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public async Task EnvironmentVariables_WithDoubleUnderscore_Configure()
-    {
-        Environment.SetEnvironmentVariable("Caching__MaxAge", "00:02:00");
-        try
-        {
-            await using var edge = await EdgeServer.StartAsync();
-            edge.WithOriginal("a.png", "tiny-2x3.png");
-
-            using var response = await edge.GetAsync("w:2", "a.png");
-
-            Assert.Equal(TimeSpan.FromMinutes(2), response.Headers.CacheControl!.MaxAge);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("Caching__MaxAge", null);
-        }
-    }
-
-    [Fact]
     public async Task DocumentedSettingsFile_StartsAnEdge()
     {
         // edge.appsettings.json documents every key; it must stay a file the edge accepts.
