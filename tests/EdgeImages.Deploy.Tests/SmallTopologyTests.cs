@@ -150,7 +150,6 @@ public sealed class SmallTopologyTests : IAsyncLifetime
     /// <summary>A block of 100 free loopback ports, for the topology's fixed layout.</summary>
     private static int FreeBlock()
     {
-        // A hang guard of 20 s: purges normally land in milliseconds.
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var start = 20000 + (100 * Random.Shared.Next(0, 300));
