@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
+using EdgeImages.Etcd.Documents;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Admin;
@@ -33,7 +34,7 @@ internal sealed class AdminAuthenticator(ClusterView view, EtcdStore etcd, IOpti
         var stored = view.Current.AdminKeys.GetValueOrDefault(id);
         if (stored is null && await etcd.GetAsync(etcd.Keys.AdminKey(id), context.RequestAborted).ConfigureAwait(false) is { } kv)
         {
-            stored = Json.Decode<AdminKeyDocument>(kv.Value);
+            stored = DocumentJson.Decode<AdminKeyDocument>(kv.Value);
         }
 
         if (stored is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(ApiKeys.Hash(token)), Convert.FromHexString(stored.Hash)))

@@ -1,5 +1,7 @@
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Admin;
 
@@ -33,7 +35,7 @@ internal static class AdminEndpoints
         var path = writer.Keys.AdminKey(id);
         // Create-if-absent: ids are random, but a collision must never overwrite someone else's key.
         if (!await writer.CommitAsync(actor, "admin-key.create", id, $"{request.Name}: {string.Join(',', document.Scopes)}",
-                [ChangeWriter.Absent(path)], [ChangeWriter.Put(path, Json.Encode(document))], context.RequestAborted).ConfigureAwait(false))
+                [ChangeWriter.Absent(path)], [ChangeWriter.Put(path, DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.Conflict("Key id collision; try again.");
         }
@@ -45,7 +47,7 @@ internal static class AdminEndpoints
     {
         await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
         var range = await etcd.RangeAsync(etcd.Keys.AdminKeys, context.RequestAborted).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => Json.Decode<AdminKeyDocument>(kv.Value))
+        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<AdminKeyDocument>(kv.Value))
             .Select(k => new AdminKeyView(k.Id, k.Name, k.Scopes, k.CreatedAt, k.CreatedBy)));
     }
 
@@ -55,7 +57,7 @@ internal static class AdminEndpoints
         var path = writer.Keys.AdminKey(id);
         var existing = new Etcdserverpb.Compare
         {
-            Key = EtcdStore.Bytes(path),
+            Key = EtcdGateway.Bytes(path),
             Target = Etcdserverpb.Compare.Types.CompareTarget.Create,
             Result = Etcdserverpb.Compare.Types.CompareResult.Greater,
             CreateRevision = 0,
@@ -73,7 +75,7 @@ internal static class AdminEndpoints
         await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
         var take = Math.Clamp(limit ?? 100, 1, 1000);
         var range = await etcd.RangeAsync(etcd.Keys.Audit, context.RequestAborted, take, descending: true).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => Json.Decode<AuditEntry>(kv.Value)));
+        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<AuditEntry>(kv.Value)));
     }
 }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Routing;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 using EdgeImages.Telemetry.Dashboard;
 
 namespace EdgeImages.ControlPlane.Dashboard;
@@ -183,9 +185,9 @@ internal sealed partial class DashboardStateProvider(
 
     private static List<KeyState> Keys(ClusterState state) =>
         [.. state.SigningKeys.Values
-            .OrderBy(key => key.State switch { "active" => 0, "verify-only" => 1, _ => 2 })
+            .OrderBy(key => key.State switch { SigningKeyDocument.Active => 0, SigningKeyDocument.VerifyOnly => 1, _ => 2 })
             .ThenByDescending(key => key.CreatedAt)
-            .Select(key => new KeyState(key.Kid, "signing", null, key.State, key.State == "retired" ? key.RetiredAt : key.RetireAt))];
+            .Select(key => new KeyState(key.Kid, "signing", null, key.State, key.State == SigningKeyDocument.Retired ? key.RetiredAt : key.RetireAt))];
 
     private async Task<IReadOnlyList<(PurgeDocument Document, long Revision)>> RecentPurgesAsync(CancellationToken cancellationToken)
     {
@@ -193,7 +195,7 @@ internal sealed partial class DashboardStateProvider(
         {
             var range = await etcd.RangeAsync(etcd.Keys.Purges, cancellationToken, RecentPurges, descending: true).ConfigureAwait(false);
             _purges = [.. range.Kvs
-                .Select(kv => (Ok: Json.TryDecode<PurgeDocument>(kv.Value, out var document), Document: document!, kv.ModRevision))
+                .Select(kv => (Ok: DocumentJson.TryDecode<PurgeDocument>(kv.Value, out var document), Document: document!, kv.ModRevision))
                 .Where(p => p.Ok)
                 .Select(p => (p.Document, p.ModRevision))];
         }

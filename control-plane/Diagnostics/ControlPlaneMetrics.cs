@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using EdgeImages.ControlPlane.Etcd;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Diagnostics;
 
@@ -27,7 +28,7 @@ internal sealed class ControlPlaneMetrics
     /// </summary>
     internal static IEnumerable<Measurement<double>> KeyExpiries(ClusterState state) =>
         state.SigningKeys.Values
-            .Where(key => key.RetireAt is not null && key.State != "retired")
+            .Where(key => key.RetireAt is not null && key.State != SigningKeyDocument.Retired)
             .Select(key => new Measurement<double>(
                 key.RetireAt!.Value.ToUnixTimeMilliseconds() / 1000.0,
                 new KeyValuePair<string, object?>("kind", "signing"),

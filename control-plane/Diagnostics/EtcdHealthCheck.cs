@@ -1,4 +1,5 @@
 using EdgeImages.ControlPlane.Etcd;
+using EdgeImages.Etcd;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace EdgeImages.ControlPlane.Diagnostics;

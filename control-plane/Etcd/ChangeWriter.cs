@@ -1,3 +1,5 @@
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 using Etcdserverpb;
 using Google.Protobuf;
 
@@ -15,7 +17,7 @@ internal sealed class ChangeWriter(EtcdStore etcd, TimeProvider time)
     /// <summary>A key that must not exist yet (create-if-absent).</summary>
     public static Compare Absent(string key) => new()
     {
-        Key = EtcdStore.Bytes(key),
+        Key = EtcdGateway.Bytes(key),
         Target = Compare.Types.CompareTarget.Create,
         Result = Compare.Types.CompareResult.Equal,
         CreateRevision = 0,
@@ -24,16 +26,16 @@ internal sealed class ChangeWriter(EtcdStore etcd, TimeProvider time)
     /// <summary>A key unchanged since it was read at <paramref name="modRevision"/> (compare-and-swap).</summary>
     public static Compare Unchanged(string key, long modRevision) => new()
     {
-        Key = EtcdStore.Bytes(key),
+        Key = EtcdGateway.Bytes(key),
         Target = Compare.Types.CompareTarget.Mod,
         Result = Compare.Types.CompareResult.Equal,
         ModRevision = modRevision,
     };
 
     public static RequestOp Put(string key, ByteString value, long lease = 0) =>
-        new() { RequestPut = new PutRequest { Key = EtcdStore.Bytes(key), Value = value, Lease = lease } };
+        new() { RequestPut = new PutRequest { Key = EtcdGateway.Bytes(key), Value = value, Lease = lease } };
 
-    public static RequestOp Delete(string key) => new() { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdStore.Bytes(key) } };
+    public static RequestOp Delete(string key) => new() { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdGateway.Bytes(key) } };
 
     /// <returns>False when a precondition failed (nothing was written).</returns>
     public async Task<bool> CommitAsync(
@@ -44,7 +46,7 @@ internal sealed class ChangeWriter(EtcdStore etcd, TimeProvider time)
         var txn = new TxnRequest();
         txn.Compare.AddRange(conditions);
         txn.Success.AddRange(operations);
-        txn.Success.Add(Put(Keys.AuditEntry(at, Guid.NewGuid().ToString("N")[..8]), Json.Encode(new AuditEntry(at, actor, action, target, detail))));
+        txn.Success.Add(Put(Keys.AuditEntry(at, Guid.NewGuid().ToString("N")[..8]), DocumentJson.Encode(new AuditEntry(at, actor, action, target, detail))));
         var response = await etcd.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
         return response.Succeeded;
     }

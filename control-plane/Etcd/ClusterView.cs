@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 using Etcdserverpb;
 using Mvccpb;
 
@@ -30,7 +32,7 @@ internal sealed record ClusterState
         _ when key.StartsWith(keys.Drains, StringComparison.Ordinal) => this with { Drains = Set(Drains, key[keys.Drains.Length..], value) },
         _ when key.StartsWith(keys.AdminKeys, StringComparison.Ordinal) => this with { AdminKeys = Set(AdminKeys, key[keys.AdminKeys.Length..], value) },
         _ when key.StartsWith(keys.Keys, StringComparison.Ordinal) => this with { SigningKeys = Set(SigningKeys, key[keys.Keys.Length..], value) },
-        _ when key == keys.Leader => this with { Leader = value is null ? null : Json.TryDecode<LeaderDocument>(value, out var leader) ? leader!.ReplicaId : null },
+        _ when key == keys.Leader => this with { Leader = value is null ? null : DocumentJson.TryDecode<LeaderDocument>(value, out var leader) ? leader!.ReplicaId : null },
         _ => this,
     };
 
@@ -42,7 +44,7 @@ internal sealed record ClusterState
         }
 
         // A document that does not parse is skipped, not fatal: one bad write must not blind every replica.
-        return Json.TryDecode<T>(value, out var document) ? map.SetItem(id, document!) : map.Remove(id);
+        return DocumentJson.TryDecode<T>(value, out var document) ? map.SetItem(id, document!) : map.Remove(id);
     }
 }
 
@@ -79,7 +81,7 @@ internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILo
                     revision = await LoadAsync(ranges, stoppingToken).ConfigureAwait(false);
                 }
 
-                await foreach (var response in etcd.WatchAsync(keys.Prefix, revision + 1, WatchIdle, stoppingToken).ConfigureAwait(false))
+                await foreach (var response in etcd.WatchAsync([keys.Prefix], revision + 1, WatchIdle, stoppingToken).ConfigureAwait(false))
                 {
                     if (response.Events.Count == 0)
                     {
@@ -121,10 +123,10 @@ internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILo
         var txn = new TxnRequest();
         foreach (var prefix in ranges)
         {
-            txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdStore.Bytes(prefix), RangeEnd = EtcdStore.RangeEnd(prefix) } });
+            txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdGateway.Bytes(prefix), RangeEnd = EtcdGateway.RangeEnd(prefix) } });
         }
 
-        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdStore.Bytes(etcd.Keys.Leader) } });
+        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdGateway.Bytes(etcd.Keys.Leader) } });
         var response = await etcd.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
         var state = ClusterState.Empty;
         foreach (var op in response.Responses)

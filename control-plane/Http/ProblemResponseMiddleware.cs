@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeImages.ControlPlane.Etcd;
+using EdgeImages.Etcd;
 using Microsoft.AspNetCore.Mvc;
 
 namespace EdgeImages.ControlPlane.Http;

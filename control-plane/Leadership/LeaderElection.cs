@@ -1,4 +1,6 @@
 using EdgeImages.ControlPlane.Etcd;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 using Etcdserverpb;
 using Microsoft.Extensions.Options;
 
@@ -53,7 +55,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
                 var lease = await etcd.GrantLeaseAsync(GrantedTtl, stoppingToken).ConfigureAwait(false);
                 var txn = new TxnRequest();
                 txn.Compare.Add(ChangeWriter.Absent(etcd.Keys.Leader));
-                txn.Success.Add(ChangeWriter.Put(etcd.Keys.Leader, Json.Encode(new LeaderDocument(ReplicaId, time.GetUtcNow())), lease));
+                txn.Success.Add(ChangeWriter.Put(etcd.Keys.Leader, DocumentJson.Encode(new LeaderDocument(ReplicaId, time.GetUtcNow())), lease));
                 var response = await etcd.TxnAsync(txn, stoppingToken).ConfigureAwait(false);
                 if (!response.Succeeded)
                 {
@@ -84,7 +86,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
         bound.CancelAfter(Settings.LeaseTtl);
         try
         {
-            await foreach (var response in etcd.WatchAsync(etcd.Keys.Leader, revision + 1, Settings.LeaseTtl, bound.Token).ConfigureAwait(false))
+            await foreach (var response in etcd.WatchAsync([etcd.Keys.Leader], revision + 1, Settings.LeaseTtl, bound.Token).ConfigureAwait(false))
             {
                 if (response.Events.Any(e => e.Type == Mvccpb.Event.Types.EventType.Delete))
                 {
@@ -151,7 +153,7 @@ internal sealed partial class LeaderElection(EtcdStore etcd, IOptions<Leadership
         {
             try
             {
-                using var handover = new CancellationTokenSource(etcd.Timeout);
+                using var handover = new CancellationTokenSource(etcd.RequestTimeout);
                 await etcd.RevokeLeaseAsync(lease, handover.Token).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is EtcdUnavailableException or OperationCanceledException)

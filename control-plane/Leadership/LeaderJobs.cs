@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Keys;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 using Etcdserverpb;
 using Microsoft.Extensions.Options;
 
@@ -72,7 +74,7 @@ internal sealed partial class LeaderJobs(
             // Written only when the verdict changes: a healthy fleet costs etcd nothing per probe round.
             if (!state.Probes.TryGetValue(key, out var previous) || previous.Healthy != result.Healthy)
             {
-                txn.Success.Add(ChangeWriter.Put(etcd.Keys.Probes + key, Json.Encode(result), election.Lease));
+                txn.Success.Add(ChangeWriter.Put(etcd.Keys.Probes + key, DocumentJson.Encode(result), election.Lease));
             }
         }
 
@@ -110,7 +112,7 @@ internal sealed partial class LeaderJobs(
     private async Task ExpireKeysAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        foreach (var key in view.Current.SigningKeys.Values.Where(k => k.RetireAt <= now && k.State != SigningKeyEndpoints.Retired))
+        foreach (var key in view.Current.SigningKeys.Values.Where(k => k.RetireAt <= now && k.State != SigningKeyDocument.Retired))
         {
             var path = etcd.Keys.Key(key.Kid);
             if (await etcd.GetAsync(path, cancellationToken).ConfigureAwait(false) is not { } kv)
@@ -118,11 +120,11 @@ internal sealed partial class LeaderJobs(
                 continue;
             }
 
-            var current = Json.Decode<SigningKeyDocument>(kv.Value);
+            var current = DocumentJson.Decode<SigningKeyDocument>(kv.Value);
             // Compare-and-swap: an operator's change since this read wins, and the job looks again next round.
             await writer.CommitAsync("leader:" + election.ReplicaId, "key.expire", key.Kid, null,
                 [ChangeWriter.Unchanged(path, kv.ModRevision)],
-                [ChangeWriter.Put(path, Json.Encode(current with { State = SigningKeyEndpoints.Retired, RetiredAt = now, RetireAt = null }))],
+                [ChangeWriter.Put(path, DocumentJson.Encode(current with { State = SigningKeyDocument.Retired, RetiredAt = now, RetireAt = null }))],
                 cancellationToken).ConfigureAwait(false);
         }
     }
@@ -132,9 +134,7 @@ internal sealed partial class LeaderJobs(
         // Purge keys sort by time, so everything older than the retention is one contiguous range.
         var cutoff = time.GetUtcNow() - Settings.PurgeRetention;
         var end = etcd.Keys.Purges + cutoff.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
-        await EtcdStore.Call(() => etcd.Kv.DeleteRangeAsync(
-            new DeleteRangeRequest { Key = EtcdStore.Bytes(etcd.Keys.Purges), RangeEnd = EtcdStore.Bytes(end) },
-            deadline: etcd.Deadline(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await etcd.DeleteRangeAsync(etcd.Keys.Purges, end, cancellationToken).ConfigureAwait(false);
     }
 
     private static partial class Log

@@ -2,6 +2,7 @@ using EdgeImages.ControlPlane.Admin;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
 using EdgeImages.ControlPlane.Tenants;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Purge;
 
@@ -37,7 +38,7 @@ internal static class PurgeEndpoints
         var at = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N")[..12];
         var document = new PurgeDocument(id, tenant, path, prefix, what, actor, at);
-        await writer.CommitAsync(actor, "purge", what, id, [], [ChangeWriter.Put(writer.Keys.Purge(at, id), Json.Encode(document))], context.RequestAborted).ConfigureAwait(false);
+        await writer.CommitAsync(actor, "purge", what, id, [], [ChangeWriter.Put(writer.Keys.Purge(at, id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
         return Results.Accepted(value: new PurgeAccepted(id, what, at));
     }
 }

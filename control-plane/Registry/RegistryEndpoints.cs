@@ -2,6 +2,8 @@ using EdgeImages.ControlPlane.Admin;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
 using EdgeImages.ControlPlane.Routing;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Registry;
 
@@ -30,7 +32,7 @@ internal static class RegistryEndpoints
         {
             await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
             var range = await etcd.RangeAsync(prefix(etcd.Keys), context.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(range.Kvs.Select(kv => Json.Decode<T>(kv.Value)));
+            return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<T>(kv.Value)));
         };
 
     private static async Task<IResult> PutRegionAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, string id, LocationRequest request)
@@ -43,7 +45,7 @@ internal static class RegistryEndpoints
         }
 
         var document = new RegionDocument(id, request.Name ?? id, request.Latitude, request.Longitude);
-        await writer.CommitAsync(actor, "region.put", id, null, [], [ChangeWriter.Put(writer.Keys.Region(id), Json.Encode(document))], context.RequestAborted).ConfigureAwait(false);
+        await writer.CommitAsync(actor, "region.put", id, null, [], [ChangeWriter.Put(writer.Keys.Region(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
         return Results.Ok(document);
     }
 
@@ -66,12 +68,12 @@ internal static class RegistryEndpoints
         // The region must exist at commit time, not just when we looked: checked inside the transaction.
         var regionExists = new Etcdserverpb.Compare
         {
-            Key = EtcdStore.Bytes(regionKey),
+            Key = EtcdGateway.Bytes(regionKey),
             Target = Etcdserverpb.Compare.Types.CompareTarget.Create,
             Result = Etcdserverpb.Compare.Types.CompareResult.Greater,
             CreateRevision = 0,
         };
-        if (!await writer.CommitAsync(actor, "pop.put", id, document.Region, [regionExists], [ChangeWriter.Put(writer.Keys.Pop(id), Json.Encode(document))], context.RequestAborted).ConfigureAwait(false))
+        if (!await writer.CommitAsync(actor, "pop.put", id, document.Region, [regionExists], [ChangeWriter.Put(writer.Keys.Pop(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.BadRequest($"'region': no region '{document.Region}'.");
         }
@@ -83,7 +85,7 @@ internal static class RegistryEndpoints
     {
         var actor = await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
         var document = new DrainDocument(id, actor, time.GetUtcNow());
-        await writer.CommitAsync(actor, "pop.drain", id, null, [], [ChangeWriter.Put(writer.Keys.Drain(id), Json.Encode(document))], context.RequestAborted).ConfigureAwait(false);
+        await writer.CommitAsync(actor, "pop.drain", id, null, [], [ChangeWriter.Put(writer.Keys.Drain(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
         return Results.Ok(document);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeImages.ControlPlane.Etcd;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Routing;
 

@@ -1,6 +1,7 @@
 using EdgeImages.ControlPlane.Admin;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Tenants;
 
@@ -23,7 +24,7 @@ internal static class TenantEndpoints
     {
         await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
         var range = await etcd.RangeAsync(etcd.Keys.Tenants, context.RequestAborted).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => Json.Decode<TenantDocument>(kv.Value)));
+        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<TenantDocument>(kv.Value)));
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, AdminAuthenticator auth, EtcdStore etcd, string id)
@@ -31,7 +32,7 @@ internal static class TenantEndpoints
         await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
         var kv = await etcd.GetAsync(etcd.Keys.Tenant(id), context.RequestAborted).ConfigureAwait(false)
             ?? throw ControlPlaneProblemException.NotFound($"No tenant '{id}'.");
-        return Results.Ok(Json.Decode<TenantDocument>(kv.Value));
+        return Results.Ok(DocumentJson.Decode<TenantDocument>(kv.Value));
     }
 
     private static async Task<IResult> PutAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, TimeProvider time, string id, TenantRequest request)
@@ -54,7 +55,7 @@ internal static class TenantEndpoints
             Burst = request.Burst,
             UpdatedAt = time.GetUtcNow(),
         };
-        await writer.CommitAsync(actor, "tenant.put", id, null, [], [ChangeWriter.Put(writer.Keys.Tenant(id), Json.Encode(document))], context.RequestAborted).ConfigureAwait(false);
+        await writer.CommitAsync(actor, "tenant.put", id, null, [], [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
         return Results.Ok(document);
     }
 

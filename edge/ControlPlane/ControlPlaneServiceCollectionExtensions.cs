@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Tenants;
+using EdgeImages.Etcd;
 using EdgeImages.Sdk.Signing;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +25,11 @@ internal static class ControlPlaneServiceCollectionExtensions
         var etcd = builder.Configuration[$"{ControlPlaneOptions.SectionName}:{nameof(ControlPlaneOptions.Etcd)}"];
         if (!string.IsNullOrWhiteSpace(etcd))
         {
-            services.AddSingleton<EtcdConnection>();
+            services.AddSingleton(provider =>
+            {
+                var options = provider.GetRequiredService<IOptions<ControlPlaneOptions>>();
+                return new EtcdGateway(() => new EtcdConnectionSettings(options.Value.EndpointUris(), options.Value.RequestTimeout), provider.GetRequiredService<TimeProvider>());
+            });
             services.AddSingleton<EdgeAgent>();
             services.AddHostedService(provider => provider.GetRequiredService<EdgeAgent>());
         }

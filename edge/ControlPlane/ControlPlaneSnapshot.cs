@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.Edge.ControlPlane;
 
@@ -34,7 +35,7 @@ internal static class SnapshotFile
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp";
         var bytes = JsonSerializer.SerializeToUtf8Bytes(
-            new Content(snapshot.Revision, [.. snapshot.Keys.Values], [.. snapshot.Tenants.Values], snapshot.Drained), Documents.Options);
+            new Content(snapshot.Revision, [.. snapshot.Keys.Values], [.. snapshot.Tenants.Values], snapshot.Drained), DocumentJson.Options);
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
         {
             stream.Write(bytes);
@@ -54,7 +55,7 @@ internal static class SnapshotFile
                 return null;
             }
 
-            var content = JsonSerializer.Deserialize<Content>(File.ReadAllBytes(path), Documents.Options);
+            var content = JsonSerializer.Deserialize<Content>(File.ReadAllBytes(path), DocumentJson.Options);
             return content is null
                 ? null
                 : new ControlPlaneSnapshot

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Tenants;
+using EdgeImages.Etcd.Documents;
 using EdgeImages.Sdk.Signing;
 using Microsoft.Extensions.Options;
 
@@ -61,8 +62,8 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
 
         foreach (var document in snapshot.Keys.Values)
         {
-            var state = Documents.State(document.State);
-            var secret = _masterKey is null ? null : Documents.Open(_masterKey, document.Kid, document.Secret);
+            var state = StateOf(document);
+            var secret = _masterKey is null ? null : SealedSecret.Open(_masterKey, document.Kid, document.Secret);
             if (state is null || secret is null || secret.Length < SigningKey.MinSecretBytes || !SigningKey.IsValidId(document.Kid))
             {
                 // A key that cannot be opened (wrong master key, tampered document) is left out, loudly: it would
@@ -77,6 +78,14 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
         var tenants = snapshot.Tenants.Values.ToFrozenDictionary(t => t.Id, ToSettings, StringComparer.Ordinal);
         return new Derived(snapshot, new SigningKeyRing(keys.Values), tenants);
     }
+
+    private static SigningKeyState? StateOf(SigningKeyDocument key) => key.State switch
+    {
+        SigningKeyDocument.Active => SigningKeyState.Active,
+        SigningKeyDocument.VerifyOnly => SigningKeyState.VerifyOnly,
+        SigningKeyDocument.Retired => SigningKeyState.Retired,
+        _ => null,
+    };
 
     private static TenantSettings ToSettings(TenantDocument tenant) => new()
     {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
 using Etcdserverpb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -22,7 +24,7 @@ namespace EdgeImages.Edge.ControlPlane;
 /// Nothing here is on the request path: with etcd gone, requests go on with the last snapshot.
 /// </summary>
 internal sealed partial class EdgeAgent(
-    EtcdConnection etcd,
+    EtcdGateway etcd,
     ControlPlaneState state,
     IVariantCache cache,
     HealthCheckService health,
@@ -34,12 +36,11 @@ internal sealed partial class EdgeAgent(
 {
     private static readonly TimeSpan WatchIdle = TimeSpan.FromSeconds(3);
     private readonly ControlPlaneOptions _options = options.Value;
+    private readonly EtcdKeys _keys = new(options.Value.Prefix);
     private long _lease;
 
     /// <summary>Purges applied so far (tests wait on it).</summary>
     public event Action<PurgeDocument>? Purged;
-
-    private string Prefix => _options.Prefix;
 
     /// <summary>For tests: stop as a crashed process would, without revoking the lease, so routing must notice by TTL.</summary>
     internal bool LeaveWithoutRevoking { get; set; }
@@ -72,7 +73,7 @@ internal sealed partial class EdgeAgent(
         // the lease, and routing should forget a dead edge within ControlPlane:LeaseTtl, not just after it.
         var granted = _options.LeaseTtl - TimeSpan.FromSeconds(1);
         var beat = granted / 3;
-        var key = $"{Prefix}edges/{_options.Pop}/{_options.EdgeId}";
+        var key = _keys.Edge(_options.Pop!, _options.EdgeId);
         var cpu = new CpuMeter(time);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -86,7 +87,7 @@ internal sealed partial class EdgeAgent(
                     var registration = await DescribeAsync(cpu, stoppingToken).ConfigureAwait(false);
                     if (written is null || registration with { UpdatedAt = default } != written with { UpdatedAt = default })
                     {
-                        await etcd.PutAsync(key, Documents.Encode(registration), lease, stoppingToken).ConfigureAwait(false);
+                        await etcd.PutAsync(key, DocumentJson.Encode(registration), lease, stoppingToken).ConfigureAwait(false);
                         written = registration;
                     }
 
@@ -129,7 +130,7 @@ internal sealed partial class EdgeAgent(
 
     private async Task SyncLoopAsync(CancellationToken stoppingToken)
     {
-        string keys = Prefix + "keys/", tenants = Prefix + "tenants/", drain = $"{Prefix}drain/{_options.Pop}", purges = Prefix + "purges/";
+        string keys = _keys.Keys, tenants = _keys.Tenants, drain = _keys.Drain(_options.Pop!), purges = _keys.Purges;
         long revision = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -155,7 +156,7 @@ internal sealed partial class EdgeAgent(
                         var deleted = change.Type == Event.Types.EventType.Delete;
                         if (key.StartsWith(purges, StringComparison.Ordinal))
                         {
-                            if (!deleted && Documents.TryDecode<PurgeDocument>(change.Kv.Value) is { } purge)
+                            if (!deleted && DocumentJson.TryDecode<PurgeDocument>(change.Kv.Value, out var purge))
                             {
                                 await PurgeAsync(purge, stoppingToken).ConfigureAwait(false);
                             }
@@ -214,7 +215,7 @@ internal sealed partial class EdgeAgent(
         if (key.StartsWith(keys, StringComparison.Ordinal))
         {
             var kid = key[keys.Length..];
-            return value is not null && Documents.TryDecode<SigningKeyDocument>(value) is { } document
+            return value is not null && DocumentJson.TryDecode<SigningKeyDocument>(value, out var document)
                 ? snapshot with { Keys = snapshot.Keys.SetItem(kid, document) }
                 : snapshot with { Keys = snapshot.Keys.Remove(kid) };
         }
@@ -222,7 +223,7 @@ internal sealed partial class EdgeAgent(
         if (key.StartsWith(tenants, StringComparison.Ordinal))
         {
             var id = key[tenants.Length..];
-            return value is not null && Documents.TryDecode<TenantDocument>(value) is { } document
+            return value is not null && DocumentJson.TryDecode<TenantDocument>(value, out var document)
                 ? snapshot with { Tenants = snapshot.Tenants.SetItem(id, document) }
                 : snapshot with { Tenants = snapshot.Tenants.Remove(id) };
         }

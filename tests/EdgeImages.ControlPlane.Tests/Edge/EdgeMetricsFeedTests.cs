@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.ControlPlane.Tests.Keys;
 using EdgeImages.Edge.ControlPlane;
+using EdgeImages.Etcd.Documents;
 using EdgeImages.Testing;
 
 namespace EdgeImages.ControlPlane.Tests.Edge;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EdgeImages.Edge.ControlPlane;
+using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Tests.Edge;
 
@@ -84,9 +85,9 @@ public sealed class EdgeSideTests
         var secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
         var sealedSecret = box.Seal("k1", secret);
 
-        Assert.Equal(secret, Documents.Open(master, "k1", sealedSecret));
-        Assert.Null(Documents.Open(master, "k2", sealedSecret)); // moved onto another key's document
-        Assert.Null(Documents.Open(new byte[32], "k1", sealedSecret)); // wrong master key
-        Assert.Null(Documents.Open(master, "k1", "not base64!"));
+        Assert.Equal(secret, SealedSecret.Open(master, "k1", sealedSecret));
+        Assert.Null(SealedSecret.Open(master, "k2", sealedSecret)); // moved onto another key's document
+        Assert.Null(SealedSecret.Open(new byte[32], "k1", sealedSecret)); // wrong master key
+        Assert.Null(SealedSecret.Open(master, "k1", "not base64!"));
     }
 }

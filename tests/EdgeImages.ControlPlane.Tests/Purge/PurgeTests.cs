@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.Edge.ControlPlane;
+using EdgeImages.Etcd.Documents;
 using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Purge;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
+using EdgeImages.Etcd.Documents;
 using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Routing;
@@ -125,7 +126,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
         (await admin.PutAsJsonAsync("/v1/pops/cdg", new { region = "eu-west", latitude = 49.0, longitude = 2.55 })).EnsureSuccessStatusCode();
         var etcd = world.ControlPlane.Services.GetRequiredService<EdgeImages.ControlPlane.Etcd.EtcdStore>();
         var lease = await etcd.GrantLeaseAsync(TimeSpan.FromSeconds(2), CancellationToken.None); // what an edge with ControlPlane:LeaseTtl 3 s asks for
-        var frozen = new EdgeImages.ControlPlane.Etcd.EdgeRegistration
+        var frozen = new EdgeRegistration
         {
             EdgeId = "cdg-1",
             Region = "eu-west",
@@ -133,7 +134,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
             Address = world.Frankfurt.Address.ToString().TrimEnd('/'),
         };
         var started = Stopwatch.GetTimestamp();
-        await etcd.PutAsync(etcd.Keys.Edges + "cdg/cdg-1", EdgeImages.ControlPlane.Etcd.Json.Encode(frozen), lease, CancellationToken.None);
+        await etcd.PutAsync(etcd.Keys.Edges + "cdg/cdg-1", DocumentJson.Encode(frozen), lease, CancellationToken.None);
         await Eventually.WaitAsync(async () => (await PopsAsync(admin, Paris)).FirstOrDefault() == "cdg", TimeSpan.FromSeconds(20), "cdg routed first from Paris");
         await Eventually.WaitAsync(async () => !(await PopsAsync(admin, Paris)).Contains("cdg"), TimeSpan.FromSeconds(30), "cdg excluded", TimeSpan.FromMilliseconds(20));
         var gone = Stopwatch.GetElapsedTime(started);
@@ -149,7 +150,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
         // A registration whose address answers nothing: its lease is kept alive, but the leader's probe fails.
         var etcd = world.ControlPlane.Services.GetRequiredService<EdgeImages.ControlPlane.Etcd.EtcdStore>();
         var lease = await etcd.GrantLeaseAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
-        var ghost = new EdgeImages.ControlPlane.Etcd.EdgeRegistration
+        var ghost = new EdgeRegistration
         {
             EdgeId = "ghost",
             Region = "eu-west",
@@ -157,7 +158,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
             Address = $"http://127.0.0.1:{EdgeImages.Testing.FreePort.Next()}",
             Load = 0,
         };
-        await etcd.PutAsync(etcd.Keys.Edges + "fra/ghost", EdgeImages.ControlPlane.Etcd.Json.Encode(ghost), lease, CancellationToken.None);
+        await etcd.PutAsync(etcd.Keys.Edges + "fra/ghost", DocumentJson.Encode(ghost), lease, CancellationToken.None);
         try
         {
             await Eventually.WaitAsync(async () =>

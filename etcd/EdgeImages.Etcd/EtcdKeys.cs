@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace EdgeImages.ControlPlane.Etcd;
+namespace EdgeImages.Etcd;
 
 /// <summary>
-/// The key layout below <c>Etcd:Prefix</c>; the edge reads the same layout (edge/ControlPlane/EtcdLayout.cs).
+/// The key layout below a deployment's prefix, for the control plane, which writes it, and the edges, which read it.
 /// <code>
 /// regions/{id}            a region and its location (JSON)
 /// pops/{id}               a PoP, its region and location
@@ -18,7 +18,7 @@ namespace EdgeImages.ControlPlane.Etcd;
 /// leader                  the elected replica, under its lease
 /// </code>
 /// </summary>
-internal sealed class EtcdKeys(string prefix)
+public sealed class EtcdKeys(string prefix)
 {
     public string Prefix { get; } = prefix;
 
@@ -47,6 +47,8 @@ internal sealed class EtcdKeys(string prefix)
     public string Region(string id) => Regions + id;
 
     public string Pop(string id) => Pops + id;
+
+    public string Edge(string pop, string edgeId) => $"{Edges}{pop}/{edgeId}";
 
     public string Probe(string pop, string edgeId) => $"{Probes}{pop}/{edgeId}";
 

@@ -1,0 +1,69 @@
+namespace EdgeImages.Etcd.Documents;
+
+// The JSON documents stored under the key layout of EtcdKeys. Field names are the contract between the control plane
+// and the edges; a reader ignores fields it does not know, so either side can add one without breaking the other.
+
+public sealed record RegionDocument(string Id, string Name, double Latitude, double Longitude);
+
+public sealed record PopDocument(string Id, string Region, double Latitude, double Longitude);
+
+/// <summary>What an edge says about itself, under its lease.</summary>
+public sealed record EdgeRegistration
+{
+    public required string EdgeId { get; init; }
+    public required string Region { get; init; }
+    public required string Pop { get; init; }
+    public required string Address { get; init; }
+    public string CacheTier { get; init; } = "memory";
+    public bool OriginReachable { get; init; } = true;
+    public double Load { get; init; }
+    public bool Ready { get; init; } = true;
+    public long ConfigRevision { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>The leader's last probe of one edge.</summary>
+public sealed record ProbeResult(string Target, bool Healthy, int Status, double LatencyMs, DateTimeOffset At);
+
+public sealed record DrainDocument(string Pop, string By, DateTimeOffset At);
+
+/// <summary>A signing key as stored: the secret only sealed (<see cref="SealedSecret"/>).</summary>
+public sealed record SigningKeyDocument
+{
+    public const string Active = "active";
+    public const string VerifyOnly = "verify-only";
+    public const string Retired = "retired";
+
+    public required string Kid { get; init; }
+    /// <summary><see cref="Active"/>, <see cref="VerifyOnly"/> or <see cref="Retired"/>.</summary>
+    public required string State { get; init; }
+    public required string Secret { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? ActivatedAt { get; init; }
+    public DateTimeOffset? VerifyOnlyAt { get; init; }
+    public DateTimeOffset? RetiredAt { get; init; }
+    /// <summary>When set, the leader retires the key at this time (key expiry).</summary>
+    public DateTimeOffset? RetireAt { get; init; }
+}
+
+public sealed record TenantDocument
+{
+    public required string Id { get; init; }
+    /// <summary>The origin binding: the origin (cluster name or base URL) this tenant's originals come from.</summary>
+    public string? Origin { get; init; }
+    public int? MaxAgeSeconds { get; init; }
+    public IReadOnlyList<string>? AllowedOptions { get; init; }
+    public IReadOnlyDictionary<string, string>? Presets { get; init; }
+    public int? RequestsPerSecond { get; init; }
+    public int? Burst { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>A purge event: by <paramref name="Path"/>, by <paramref name="Prefix"/>, or of the whole tenant when neither is set.</summary>
+public sealed record PurgeDocument(string Id, string Tenant, string? Path, string? Prefix, string What, string By, DateTimeOffset At);
+
+public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail);
+
+public sealed record AdminKeyDocument(string Id, string Name, IReadOnlyList<string> Scopes, string Hash, DateTimeOffset CreatedAt, string CreatedBy);
+
+public sealed record LeaderDocument(string ReplicaId, DateTimeOffset Since);
