@@ -9,9 +9,9 @@ using EdgeImages.ControlPlane.Purge;
 using EdgeImages.ControlPlane.Registry;
 using EdgeImages.ControlPlane.Routing;
 using EdgeImages.ControlPlane.Tenants;
+using EdgeImages.Hosting;
 using EdgeImages.Telemetry;
 using EdgeImages.Telemetry.Dashboard;
-using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Hosting;
 
@@ -41,11 +41,11 @@ internal static class ControlPlaneApplication
         services.AddOpenApi();
         services.AddHttpClient("probe");
 
-        AddValidatedOptions<EtcdOptions, EtcdOptionsValidator>(builder, EtcdOptions.SectionName);
-        AddValidatedOptions<SecretsOptions, SecretsOptionsValidator>(builder, SecretsOptions.SectionName);
-        AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
-        AddValidatedOptions<RoutingOptions, RoutingOptionsValidator>(builder, RoutingOptions.SectionName);
-        AddValidatedOptions<LeadershipOptions, LeadershipOptionsValidator>(builder, LeadershipOptions.SectionName);
+        builder.Services.AddValidatedOptions<EtcdOptions, EtcdOptionsValidator>(builder.Configuration, EtcdOptions.SectionName);
+        builder.Services.AddValidatedOptions<SecretsOptions, SecretsOptionsValidator>(builder.Configuration, SecretsOptions.SectionName);
+        builder.Services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder.Configuration, AdminOptions.SectionName);
+        builder.Services.AddValidatedOptions<RoutingOptions, RoutingOptionsValidator>(builder.Configuration, RoutingOptions.SectionName);
+        builder.Services.AddValidatedOptions<LeadershipOptions, LeadershipOptionsValidator>(builder.Configuration, LeadershipOptions.SectionName);
 
         services.AddSingleton<EtcdStore>();
         services.AddSingleton<ChangeWriter>();
@@ -92,13 +92,5 @@ internal static class ControlPlaneApplication
         app.MapPurge();
         app.MapAdmin();
         return app;
-    }
-
-    private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }

@@ -1,20 +1,11 @@
+using EdgeImages.Hosting.Problems;
+
 namespace EdgeImages.ControlPlane.Http;
 
-/// <summary>
-/// A failure that knows how it is answered: its status, a short public title and a detail that is safe to show.
-/// <see cref="ProblemResponseMiddleware"/> writes it as <c>application/problem+json</c>; everything else throws it.
-/// </summary>
+/// <summary>The control plane's failures, each with its status and public title (see <see cref="ProblemException"/>).</summary>
 internal sealed class ControlPlaneProblemException(int status, string title, string detail, TimeSpan? retryAfter = null)
-    : Exception(detail)
+    : ProblemException(status, title, detail, retryAfter)
 {
-    public int Status { get; } = status;
-
-    public string Title { get; } = title;
-
-    public string Detail { get; } = detail;
-
-    public TimeSpan? RetryAfter { get; } = retryAfter;
-
     public static ControlPlaneProblemException BadRequest(string detail) => new(400, "Bad request", detail);
 
     public static ControlPlaneProblemException Unauthorized(string detail) => new(401, "Unauthorized", detail);

@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using EdgeImages.Etcd;
-using Microsoft.AspNetCore.Mvc;
+using EdgeImages.Hosting.Problems;
 
 namespace EdgeImages.ControlPlane.Http;
 
@@ -20,16 +19,16 @@ internal sealed partial class ProblemResponseMiddleware(RequestDelegate next, IL
         }
         catch (ControlPlaneProblemException problem) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, problem).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, problem).ConfigureAwait(false);
         }
         catch (EtcdUnavailableException exception) when (!context.Response.HasStarted)
         {
             Log.EtcdUnavailable(logger, exception.Message);
-            await WriteAsync(context, ControlPlaneProblemException.Unavailable("The configuration store has no quorum or cannot be reached; nothing was changed. Try again shortly.")).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, ControlPlaneProblemException.Unavailable("The configuration store has no quorum or cannot be reached; nothing was changed. Try again shortly.")).ConfigureAwait(false);
         }
         catch (Exception exception) when (!context.Response.HasStarted && exception is BadHttpRequestException or JsonException)
         {
-            await WriteAsync(context, ControlPlaneProblemException.BadRequest("The request body is not valid JSON of the expected shape.")).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, ControlPlaneProblemException.BadRequest("The request body is not valid JSON of the expected shape.")).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -40,34 +39,8 @@ internal sealed partial class ProblemResponseMiddleware(RequestDelegate next, IL
 #pragma warning restore CA1031
         {
             Log.Unhandled(logger, exception);
-            await WriteAsync(context, new ControlPlaneProblemException(500, "Internal error", "The control plane failed to answer this request.")).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, new ControlPlaneProblemException(500, "Internal error", "The control plane failed to answer this request.")).ConfigureAwait(false);
         }
-    }
-
-    private static Task WriteAsync(HttpContext context, ControlPlaneProblemException problem)
-    {
-        var response = context.Response;
-        response.Clear();
-        response.StatusCode = problem.Status;
-        response.Headers.CacheControl = "no-store";
-        if (problem.Status == StatusCodes.Status401Unauthorized)
-        {
-            response.Headers.WWWAuthenticate = "Bearer";
-        }
-
-        if (problem.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        var body = new ProblemDetails
-        {
-            Status = problem.Status,
-            Title = problem.Title,
-            Detail = problem.Detail,
-            Extensions = { ["requestId"] = context.TraceIdentifier },
-        };
-        return response.WriteAsJsonAsync(body, options: null, contentType: "application/problem+json", context.RequestAborted);
     }
 
     private static partial class Log

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeImages.ControlPlane.Etcd;
-using EdgeImages.ControlPlane.Keys;
-using EdgeImages.Etcd;
 using EdgeImages.Etcd.Documents;
 using Etcdserverpb;
 using Microsoft.Extensions.Options;

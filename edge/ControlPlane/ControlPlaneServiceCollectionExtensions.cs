@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Etcd;
+using EdgeImages.Hosting;
 using EdgeImages.Sdk.Signing;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +16,7 @@ internal static class ControlPlaneServiceCollectionExtensions
     public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ControlPlaneOptions>().Bind(builder.Configuration.GetSection(ControlPlaneOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidator>();
+        services.AddValidatedOptions<ControlPlaneOptions, ControlPlaneOptionsValidator>(builder.Configuration, ControlPlaneOptions.SectionName);
         services.AddSingleton<ConfiguredTenantSettings>();
         services.AddSingleton<ControlPlaneState>();
         services.AddSingleton<ISigningKeyProvider>(provider => provider.GetRequiredService<ControlPlaneState>());

@@ -10,9 +10,8 @@ using EdgeImages.Edge.Pipeline;
 using EdgeImages.Edge.Presets;
 using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
-using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Transforms;
-using EdgeImages.Sdk.Signing;
+using EdgeImages.Hosting;
 using EdgeImages.Telemetry;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -43,14 +42,14 @@ internal static class EdgeApplication
         services.AddSingleton<EdgeMetrics>();
         services.AddProblemDetails();
 
-        AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder, SigningOptions.SectionName);
-        AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder, OriginalsOptions.SectionName);
-        AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder, CacheOptions.SectionName);
+        builder.Services.AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder.Configuration, SigningOptions.SectionName);
+        builder.Services.AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder.Configuration, OriginalsOptions.SectionName);
+        builder.Services.AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder.Configuration, CacheOptions.SectionName);
         services.AddTransforms();
-        AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder, TransformLimits.SectionName);
-        AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder, OriginOptions.SectionName);
-        AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder, AdminOptions.SectionName);
-        AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder, ClientRateLimitOptions.SectionName);
+        builder.Services.AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder.Configuration, TransformLimits.SectionName);
+        builder.Services.AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder.Configuration, OriginOptions.SectionName);
+        builder.Services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder.Configuration, AdminOptions.SectionName);
+        builder.Services.AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder.Configuration, ClientRateLimitOptions.SectionName);
         services.AddPresets();
         services.AddRateLimiter(_ => { });
         services.AddClientRateLimiting();
@@ -155,13 +154,5 @@ internal static class EdgeApplication
             }));
             return ActivatorUtilities.CreateInstance<BudgetedDistributedCache>(provider, redisCache);
         });
-    }
-
-    private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }

@@ -1,22 +1,11 @@
+using EdgeImages.Hosting.Problems;
+
 namespace EdgeImages.Edge.Http;
 
-/// <summary>
-/// A failure that knows how it is answered: its HTTP status, a short public title and a detail that is
-/// safe to show (never a secret, a path on disk or a host name). One middleware turns it into
-/// <c>application/problem+json</c>; everything else throws it and moves on.
-/// </summary>
+/// <summary>The edge's failures, each with its status and public title (see <see cref="ProblemException"/>).</summary>
 internal sealed class EdgeProblemException(int status, string title, string detail, TimeSpan? retryAfter = null)
-    : Exception(detail)
+    : ProblemException(status, title, detail, retryAfter)
 {
-    public int Status { get; } = status;
-
-    public string Title { get; } = title;
-
-    public string Detail { get; } = detail;
-
-    /// <summary>Set for 429 and 503: when the client may try again.</summary>
-    public TimeSpan? RetryAfter { get; } = retryAfter;
-
     public static EdgeProblemException BadRequest(string detail) => new(400, "Bad request", detail);
 
     public static EdgeProblemException Forbidden(string detail) => new(403, "Forbidden", detail);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Pipeline;
@@ -78,7 +77,4 @@ internal static class EdgeHeaders
         CacheTier.Stale => "STALE",
         _ => "MISS",
     };
-
-    public static string RetryAfterSeconds(TimeSpan retryAfter) =>
-        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

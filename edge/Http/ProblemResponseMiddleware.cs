@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using EdgeImages.Edge.Caching;
+using EdgeImages.Hosting.Problems;
+using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Http;
 
@@ -39,37 +39,18 @@ internal sealed partial class ProblemResponseMiddleware(
 
     private Task WriteAsync(HttpContext context, EdgeProblemException problem)
     {
-        var response = context.Response;
-        response.Clear();
-        response.StatusCode = problem.Status;
-        response.Headers.CacheControl = problem.Status == StatusCodes.Status404NotFound && cacheOptions.Value.NotFoundMaxAge > TimeSpan.Zero
-            ? $"public, max-age={(long)cacheOptions.Value.NotFoundMaxAge.TotalSeconds}"
+        var notFoundMaxAge = cacheOptions.Value.NotFoundMaxAge;
+        var cacheControl = problem.Status == StatusCodes.Status404NotFound && notFoundMaxAge > TimeSpan.Zero
+            ? $"public, max-age={(long)notFoundMaxAge.TotalSeconds}"
             : "no-store";
-        response.Headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(CacheTier.Miss);
-        if (problem.Status == StatusCodes.Status405MethodNotAllowed)
+        return ProblemResponse.WriteAsync(context, problem, cacheControl, response =>
         {
-            response.Headers.Allow = "GET, HEAD";
-        }
-
-        if (problem.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = EdgeHeaders.RetryAfterSeconds(retryAfter);
-        }
-
-        var body = new ProblemDetails
-        {
-            Status = problem.Status,
-            Title = problem.Title,
-            Detail = problem.Detail,
-            Extensions = { ["requestId"] = context.TraceIdentifier },
-        };
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            response.ContentType = "application/problem+json";
-            return Task.CompletedTask;
-        }
-
-        return response.WriteAsJsonAsync(body, options: null, contentType: "application/problem+json", context.RequestAborted);
+            response.Headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(CacheTier.Miss);
+            if (problem.Status == StatusCodes.Status405MethodNotAllowed)
+            {
+                response.Headers.Allow = "GET, HEAD";
+            }
+        });
     }
 
     private static partial class Log

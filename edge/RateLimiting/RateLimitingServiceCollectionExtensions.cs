@@ -4,6 +4,7 @@ using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Tenants;
+using EdgeImages.Hosting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -57,8 +58,7 @@ internal static class TenantRateLimitingServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTenantRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TenantRateLimitOptions>().Bind(configuration.GetSection(ClientRateLimitOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TenantRateLimitOptions>, TenantRateLimitOptionsValidator>();
+        services.AddValidatedOptions<TenantRateLimitOptions, TenantRateLimitOptionsValidator>(configuration, ClientRateLimitOptions.SectionName);
         // The regional bucket exists only with Redis; it is made here rather than registered, so that a
         // container validated at build finds nothing it cannot make. The tenant limiter owns and disposes it.
         services.AddSingleton(provider => new TenantRateLimiter(

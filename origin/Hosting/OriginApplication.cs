@@ -1,3 +1,4 @@
+using EdgeImages.Hosting;
 using EdgeImages.Origin.Admin;
 using EdgeImages.Origin.Api;
 using EdgeImages.Origin.Diagnostics;
@@ -27,10 +28,10 @@ internal static class OriginApplication
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(PostgresHealthCheck.Name, timeout: PostgresHealthCheck.Timeout);
         services.AddProblemDetails();
 
-        AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(builder, DatabaseOptions.SectionName);
-        AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(builder, RetentionOptions.SectionName);
-        AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(builder, SecurityOptions.SectionName);
-        AddValidatedOptions<UploadOptions, UploadOptionsValidator>(builder, UploadOptions.SectionName);
+        builder.Services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(builder.Configuration, DatabaseOptions.SectionName);
+        builder.Services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(builder.Configuration, RetentionOptions.SectionName);
+        builder.Services.AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(builder.Configuration, SecurityOptions.SectionName);
+        builder.Services.AddValidatedOptions<UploadOptions, UploadOptionsValidator>(builder.Configuration, UploadOptions.SectionName);
 
         // One pooled data source per node; its timeouts turn an unreachable database into a quick 503.
         services.AddSingleton(provider => new NpgsqlDataSourceBuilder(
@@ -69,13 +70,5 @@ internal static class OriginApplication
         app.MapPut("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.PutAsync(context));
         app.MapDelete("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.DeleteAsync(context));
         return app;
-    }
-
-    private static void AddValidatedOptions<TOptions, TValidator>(WebApplicationBuilder builder, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }

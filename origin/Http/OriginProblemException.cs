@@ -1,22 +1,11 @@
+using EdgeImages.Hosting.Problems;
+
 namespace EdgeImages.Origin.Http;
 
-/// <summary>
-/// A failure that knows how it is answered: its HTTP status, a short public title and a detail that is safe to
-/// show (never a secret, a key hash or a host name). <see cref="ProblemResponseMiddleware"/> writes it as
-/// <c>application/problem+json</c>; everything else throws it and moves on.
-/// </summary>
+/// <summary>The origin's failures, each with its status and public title (see <see cref="ProblemException"/>).</summary>
 internal sealed class OriginProblemException(int status, string title, string detail, TimeSpan? retryAfter = null)
-    : Exception(detail)
+    : ProblemException(status, title, detail, retryAfter)
 {
-    public int Status { get; } = status;
-
-    public string Title { get; } = title;
-
-    public string Detail { get; } = detail;
-
-    /// <summary>Set for 503: when the client may try again.</summary>
-    public TimeSpan? RetryAfter { get; } = retryAfter;
-
     public static OriginProblemException BadRequest(string detail) => new(400, "Bad request", detail);
 
     /// <summary>No credential, or one that nobody issued (or that was revoked); answered with <c>WWW-Authenticate: Bearer</c>.</summary>

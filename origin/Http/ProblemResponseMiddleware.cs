@@ -1,6 +1,5 @@
-using System.Globalization;
+using EdgeImages.Hosting.Problems;
 using EdgeImages.Origin.Storage;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Origin.Http;
@@ -24,18 +23,18 @@ internal sealed partial class ProblemResponseMiddleware(
         }
         catch (OriginProblemException problem) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, problem).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, problem).ConfigureAwait(false);
         }
         catch (Exception exception) when (!context.Response.HasStarted && StorageFailure.IsUnavailable(exception))
         {
             Log.DatabaseUnavailable(logger, exception.GetType().Name, exception.Message);
             var problem = OriginProblemException.Unavailable("The store of record is unavailable; try again shortly.", database.Value.RetryAfter);
-            await WriteAsync(context, problem).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, problem).ConfigureAwait(false);
         }
         catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
         {
             // Kestrel's own refusals (a body that ends early, a malformed chunk): the client's fault, said plainly.
-            await WriteAsync(context, new OriginProblemException(bad.StatusCode, "Bad request", "The request body could not be read.")).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, new OriginProblemException(bad.StatusCode, "Bad request", "The request body could not be read.")).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -46,40 +45,8 @@ internal sealed partial class ProblemResponseMiddleware(
 #pragma warning restore CA1031
         {
             Log.Unhandled(logger, exception);
-            await WriteAsync(context, new OriginProblemException(500, "Internal error", "The origin failed to answer this request.")).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, new OriginProblemException(500, "Internal error", "The origin failed to answer this request.")).ConfigureAwait(false);
         }
-    }
-
-    private static Task WriteAsync(HttpContext context, OriginProblemException problem)
-    {
-        var response = context.Response;
-        response.Clear();
-        response.StatusCode = problem.Status;
-        response.Headers.CacheControl = "no-store";
-        if (problem.Status == StatusCodes.Status401Unauthorized)
-        {
-            response.Headers.WWWAuthenticate = "Bearer";
-        }
-
-        if (problem.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        var body = new ProblemDetails
-        {
-            Status = problem.Status,
-            Title = problem.Title,
-            Detail = problem.Detail,
-            Extensions = { ["requestId"] = context.TraceIdentifier },
-        };
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            response.ContentType = "application/problem+json";
-            return Task.CompletedTask;
-        }
-
-        return response.WriteAsJsonAsync(body, options: null, contentType: "application/problem+json", context.RequestAborted);
     }
 
     private static partial class Log
