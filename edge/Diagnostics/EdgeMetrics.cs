@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using EdgeImages.Edge.Transforms;
 
 namespace EdgeImages.Edge.Diagnostics;
 

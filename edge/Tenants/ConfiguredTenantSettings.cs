@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace EdgeImages.Edge.Tenants;
 
 /// <summary>Tenant settings from the <c>Tenants</c> configuration section, re-read when configuration reloads.</summary>

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using EdgeImages.Testing;
 
 namespace EdgeImages.LoadTests.Tests;
 

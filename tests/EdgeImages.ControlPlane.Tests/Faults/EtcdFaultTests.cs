@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.ControlPlane.Tests.Keys;
-using EdgeImages.Testing;
 using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Faults;

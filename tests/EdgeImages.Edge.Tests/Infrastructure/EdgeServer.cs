@@ -2,7 +2,6 @@ using EdgeImages.Edge.Hosting;
 using EdgeImages.Sdk.Signing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeImages.Edge.Tests.Infrastructure;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using EdgeImages.Edge.Tests.Caching;
 using EdgeImages.Edge.Tests.Infrastructure;

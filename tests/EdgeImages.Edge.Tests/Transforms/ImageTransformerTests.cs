@@ -1,4 +1,3 @@
-using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Urls;
 
 namespace EdgeImages.Edge.Tests.Transforms;

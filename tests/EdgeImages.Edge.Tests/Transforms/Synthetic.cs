@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using SkiaSharp;
 
 namespace EdgeImages.Edge.Tests.Transforms;

@@ -1,6 +1,4 @@
 using EdgeImages.Edge.Transforms;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Tests.Transforms;

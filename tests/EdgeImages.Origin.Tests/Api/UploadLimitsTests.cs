@@ -1,5 +1,4 @@
 using EdgeImages.Testing;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
