@@ -7,8 +7,8 @@ namespace EdgeImages.ControlPlane.Diagnostics;
 /// <summary>
 /// Readiness of a replica: etcd answers a linearizable read within <see cref="Timeout"/>. A replica cut off from the
 /// quorum still routes from its watched view, but cannot write; taking it out of rotation sends admins to one that
-/// can. Published as <c>edgeimages_dependency_up{dependency="etcd"}</c>. Descriptions are fixed text: the exception
-/// names members' addresses.
+/// can. Published as <c>edgeimages_dependency_up{dependency="etcd"}</c>. Descriptions hold no addresses (the exception
+/// names members'), only how many members answer.
 /// </summary>
 internal sealed class EtcdHealthCheck(EtcdStore etcd) : IHealthCheck
 {
@@ -22,7 +22,8 @@ internal sealed class EtcdHealthCheck(EtcdStore etcd) : IHealthCheck
         try
         {
             await etcd.GetAsync(etcd.Keys.Leader, cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy("etcd answers.");
+            // Counts, not addresses: a quorum is all this replica needs, but an operator should see a member gone quiet.
+            return HealthCheckResult.Healthy($"etcd answers ({etcd.AnsweringMembers.Count} of {etcd.Members.Count} members answering).");
         }
         catch (Exception exception) when (exception is EtcdUnavailableException or OperationCanceledException or TimeoutException or Grpc.Core.RpcException)
         {

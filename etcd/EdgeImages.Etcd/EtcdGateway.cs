@@ -20,8 +20,8 @@ public sealed record EtcdConnectionSettings(IReadOnlyList<Uri> Endpoints, TimeSp
 /// a channel of its own rather than the package's high-level <c>EtcdClient</c>: every unary call then carries our
 /// deadline (a write without quorum fails in <see cref="EtcdConnectionSettings.RequestTimeout"/> instead of hanging),
 /// and watches resume from a revision the caller holds, so a compaction or a reconnect is handled visibly, not papered
-/// over. The channel balances calls round-robin over every listed member; a member that refuses connections drops
-/// out of the rotation by itself.
+/// over. The channel balances calls round-robin over the listed members that answer (<see cref="AnsweringMembersResolver"/>):
+/// a member that refuses connections, or accepts them and never answers, is out of the rotation within a second or two.
 /// </summary>
 public class EtcdGateway : IDisposable
 {
@@ -37,7 +37,7 @@ public class EtcdGateway : IDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         _time = time;
-        _connection = new Lazy<Connection>(() => new Connection(settings()));
+        _connection = new Lazy<Connection>(() => new Connection(settings(), time));
     }
 
     /// <summary>Makes etcd fail watches on a member that has lost its leader, instead of leaving them silently stale.</summary>
@@ -46,6 +46,12 @@ public class EtcdGateway : IDisposable
     public KV.KVClient Kv => _connection.Value.Kv;
 
     public TimeSpan RequestTimeout => _connection.Value.Settings.RequestTimeout;
+
+    /// <summary>Every listed member.</summary>
+    public IReadOnlyList<Uri> Members => _connection.Value.Settings.Endpoints;
+
+    /// <summary>The members that answered their last status probe; calls are balanced over these alone.</summary>
+    public IReadOnlyList<Uri> AnsweringMembers => _connection.Value.Answers.Answering;
 
     private Lease.LeaseClient Leases => _connection.Value.Leases;
 
@@ -277,12 +283,16 @@ public class EtcdGateway : IDisposable
         }
     }
 
-    private static GrpcChannel CreateChannel(IReadOnlyList<Uri> endpoints)
+    private static GrpcChannel CreateChannel(EtcdConnectionSettings settings, MemberAnswers answers, TimeProvider time)
     {
+        var endpoints = settings.Endpoints;
         var services = new ServiceCollection();
-        services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => endpoints.Select(uri => new BalancerAddress(uri.Host, uri.Port))));
+        // A member is asked for its status with at most a second's deadline (less when calls get less): long enough for
+        // a busy member, short enough that a frozen one leaves the rotation before many calls have waited on it.
+        var probeTimeout = settings.RequestTimeout < TimeSpan.FromSeconds(1) ? settings.RequestTimeout : TimeSpan.FromSeconds(1);
+        services.AddSingleton<ResolverFactory>(new AnsweringMembersResolverFactory(endpoints, answers, probeTimeout, time));
         var secure = endpoints.Count > 0 && endpoints[0].Scheme == Uri.UriSchemeHttps;
-        return GrpcChannel.ForAddress("static:///etcd", new GrpcChannelOptions
+        return GrpcChannel.ForAddress($"{AnsweringMembersResolverFactory.Scheme}:///members", new GrpcChannelOptions
         {
             Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
             ServiceProvider = services.BuildServiceProvider(),
@@ -320,16 +330,19 @@ public class EtcdGateway : IDisposable
 
     private sealed class Connection
     {
-        public Connection(EtcdConnectionSettings settings)
+        public Connection(EtcdConnectionSettings settings, TimeProvider time)
         {
             Settings = settings;
-            Channel = CreateChannel(settings.Endpoints);
+            Answers = new MemberAnswers(settings.Endpoints);
+            Channel = CreateChannel(settings, Answers, time);
             Kv = new KV.KVClient(Channel);
             Leases = new Lease.LeaseClient(Channel);
             Watches = new Watch.WatchClient(Channel);
         }
 
         public EtcdConnectionSettings Settings { get; }
+
+        public MemberAnswers Answers { get; }
 
         public GrpcChannel Channel { get; }
 

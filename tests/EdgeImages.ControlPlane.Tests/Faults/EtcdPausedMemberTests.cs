@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using EdgeImages.ControlPlane.Tests.Infrastructure;
+
+namespace EdgeImages.ControlPlane.Tests.Faults;
+
+/// <summary>
+/// One etcd member paused (SIGSTOP) rather than killed, on a deployment of its own (the kill test stops an edge for
+/// good). A paused member is worse than a dead one: its port stays open and accepts, and nothing answers.
+/// </summary>
+public sealed class EtcdPausedMemberTests(Deployment world) : IClassFixture<Deployment>
+{
+    private const string Image = "photos/cat.jpg";
+
+    [Fact]
+    public async Task OneMemberPaused_RoutedAround_AdminWritesSucceedAndReachEdges()
+    {
+        // The gateway stops sending the member calls once a status probe goes unanswered; from then on nothing visible
+        // changes.
+        var admin = world.ControlPlane.Client;
+        var edges = new[] { world.Frankfurt, world.Ashburn };
+        await world.Etcd.WaitHealthyAsync();
+        var members = world.Etcd.Members;
+        var leaderFlags = await Task.WhenAll(members.Select(m => m.IsLeaderAsync()));
+        var follower = members.Where((m, i) => !leaderFlags[i]).First();
+        var statuses = new List<HttpStatusCode>();
+        follower.Pause();
+        try
+        {
+            // Readiness says how many members answer: the frozen one is out of the rotation once it reads 2 of 3. (Until
+            // then the readiness read itself may be sent to the frozen member and answer 503.)
+            var excluded = await Eventually.WaitAsync(
+                async () =>
+                {
+                    using var readiness = await admin.GetAsync("/readyz");
+                    return readiness.IsSuccessStatusCode && (await readiness.Content.ReadAsStringAsync()).Contains("2 of 3 members answering", StringComparison.Ordinal);
+                },
+                TimeSpan.FromSeconds(30), "readiness reports the paused member as not answering", TimeSpan.FromMilliseconds(100));
+            Console.WriteLine($"[measure] paused etcd member out of the control plane's rotation after {excluded.TotalMilliseconds:F0} ms");
+
+            // Without the probe, a third of the calls would still go to the frozen member and wait out their deadline.
+            for (var i = 1; i <= 12; i++)
+            {
+                using var response = await admin.PutAsJsonAsync("/v1/tenants/acme", new { maxAgeSeconds = 500 + i });
+                statuses.Add(response.StatusCode);
+            }
+
+            await Eventually.WaitAsync(() => edges.All(e => e.State.Get("acme").MaxAge == TimeSpan.FromSeconds(512)), TimeSpan.FromSeconds(30),
+                "the last write reached every edge with a member paused");
+            using var purge = await admin.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = Image });
+            statuses.Add(purge.StatusCode);
+        }
+        finally
+        {
+            follower.Resume();
+        }
+
+        Assert.All(statuses, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.Accepted, $"answered {(int)status}"));
+        await world.Etcd.WaitHealthyAsync();
+    }
+}
