@@ -10,7 +10,7 @@
       status    processes, health, routes and hit ratios as tables
       down      stop exactly the processes `up` started, by the PIDs it recorded
       rolling   replace the edges one at a time: drain, wait, stop, start the new build, wait healthy, undrain
-      drill     region-outage | origin-node | etcd-member | redis: break something under traffic and report
+      drill     region-outage | origin-node | etcd-member | etcd-pause | redis: break something under traffic and report
 
     Every process has its own port, log and pid file under the run folder (default ./run). Nothing listens
     beyond loopback, and nothing is installed: the Debian packages it needs are named when missing.
@@ -28,7 +28,7 @@ param(
     [string] $Command = 'status',
 
     [Parameter(Position = 1)]
-    [ValidateSet('', 'region-outage', 'origin-node', 'etcd-member', 'redis')]
+    [ValidateSet('', 'region-outage', 'origin-node', 'etcd-member', 'etcd-pause', 'redis')]
     [string] $Drill = '',
 
     # The region a drill breaks.
@@ -71,7 +71,7 @@ switch ($Command) {
     'status' { Invoke-Status -Topology $topology }
     'rolling' { Invoke-Rolling -Topology $topology -NoBuild:$NoBuild }
     'drill' {
-        if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member or redis." }
+        if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member, etcd-pause or redis." }
         $ok = Invoke-Drill -Topology $topology -Name $Drill -Region $Region -Seconds $DrillSeconds
         if (-not $ok) { exit 1 }
     }

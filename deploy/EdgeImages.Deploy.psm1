@@ -757,6 +757,7 @@ function Invoke-Drill {
         'region-outage' { return Invoke-RegionOutageDrill $Topology $Region $Seconds }
         'origin-node' { return Invoke-KillOneDrill $Topology 'origin' 'One origin node killed' $Seconds $Region }
         'etcd-member' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member killed' $Seconds $Region }
+        'etcd-pause' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member paused (SIGSTOP)' $Seconds $Region -Pause }
         'redis' { return Invoke-KillOneDrill $Topology 'redis' "The Redis of $Region killed" $Seconds $Region }
     }
 }
@@ -808,7 +809,9 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds) {
     return $passed
 }
 
-function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $Seconds, [string] $Region) {
+function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $Seconds, [string] $Region, [switch] $Pause) {
+    # -Pause freezes the victim (SIGSTOP) instead of killing it: its port stays open and nothing answers, which
+    # clients that only watch connections take for alive.
     $victim = if ($Kind -eq 'redis') { Get-Processes $Topology -Kind redis -Region $Region | Select-Object -First 1 } else { Get-Processes $Topology -Kind $Kind | Select-Object -First 1 }
     $edge = Get-Processes $Topology -Kind edge -Region $Region | Select-Object -First 1
     $killAt = [Math]::Max(2, [int]($Seconds / 4))
@@ -816,22 +819,27 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     # Misses for the origin drill (each request must reach a node); the usual mix for the others.
     $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -Cold:($Kind -eq 'origin') -OnTick {
         param($second)
-        if ($second -eq $killAt) { Stop-Abruptly $Topology $victim }
+        if ($second -eq $killAt) {
+            if ($Pause) { kill -STOP (Get-RunningPid $Topology $victim) } else { Stop-Abruptly $Topology $victim }
+        }
     }.GetNewClosure()
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
     $adminOk = $true
     if ($Kind -eq 'etcd') {
-        # With two of three members left, etcd has quorum: admin writes must still succeed.
+        # With two of three members left, etcd has quorum: admin writes must still succeed, every one of them.
         $secrets = Get-Secrets $Topology
         $place = Get-RegionPlace $Region
-        $write = Invoke-Api PUT "$(Get-ControlPlaneUrl $Topology)/v1/regions/$Region" $secrets.ControlPlaneAdminKey @{ name = $Region; latitude = $place.Latitude; longitude = $place.Longitude }
-        $adminOk = $write.Status -lt 300
+        $writes = 1..5 | ForEach-Object {
+            Invoke-Api PUT "$(Get-ControlPlaneUrl $Topology)/v1/regions/$Region" $secrets.ControlPlaneAdminKey @{ name = $Region; latitude = $place.Latitude; longitude = $place.Longitude }
+        }
+        $adminOk = @($writes | Where-Object { $_.Status -ge 300 }).Count -eq 0
     }
-    Start-IfStopped $Topology $victim
+    if ($Pause) { kill -CONT (Get-RunningPid $Topology $victim) } else { Start-IfStopped $Topology $victim }
     $passed = $failed.Count -eq 0 -and $adminOk
     $misses = @($traffic | Where-Object { $_.Cache -eq 'MISS' }).Count
-    $lines = @("requests: $($traffic.Count) ($misses misses), failed: $($failed.Count) (promise: none)", "$($victim.Name) killed at $killAt s and restarted after the run")
-    if ($Kind -eq 'etcd') { $lines += "admin write with one member down: $(if ($adminOk) { 'accepted' } else { 'REFUSED' })" }
+    $what = if ($Pause) { 'paused' } else { 'killed' }
+    $lines = @("requests: $($traffic.Count) ($misses misses), failed: $($failed.Count) (promise: none)", "$($victim.Name) $what at $killAt s and $(if ($Pause) { 'resumed' } else { 'restarted' }) after the run")
+    if ($Kind -eq 'etcd') { $lines += "5 admin writes with one member $($what): $(if ($adminOk) { 'all accepted' } else { 'SOME REFUSED' })" }
     Write-DrillReport $Title $lines $passed
     return $passed
 }
