@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using EdgeImages.Edge.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -18,17 +18,27 @@ internal sealed class MemoryTier : IDisposable
     private readonly MemoryCache _memory;
     private readonly CacheOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _keysByTag = new(StringComparer.Ordinal);
 
-    public MemoryTier(IOptions<CacheOptions> options, TimeProvider timeProvider)
+    // The tag index, guarded by _index together with the cache writes it describes. An eviction callback runs later,
+    // on the thread pool: by then a successor may hold the same key (a refresh replaced the entry, or refilled it once
+    // it expired), and unindexing the key would hide that successor from every later purge. Under one lock the
+    // callback can see the successor and leave the index alone.
+    private readonly Lock _index = new();
+    private readonly Dictionary<string, HashSet<string>> _keysByTag = new(StringComparer.Ordinal);
+
+    public MemoryTier(IOptions<CacheOptions> options, TimeProvider timeProvider, EdgeMetrics? metrics = null)
     {
         _options = options.Value;
         _timeProvider = timeProvider;
-        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.MemoryLimitBytes });
+        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.MemoryLimitBytes, TrackStatistics = true });
+        metrics?.TrackMemoryTier(() => CurrentBytes, () => CurrentEntries);
     }
 
-    /// <summary>Bytes the tier holds now, for metrics and tests.</summary>
+    /// <summary>Bytes the tier holds now, bodies plus per-entry overhead.</summary>
     public long CurrentBytes => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
+
+    /// <summary>Entries the tier holds now.</summary>
+    public long CurrentEntries => _memory.GetCurrentStatistics()?.CurrentEntryCount ?? 0;
 
     public bool TryGet(string key, out Entry entry)
     {
@@ -51,26 +61,37 @@ internal sealed class MemoryTier : IDisposable
             Size = variant.Content.Length + EntryOverheadBytes,
             AbsoluteExpirationRelativeToNow = freshFor + _options.StaleIfError,
         };
-        options.RegisterPostEvictionCallback(static (key, value, _, state) =>
-            ((MemoryTier)state!).Unindex((string)key, ((Entry)value!).Tags), this);
+        options.RegisterPostEvictionCallback(static (key, value, _, state) => ((MemoryTier)state!).Unindex((string)key, (Entry)value!), this);
 
-        foreach (var tag in tags)
+        lock (_index)
         {
-            _keysByTag.GetOrAdd(tag, static _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[key] = 0;
-        }
+            foreach (var tag in tags)
+            {
+                if (!_keysByTag.TryGetValue(tag, out var keys))
+                {
+                    _keysByTag[tag] = keys = new HashSet<string>(StringComparer.Ordinal);
+                }
 
-        _memory.Set(key, entry, options);
+                keys.Add(key);
+            }
+
+            _memory.Set(key, entry, options);
+        }
     }
 
     /// <summary>Removes every entry carrying <paramref name="tag"/>; returns how many.</summary>
     public int RemoveByTag(string tag)
     {
-        if (!_keysByTag.TryRemove(tag, out var keys))
+        HashSet<string>? keys;
+        lock (_index)
         {
-            return 0;
+            if (!_keysByTag.Remove(tag, out keys))
+            {
+                return 0;
+            }
         }
 
-        foreach (var key in keys.Keys)
+        foreach (var key in keys)
         {
             _memory.Remove(key);
         }
@@ -78,13 +99,21 @@ internal sealed class MemoryTier : IDisposable
         return keys.Count;
     }
 
-    private void Unindex(string key, IReadOnlyList<string> tags)
+    private void Unindex(string key, Entry evicted)
     {
-        foreach (var tag in tags)
+        lock (_index)
         {
-            if (_keysByTag.TryGetValue(tag, out var keys))
+            if (_memory.TryGetValue(key, out Entry? current) && !ReferenceEquals(current, evicted))
             {
-                keys.TryRemove(key, out _);
+                return; // a successor holds the key, and the index entries are its own
+            }
+
+            foreach (var tag in evicted.Tags)
+            {
+                if (_keysByTag.TryGetValue(tag, out var keys) && keys.Remove(key) && keys.Count == 0)
+                {
+                    _keysByTag.Remove(tag); // no empty sets left behind for originals no longer cached
+                }
             }
         }
     }

@@ -30,6 +30,8 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _purges;
     private readonly Histogram<double> _purgeLag;
     private Func<long> _transformQueueDepth = static () => 0;
+    private Func<long> _memoryTierBytes = static () => 0;
+    private Func<long> _memoryTierEntries = static () => 0;
     private ConfigurationState _configuration;
     private long _controlPlaneRevision;
 
@@ -59,6 +61,10 @@ internal sealed class EdgeMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
         meter.CreateObservableGauge(
             "edgeimages.transforms.queue_depth", () => _transformQueueDepth(), "{request}", "Transforms waiting for a slot now.");
+        meter.CreateObservableGauge(
+            "edgeimages.cache.memory.size", () => _memoryTierBytes(), "By", "Bytes the memory tier holds now (bodies plus per-entry overhead), against Caching:MemoryLimitBytes.");
+        meter.CreateObservableGauge(
+            "edgeimages.cache.memory.entries", () => _memoryTierEntries(), "{entry}", "Variants the memory tier holds now.");
         meter.CreateObservableGauge(
             "edgeimages.config.version", () => _configuration.Version, null, "Version of the configuration this edge serves with (0: its files only).");
         meter.CreateObservableGauge(
@@ -138,6 +144,8 @@ internal sealed class EdgeMetrics
 
     /// <summary>For the scheduler to say how its queue is read; the gauge calls it at each scrape.</summary>
     public void TrackTransformQueue(Func<long> depth) => _transformQueueDepth = depth;
+
+    public void TrackMemoryTier(Func<long> bytes, Func<long> entries) => (_memoryTierBytes, _memoryTierEntries) = (bytes, entries);
 
     /// <summary>For the control plane's configuration feed: the version now in force.</summary>
     public void ConfigurationApplied(long version) =>

@@ -42,15 +42,21 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
-    public async Task Metrics_AfterTransform_HaveStageHistogramsInSeconds()
+    public async Task Metrics_AfterTransform_HaveStageHistogramsInSecondsAndTheMemoryTierSize()
     {
         await using var edge = (await EdgeServer.StartAsync()).WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg");
+        long bodyBytes;
         using (var response = await edge.GetAsync("w:100,f:webp", "flower.jpg"))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            bodyBytes = (await response.Content.ReadAsByteArrayAsync()).Length;
         }
 
         var metrics = await ScrapeAsync(edge);
+
+        // The one variant made is held in the memory tier, and counted with its body.
+        Assert.Equal(1, metrics.ValueOf("edgeimages_cache_memory_entries"));
+        Assert.InRange(metrics.ValueOf("edgeimages_cache_memory_size_bytes")!.Value, bodyBytes, bodyBytes + 4096);
 
         foreach (var stage in new[] { "fetch", "decode", "transform", "encode" })
         {
