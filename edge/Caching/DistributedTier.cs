@@ -28,6 +28,9 @@ internal sealed class DistributedTier(HybridCache hybrid)
     public ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken) =>
         hybrid.RemoveByTagAsync(tag, cancellationToken);
 
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken) =>
+        hybrid.RemoveAsync(key, cancellationToken);
+
     /// <summary>Remembers whether L2 missed, i.e. whether the factory had to run.</summary>
     private sealed class Fill(Func<CancellationToken, Task<CachedVariant>> factory)
     {

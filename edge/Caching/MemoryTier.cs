@@ -25,6 +25,7 @@ internal sealed class MemoryTier : IDisposable
     // callback can see the successor and leave the index alone.
     private readonly Lock _index = new();
     private readonly Dictionary<string, HashSet<string>> _keysByTag = new(StringComparer.Ordinal);
+    private long _purges;
 
     public MemoryTier(IOptions<CacheOptions> options, TimeProvider timeProvider, EdgeMetrics? metrics = null)
     {
@@ -52,7 +53,27 @@ internal sealed class MemoryTier : IDisposable
         return false;
     }
 
-    public void Set(string key, CachedVariant variant, IReadOnlyList<string> tags, TimeSpan freshFor)
+    /// <summary>
+    /// How many purges this tier has applied. A fill reads it before it starts and hands it to <see cref="TrySet"/>, so
+    /// that bytes fetched before a purge are not kept after it.
+    /// </summary>
+    public long Purges
+    {
+        get
+        {
+            lock (_index)
+            {
+                return _purges;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the variant unless a purge was applied since <paramref name="purgesSeen"/> (any purge: they are rare, and
+    /// a fill it did not concern is merely made again on its next request).
+    /// </summary>
+    /// <returns>False when a purge came in between and nothing was kept.</returns>
+    public bool TrySet(string key, CachedVariant variant, IReadOnlyList<string> tags, TimeSpan freshFor, long purgesSeen)
     {
         var now = _timeProvider.GetUtcNow();
         var entry = new Entry(variant, now + freshFor, tags);
@@ -65,6 +86,11 @@ internal sealed class MemoryTier : IDisposable
 
         lock (_index)
         {
+            if (purgesSeen != _purges)
+            {
+                return false;
+            }
+
             foreach (var tag in tags)
             {
                 if (!_keysByTag.TryGetValue(tag, out var keys))
@@ -77,6 +103,8 @@ internal sealed class MemoryTier : IDisposable
 
             _memory.Set(key, entry, options);
         }
+
+        return true;
     }
 
     /// <summary>Removes every entry carrying <paramref name="tag"/>; returns how many.</summary>
@@ -85,6 +113,7 @@ internal sealed class MemoryTier : IDisposable
         HashSet<string>? keys;
         lock (_index)
         {
+            _purges++;
             if (!_keysByTag.Remove(tag, out keys))
             {
                 return 0;

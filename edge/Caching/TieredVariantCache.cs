@@ -58,8 +58,16 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
 
     private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {
+        var purgesSeen = memory.Purges;
         var lookup = await distributed.GetOrCreateAsync(key, tags, freshFor, factory).ConfigureAwait(false);
-        memory.Set(key, lookup.Variant, tags, freshFor);
+        if (!memory.TrySet(key, lookup.Variant, tags, freshFor, purgesSeen))
+        {
+            // A purge landed while this fill ran: its bytes may be older than the purge. They answer the requests that
+            // joined the fill (here, or in HybridCache's own coalescing), and are kept in neither tier; the next
+            // request makes the variant again.
+            await distributed.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return lookup;
     }
 
