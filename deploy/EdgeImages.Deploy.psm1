@@ -452,6 +452,15 @@ function Invoke-Up {
         if ($kind -eq 'control-plane') { Initialize-ControlPlane $Topology }
     }
     Write-Progress -Activity 'Starting the topology' -Completed
+    # Up means routable: every PoP's edges have registered and passed the leader's probes, so the clients of each
+    # region are sent home first. On a loaded machine that can lag the processes' own health by a few seconds.
+    Write-Host 'Waiting for routing to send every region its own PoP first'
+    foreach ($region in $Topology.Regions) {
+        Wait-Until -TimeoutSeconds 60 -What "clients of $region to be routed to $region-pop first" {
+            $pops = @(Get-Route $Topology $region)
+            $pops.Count -gt 0 -and $pops[0].id -eq "$region-pop"
+        }
+    }
     Write-Host ("Up in {0:N1} s. Try: dotnet pwsh ./deploy.ps1 status" -f $started.Elapsed.TotalSeconds)
     $controlPlane = Get-Processes $Topology -Kind control-plane | Select-Object -First 1
     $edge = Get-Processes $Topology -Kind edge | Select-Object -First 1

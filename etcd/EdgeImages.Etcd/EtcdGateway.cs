@@ -41,9 +41,9 @@ public class EtcdGateway : IDisposable
     }
 
     /// <summary>Makes etcd fail watches on a member that has lost its leader, instead of leaving them silently stale.</summary>
-    public static Metadata RequireLeader { get; } = new() { { "hasleader", "true" } };
+    private static Metadata RequireLeader { get; } = new() { { "hasleader", "true" } };
 
-    public KV.KVClient Kv => _connection.Value.Kv;
+    private KV.KVClient Kv => _connection.Value.Kv;
 
     public TimeSpan RequestTimeout => _connection.Value.Settings.RequestTimeout;
 
@@ -68,7 +68,7 @@ public class EtcdGateway : IDisposable
         return ByteString.CopyFrom(bytes);
     }
 
-    public DateTime Deadline() => _time.GetUtcNow().UtcDateTime + RequestTimeout;
+    private DateTime Deadline() => _time.GetUtcNow().UtcDateTime + RequestTimeout;
 
     public async Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -249,7 +249,7 @@ public class EtcdGateway : IDisposable
     }
 
     /// <summary>Turns the ways etcd fails to answer (no quorum, member gone, deadline) into one exception.</summary>
-    public static async Task<T> Call<T>(Func<Task<T>> call)
+    private static async Task<T> Call<T>(Func<Task<T>> call)
     {
         ArgumentNullException.ThrowIfNull(call);
         try
@@ -267,7 +267,7 @@ public class EtcdGateway : IDisposable
         }
     }
 
-    public static Task<T> Call<T>(Func<AsyncUnaryCall<T>> call) => Call(async () => await call().ConfigureAwait(false));
+    private static Task<T> Call<T>(Func<AsyncUnaryCall<T>> call) => Call(async () => await call().ConfigureAwait(false));
 
     public void Dispose()
     {

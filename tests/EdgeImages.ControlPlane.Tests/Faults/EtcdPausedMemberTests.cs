@@ -22,9 +22,14 @@ public sealed class EtcdPausedMemberTests(Deployment world) : IClassFixture<Depl
         var edges = new[] { world.Frankfurt, world.Ashburn };
         await world.Etcd.WaitHealthyAsync();
         var members = world.Etcd.Members;
-        var leaderFlags = await Task.WhenAll(members.Select(m => m.IsLeaderAsync()));
+        bool[] leaderFlags = [];
+        await Eventually.WaitAsync(async () =>
+        {
+            leaderFlags = await Task.WhenAll(members.Select(m => m.IsLeaderAsync()));
+            return leaderFlags.Count(isLeader => isLeader) == 1;
+        }, TimeSpan.FromSeconds(30), "one etcd leader", TimeSpan.FromMilliseconds(100));
         var follower = members.Where((m, i) => !leaderFlags[i]).First();
-        var statuses = new List<HttpStatusCode>();
+        var failedAttempts = new List<string>();
         follower.Pause();
         try
         {
@@ -39,24 +44,40 @@ public sealed class EtcdPausedMemberTests(Deployment world) : IClassFixture<Depl
                 TimeSpan.FromSeconds(30), "readiness reports the paused member as not answering", TimeSpan.FromMilliseconds(100));
             Console.WriteLine($"[measure] paused etcd member out of the control plane's rotation after {excluded.TotalMilliseconds:F0} ms");
 
-            // Without the probe, a third of the calls would still go to the frozen member and wait out their deadline.
+            // Each write is asked until it is accepted, and every refusal is counted. Without the probe a third of the
+            // calls would still go to the frozen member and wait out their deadline: most writes (two etcd calls or
+            // more each) would be refused at least once. With it, refusals can only come from something else, such
+            // as a leader election on a machine too loaded to send heartbeats in time.
             for (var i = 1; i <= 12; i++)
             {
-                using var response = await admin.PutAsJsonAsync("/v1/tenants/acme", new { maxAgeSeconds = 500 + i });
-                statuses.Add(response.StatusCode);
+                var value = 500 + i;
+                await Eventually.WaitAsync(async () =>
+                {
+                    using var response = await admin.PutAsJsonAsync("/v1/tenants/acme", new { maxAgeSeconds = value });
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        failedAttempts.Add($"write {value}: {(int)response.StatusCode}");
+                    }
+
+                    return response.IsSuccessStatusCode;
+                }, TimeSpan.FromSeconds(30), $"admin write {value} accepted", TimeSpan.FromMilliseconds(100));
             }
 
             await Eventually.WaitAsync(() => edges.All(e => e.State.Get("acme").MaxAge == TimeSpan.FromSeconds(512)), TimeSpan.FromSeconds(30),
                 "the last write reached every edge with a member paused");
             using var purge = await admin.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = Image });
-            statuses.Add(purge.StatusCode);
+            if (purge.StatusCode != HttpStatusCode.Accepted)
+            {
+                failedAttempts.Add($"purge: {(int)purge.StatusCode}");
+            }
         }
         finally
         {
             follower.Resume();
         }
 
-        Assert.All(statuses, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.Accepted, $"answered {(int)status}"));
+        Console.WriteLine($"[measure] 12 admin writes and a purge with a member paused: {failedAttempts.Count} refused attempts");
+        Assert.True(failedAttempts.Count <= 2, "refused: " + string.Join(", ", failedAttempts));
         await world.Etcd.WaitHealthyAsync();
     }
 }
