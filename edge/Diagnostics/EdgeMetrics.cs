@@ -145,6 +145,7 @@ internal sealed class EdgeMetrics
     /// <summary>For the scheduler to say how its queue is read; the gauge calls it at each scrape.</summary>
     public void TrackTransformQueue(Func<long> depth) => _transformQueueDepth = depth;
 
+    /// <summary>For the memory tier to say how its size is read; the gauges call these at each scrape.</summary>
     public void TrackMemoryTier(Func<long> bytes, Func<long> entries) => (_memoryTierBytes, _memoryTierEntries) = (bytes, entries);
 
     /// <summary>For the control plane's configuration feed: the version now in force.</summary>
