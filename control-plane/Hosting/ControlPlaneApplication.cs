@@ -10,6 +10,7 @@ using EdgeImages.ControlPlane.Registry;
 using EdgeImages.ControlPlane.Routing;
 using EdgeImages.ControlPlane.Tenants;
 using EdgeImages.Hosting;
+using EdgeImages.Hosting.Problems;
 using EdgeImages.Telemetry;
 using EdgeImages.Telemetry.Dashboard;
 
@@ -36,10 +37,12 @@ internal static class ControlPlaneApplication
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
-        // A body that does not bind throws to ProblemResponseMiddleware, so it too is answered as problem+json.
+        // A body that does not bind throws to the problem middleware, so it too is answered as problem+json.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddHttpClient("probe");
+
+        builder.Services.AddProblemResponses<ControlPlaneProblems>();
 
         builder.Services.AddValidatedOptions<EtcdOptions, EtcdOptionsValidator>(builder.Configuration, EtcdOptions.SectionName);
         builder.Services.AddValidatedOptions<SecretsOptions, SecretsOptionsValidator>(builder.Configuration, SecretsOptions.SectionName);
@@ -75,7 +78,7 @@ internal static class ControlPlaneApplication
         // First, so that the request log sees the status the client got. /healthz answers while the process does;
         // /readyz runs the etcd check: a replica cut off from the quorum is taken out of rotation.
         app.UseEdgeImagesTelemetry();
-        app.UseMiddleware<ProblemResponseMiddleware>();
+        app.UseProblemResponses();
 
         app.MapOpenApi();
         // Public and read-only: the page (monitoring/dashboard) sends no credentials, and the state holds no secret,

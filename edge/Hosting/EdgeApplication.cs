@@ -12,6 +12,7 @@ using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Hosting;
+using EdgeImages.Hosting.Problems;
 using EdgeImages.Telemetry;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -41,6 +42,8 @@ internal static class EdgeApplication
         builder.AddEdgeImagesTelemetry(EdgeTelemetry.ServiceName, EdgeTelemetry.Configure);
         services.AddSingleton<EdgeMetrics>();
         services.AddProblemDetails();
+
+        builder.Services.AddProblemResponses<EdgeProblems>();
 
         builder.Services.AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder.Configuration, SigningOptions.SectionName);
         builder.Services.AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder.Configuration, OriginalsOptions.SectionName);
@@ -81,7 +84,7 @@ internal static class EdgeApplication
         // Outermost, so that the request log and the request counter see what the client got, errors included.
         app.UseEdgeImagesTelemetry();
         app.UseMiddleware<EdgeRequestMetricsMiddleware>();
-        app.UseMiddleware<ProblemResponseMiddleware>();
+        app.UseProblemResponses();
         app.UseRateLimiter();
 
         app.MapRazorPages();

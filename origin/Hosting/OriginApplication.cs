@@ -1,4 +1,5 @@
 using EdgeImages.Hosting;
+using EdgeImages.Hosting.Problems;
 using EdgeImages.Origin.Admin;
 using EdgeImages.Origin.Api;
 using EdgeImages.Origin.Diagnostics;
@@ -27,6 +28,8 @@ internal static class OriginApplication
         builder.AddEdgeImagesTelemetry(OriginTelemetry.ServiceName, OriginTelemetry.Configure);
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(PostgresHealthCheck.Name, timeout: PostgresHealthCheck.Timeout);
         services.AddProblemDetails();
+
+        builder.Services.AddProblemResponses<OriginProblems>();
 
         builder.Services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(builder.Configuration, DatabaseOptions.SectionName);
         builder.Services.AddValidatedOptions<RetentionOptions, RetentionOptionsValidator>(builder.Configuration, RetentionOptions.SectionName);
@@ -59,7 +62,7 @@ internal static class OriginApplication
         // Outermost, so that the request log sees what the client got. /healthz never touches the database (a database
         // outage must not get every node restarted); /readyz is PostgreSQL answering.
         app.UseEdgeImagesTelemetry();
-        app.UseMiddleware<ProblemResponseMiddleware>();
+        app.UseProblemResponses();
 
         var admin = app.MapGroup("/v1/admin/tenants/{tenant}/keys");
         admin.MapPost("", (KeyManagementHandler keys, HttpContext context, string tenant) => keys.CreateAsync(context, tenant));

@@ -10,19 +10,19 @@ public static class ProblemResponse
     public const string ContentType = "application/problem+json";
 
     /// <summary>
-    /// Replaces whatever the response held with the problem: its status, <paramref name="cacheControl"/> (errors are
-    /// not cached unless the caller says so), <c>WWW-Authenticate: Bearer</c> on a 401, <c>Retry-After</c> when the
-    /// problem has one, then <paramref name="decorate"/> for a service's own headers, then the body with the request
-    /// id a support ticket can quote. A HEAD gets the headers alone.
+    /// Replaces whatever the response held with the problem: its status, <c>Cache-Control: no-store</c>,
+    /// <c>WWW-Authenticate: Bearer</c> on a 401, <c>Retry-After</c> when the problem has one, then
+    /// <paramref name="decorate"/> for a service's own headers (which may allow caching), then the body with the
+    /// request id a support ticket can quote. A HEAD gets the headers alone.
     /// </summary>
-    public static Task WriteAsync(HttpContext context, ProblemException problem, string cacheControl = "no-store", Action<HttpResponse>? decorate = null)
+    public static Task WriteAsync(HttpContext context, ProblemException problem, Action<HttpResponse>? decorate = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(problem);
         var response = context.Response;
         response.Clear();
         response.StatusCode = problem.Status;
-        response.Headers.CacheControl = cacheControl;
+        response.Headers.CacheControl = "no-store";
         if (problem.Status == StatusCodes.Status401Unauthorized)
         {
             response.Headers.WWWAuthenticate = "Bearer";

@@ -1,0 +1,32 @@
+using EdgeImages.Edge.Caching;
+using EdgeImages.Hosting.Problems;
+using Microsoft.Extensions.Options;
+
+namespace EdgeImages.Edge.Http;
+
+/// <summary>
+/// The edge's part of its problem responses: every failure it answers is already an <see cref="EdgeProblemException"/>.
+/// Its headers: <c>X-Cache: MISS</c>, <c>Allow</c> on a 405, and a 404 that may be cached briefly (negative
+/// caching, <see cref="CacheOptions.NotFoundMaxAge"/>) where every other error is <c>no-store</c>.
+/// </summary>
+internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions) : IServiceProblems
+{
+    public string ServiceName => "edge";
+
+    public ProblemException? Translate(Exception exception) => null;
+
+    public void Decorate(HttpResponse response, ProblemException problem)
+    {
+        var notFoundMaxAge = cacheOptions.Value.NotFoundMaxAge;
+        if (problem.Status == StatusCodes.Status404NotFound && notFoundMaxAge > TimeSpan.Zero)
+        {
+            response.Headers.CacheControl = $"public, max-age={(long)notFoundMaxAge.TotalSeconds}";
+        }
+
+        response.Headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(CacheTier.Miss);
+        if (problem.Status == StatusCodes.Status405MethodNotAllowed)
+        {
+            response.Headers.Allow = "GET, HEAD";
+        }
+    }
+}
