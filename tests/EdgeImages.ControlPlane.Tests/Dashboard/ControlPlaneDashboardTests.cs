@@ -38,21 +38,21 @@ public sealed class ControlPlaneDashboardTests(Deployment world, ITestOutputHelp
         await browser.NavigateAsync(new Uri(world.ControlPlane.Address, "/dashboard/?refresh=500"));
 
         await browser.WaitForAsync("document.querySelector('[data-testid=pop-fra].healthy') && document.querySelector('[data-testid=pop-iad].healthy')", "both PoPs healthy");
-        Assert.Contains("Europe West (eu-west)", await TextAsync(browser, "region-eu-west"), StringComparison.Ordinal);
-        Assert.Contains("US East (us-east)", await TextAsync(browser, "region-us-east"), StringComparison.Ordinal);
-        Assert.Contains("fra-1: healthy", await TextAsync(browser, "edge-fra-1"), StringComparison.Ordinal);
-        Assert.Contains("iad-1: healthy", await TextAsync(browser, "edge-iad-1"), StringComparison.Ordinal);
-        Assert.Contains("active", await TextAsync(browser, "routing-fra"), StringComparison.Ordinal);
-        Assert.Contains("fra → iad", await TextAsync(browser, "route-eu-west"), StringComparison.Ordinal);
-        Assert.Contains("iad → fra", await TextAsync(browser, "route-us-east"), StringComparison.Ordinal);
-        Assert.StartsWith("Live · config v", await TextAsync(browser, "status"), StringComparison.Ordinal);
+        Assert.Contains("Europe West (eu-west)", await browser.TextOfAsync("region-eu-west"), StringComparison.Ordinal);
+        Assert.Contains("US East (us-east)", await browser.TextOfAsync("region-us-east"), StringComparison.Ordinal);
+        Assert.Contains("fra-1: healthy", await browser.TextOfAsync("edge-fra-1"), StringComparison.Ordinal);
+        Assert.Contains("iad-1: healthy", await browser.TextOfAsync("edge-iad-1"), StringComparison.Ordinal);
+        Assert.Contains("active", await browser.TextOfAsync("routing-fra"), StringComparison.Ordinal);
+        Assert.Contains("fra → iad", await browser.TextOfAsync("route-eu-west"), StringComparison.Ordinal);
+        Assert.Contains("iad → fra", await browser.TextOfAsync("route-us-east"), StringComparison.Ordinal);
+        Assert.StartsWith("Live · config v", await browser.TextOfAsync("status"), StringComparison.Ordinal);
 
         // Hit ratio from the edge's own counters, scraped by the control plane.
         await browser.WaitForAsync("/^[1-9][0-9.]*%$/.test(document.querySelector('[data-testid=hit-fra]')?.innerText ?? '')", "a hit ratio at fra");
 
         // Keys: states and expiry, never a secret.
-        Assert.Contains("active", await TextAsync(browser, "key-dash-new"), StringComparison.Ordinal);
-        var old = await TextAsync(browser, "key-dash-old");
+        Assert.Contains("active", await browser.TextOfAsync("key-dash-new"), StringComparison.Ordinal);
+        var old = await browser.TextOfAsync("key-dash-old");
         Assert.Contains("verify-only", old, StringComparison.Ordinal);
         Assert.Contains("in 24 h", old, StringComparison.Ordinal);
 
@@ -61,7 +61,7 @@ public sealed class ControlPlaneDashboardTests(Deployment world, ITestOutputHelp
         Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
         var id = (await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
         await browser.WaitForAsync($"(document.querySelector('[data-testid=purge-{id}]')?.innerText ?? '').includes('2/2')", "the purge applied at 2/2 PoPs");
-        Assert.Contains("acme/photos/cat.jpg", await TextAsync(browser, $"purge-{id}"), StringComparison.Ordinal);
+        Assert.Contains("acme/photos/cat.jpg", await browser.TextOfAsync($"purge-{id}"), StringComparison.Ordinal);
 
         var png = await browser.ScreenshotAsync();
         var file = Path.Combine(AppContext.BaseDirectory, "screenshots", "control-plane-dashboard.png");
@@ -103,7 +103,4 @@ public sealed class ControlPlaneDashboardTests(Deployment world, ITestOutputHelp
         Assert.True(expiry.Has(("kind", "signing"), ("tenant", "")));
         Assert.InRange(expiry.Value, DateTimeOffset.UtcNow.AddSeconds(3500).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddSeconds(3700).ToUnixTimeSeconds());
     }
-
-    private static async Task<string> TextAsync(HeadlessChromium browser, string testId) =>
-        (await browser.EvaluateAsync($"document.querySelector('[data-testid={testId}]')?.innerText ?? ''"))!.GetValue<string>();
 }

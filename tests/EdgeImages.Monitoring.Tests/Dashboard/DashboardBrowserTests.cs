@@ -44,25 +44,25 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
 
         // First picture: two regions, fra1 healthy and taking traffic.
         await browser.WaitForAsync("document.querySelector('[data-testid=pop-fra1].healthy')", "fra1 healthy");
-        Assert.Equal("120.0/s", await TextAsync(browser, "traffic-fra1"));
-        Assert.Equal("93.5%", await TextAsync(browser, "hit-fra1"));
-        Assert.Contains("Europe (eu)", await TextAsync(browser, "region-eu"), StringComparison.Ordinal);
-        Assert.Contains("North America (na)", await TextAsync(browser, "region-na"), StringComparison.Ordinal);
-        Assert.Contains("fra1-a: healthy, config v42", await TextAsync(browser, "edge-fra1-a"), StringComparison.Ordinal);
-        Assert.StartsWith("Live · config v42", await TextAsync(browser, "status"), StringComparison.Ordinal);
-        Assert.Contains("acme/photos/", await TextAsync(browser, "purge-p-1"), StringComparison.Ordinal);
-        Assert.Contains("pending", await TextAsync(browser, "purge-p-2"), StringComparison.Ordinal);
-        Assert.Contains("in 3 d", await TextAsync(browser, "key-k-old"), StringComparison.Ordinal);
+        Assert.Equal("120.0/s", await browser.TextOfAsync("traffic-fra1"));
+        Assert.Equal("93.5%", await browser.TextOfAsync("hit-fra1"));
+        Assert.Contains("Europe (eu)", await browser.TextOfAsync("region-eu"), StringComparison.Ordinal);
+        Assert.Contains("North America (na)", await browser.TextOfAsync("region-na"), StringComparison.Ordinal);
+        Assert.Contains("fra1-a: healthy, config v42", await browser.TextOfAsync("edge-fra1-a"), StringComparison.Ordinal);
+        Assert.StartsWith("Live · config v42", await browser.TextOfAsync("status"), StringComparison.Ordinal);
+        Assert.Contains("acme/photos/", await browser.TextOfAsync("purge-p-1"), StringComparison.Ordinal);
+        Assert.Contains("pending", await browser.TextOfAsync("purge-p-2"), StringComparison.Ordinal);
+        Assert.Contains("in 3 d", await browser.TextOfAsync("key-k-old"), StringComparison.Ordinal);
         Assert.Equal("soon", (await browser.EvaluateAsync("document.querySelector('[data-testid=key-k-old] td:last-child').className"))!.GetValue<string>());
         // A tenant name is data: shown as text, never parsed as HTML.
-        Assert.Contains("<img src=x onerror=alert(1)>", await TextAsync(browser, "purge-p-3"), StringComparison.Ordinal);
+        Assert.Contains("<img src=x onerror=alert(1)>", await browser.TextOfAsync("purge-p-3"), StringComparison.Ordinal);
         Assert.Equal(0, (await browser.EvaluateAsync("document.querySelectorAll('#purges img').length"))!.GetValue<int>());
 
         // Refreshing live: the control plane now reports fra1 down and routed to ams1, without a reload.
         _state.FraDown = true;
         await browser.WaitForAsync("document.querySelector('[data-testid=pop-fra1].down')", "fra1 down", TimeSpan.FromSeconds(10));
-        Assert.Contains("out → ams1", await TextAsync(browser, "routing-fra1"), StringComparison.Ordinal);
-        Assert.Contains("down", await TextAsync(browser, "region-eu"), StringComparison.Ordinal);
+        Assert.Contains("out → ams1", await browser.TextOfAsync("routing-fra1"), StringComparison.Ordinal);
+        Assert.Contains("down", await browser.TextOfAsync("region-eu"), StringComparison.Ordinal);
 
         var png = await browser.ScreenshotAsync();
         var file = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard.png");
@@ -77,7 +77,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         // The control plane stops answering: the last picture stays, marked as not updating.
         _state.Failing = true;
         await browser.WaitForAsync("document.querySelector('[data-testid=status].stale')", "the stale banner", TimeSpan.FromSeconds(10));
-        Assert.StartsWith("Not updating since", await TextAsync(browser, "status"), StringComparison.Ordinal);
+        Assert.StartsWith("Not updating since", await browser.TextOfAsync("status"), StringComparison.Ordinal);
         Assert.NotNull(await browser.EvaluateAsync("document.querySelector('[data-testid=pop-fra1]') && true"));
     }
 
@@ -100,8 +100,6 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
     }
 
-    private static async Task<string> TextAsync(HeadlessChromium browser, string testId) =>
-        (await browser.EvaluateAsync($"document.querySelector('[data-testid={testId}]')?.innerText ?? ''"))!.GetValue<string>();
 
     /// <summary>What a control plane would report: two regions, three PoPs, purges and keys; fra1 can be made to fail.</summary>
     private sealed class FakeControlPlane

@@ -73,6 +73,10 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         return reply["result"]?["value"];
     }
 
+    /// <summary>The visible text of the element marked <c>data-testid="{testId}"</c>, or "" when there is none.</summary>
+    public async Task<string> TextOfAsync(string testId) =>
+        (await EvaluateAsync($"document.querySelector('[data-testid={testId}]')?.innerText ?? ''"))!.GetValue<string>();
+
     /// <summary>Polls <paramref name="expression"/> until it is true, failing with <paramref name="what"/> after the timeout.</summary>
     public async Task WaitForAsync(string expression, string what, TimeSpan? timeout = null)
     {
