@@ -177,6 +177,7 @@ public sealed class TenantIsolationTests(Deployment world) : IClassFixture<Deplo
         using var anonymous = Server.Authorized(null);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/dashboard/state")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/dashboard/")).StatusCode);
+        Assert.Contains("<form method=\"post\" action=\"/dashboard/sign-in\">", await anonymous.GetStringAsync("/dashboard/sign-in"), StringComparison.Ordinal);
         var reader = await CreateAdminKeyAsync("dash-reader", ["read", "purge"], null);
 
         using var handler = new HttpClientHandler { UseCookies = true, AllowAutoRedirect = false };

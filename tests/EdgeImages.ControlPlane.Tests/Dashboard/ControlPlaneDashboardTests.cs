@@ -38,6 +38,7 @@ public sealed class ControlPlaneDashboardTests(Deployment world, ITestOutputHelp
         // The state needs a platform read key: sign in through the form, which leaves an HTTP-only cookie.
         var reader = await world.ControlPlane.CreateApiKeyAsync("dashboard-viewer", "read");
         await browser.NavigateAsync(new Uri(world.ControlPlane.Address, "/dashboard/sign-in"));
+        await browser.WaitForAsync("location.pathname === '/dashboard/sign-in' && document.querySelector('input[name=key]') !== null", "the sign-in form");
         await browser.EvaluateAsync($"document.querySelector('input[name=key]').value = '{reader}'; document.querySelector('form').submit(); true");
         await browser.WaitForAsync("location.pathname === '/dashboard/'", "signed in and sent to the dashboard");
         await browser.NavigateAsync(new Uri(world.ControlPlane.Address, "/dashboard/?refresh=500"));
