@@ -43,6 +43,7 @@ internal sealed class TransformScheduler : IDisposable
     {
         if (_slots.GetStatistics() is { CurrentAvailablePermits: 0 } statistics && statistics.CurrentQueuedCount >= _options.EffectiveQueueLength)
         {
+            _metrics?.TransformShed(deadline: false);
             throw EdgeProblemException.Overloaded("Too many transforms are waiting; try again shortly.", _options.RetryAfter);
         }
     }
