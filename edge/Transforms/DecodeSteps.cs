@@ -101,7 +101,7 @@ internal static class DecodeSteps
             SKEncodedImageFormat.Webp => IsLosslessWebp(ctx.Source.Span) ? full * 4 : full,
             _ => 0,
         };
-        var strips = factor > 1 ? StripDecoder.WorkingBytes(new PixelSize(codec.Info.Width, codec.Info.Height), factor) : 0;
+        var strips = factor > 1 ? StripDecoder.WorkingBytes(ctx.Source.Span, new PixelSize(codec.Info.Width, codec.Info.Height), factor) : 0;
         return (2 * decoded) + (2 * output) + decoder + strips;
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using EdgeImages.Edge.Http;
 using SkiaSharp;
 
@@ -9,7 +8,8 @@ namespace EdgeImages.Edge.Transforms;
 /// averaged, f×f source pixels to one, straight into the reduced bitmap. A 64 MP 1-bit PNG asked for as a
 /// thumbnail then costs a few rows and the small bitmap instead of a 256 MB canvas. An area average is what
 /// the JPEG and WebP scaled decoders do too, so the resize that follows sees the same kind of input.
-/// Only non-interlaced PNG qualifies: Skia decodes an interlaced one (Adam7) only whole.
+/// Only non-interlaced PNG without a colour profile or gamma qualifies (<see cref="PngRows"/>): Skia decodes PNG
+/// only into a whole-image buffer, and an interlaced (Adam7) one cannot be read by rows at all.
 /// </summary>
 internal static class StripDecoder
 {
@@ -44,23 +44,24 @@ internal static class StripDecoder
     public static PixelSize SizeFor(PixelSize full, int factor) =>
         new((full.Width + factor - 1) / factor, (full.Height + factor - 1) / factor);
 
-    /// <summary>Bytes the decode holds besides the reduced bitmap: one block of rows and its column sums.</summary>
-    public static long WorkingBytes(PixelSize full, int factor) => ((long)full.Width * 4 * factor) + ((long)full.Width * 4 * sizeof(uint));
+    /// <summary>Bytes the decode holds besides the reduced bitmap: the PNG reader's, one block of rows and its column sums.</summary>
+    public static long WorkingBytes(ReadOnlySpan<byte> source, PixelSize full, int factor) =>
+        PngRows.WorkingBytes(source, full.Width) + ((long)full.Width * 4 * factor) + ((long)full.Width * 4 * sizeof(uint));
 
     /// <summary>
-    /// Decodes into a bitmap <see cref="SizeFor"/> the factor, or null when the codec cannot decode by rows
-    /// (the caller then decodes whole). Truncation follows the whole decode's rule: served when at least half
-    /// the rows arrived (the rest transparent), else 415.
+    /// Decodes into a bitmap <see cref="SizeFor"/> the factor, or null when the PNG is not one
+    /// <see cref="PngRows"/> reads (the caller then decodes whole). Truncation follows the whole decode's rule:
+    /// served when at least half the rows arrived (the rest transparent), else 415.
     /// </summary>
     public static SKBitmap? Decode(TransformContext ctx, SKCodec codec, int factor)
     {
-        var full = new PixelSize(codec.Info.Width, codec.Info.Height);
-        var rowInfo = Pixels.Info(new PixelSize(full.Width, full.Height));
-        if (codec.StartScanlineDecode(rowInfo) != SKCodecResult.Success || codec.ScanlineOrder != SKCodecScanlineOrder.TopDown)
+        using var rows = PngRows.TryOpen(ctx.Source);
+        if (rows is null)
         {
             return null;
         }
 
+        var full = new PixelSize(codec.Info.Width, codec.Info.Height);
         var size = SizeFor(full, factor);
         var bitmap = Pixels.Allocate(size);
         try
@@ -69,28 +70,27 @@ internal static class StripDecoder
             var block = new byte[rowBytes * factor];
             var sums = new uint[rowBytes];
             var decodedRows = 0;
-            var handle = GCHandle.Alloc(block, GCHandleType.Pinned);
-            try
+            var ended = false;
+            for (var y = 0; y < size.Height; y++)
             {
-                var output = bitmap.GetPixelSpan();
-                for (var y = 0; y < size.Height; y++)
+                ctx.CancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(factor, full.Height - (y * factor));
+                for (var r = 0; r < count; r++)
                 {
-                    ctx.CancellationToken.ThrowIfCancellationRequested();
-                    var rows = Math.Min(factor, full.Height - (y * factor));
-                    var got = codec.GetScanlines(handle.AddrOfPinnedObject(), rows, rowBytes);
-                    decodedRows += Math.Max(0, got);
-                    if (got < rows)
+                    var row = block.AsSpan(r * rowBytes, rowBytes);
+                    ended = ended || !rows.TryReadRow(row);
+                    if (ended)
                     {
-                        // Skia has filled what was missing with transparent black, as a whole decode would.
-                        block.AsSpan(Math.Max(0, got) * rowBytes, (rows - Math.Max(0, got)) * rowBytes).Clear();
+                        // Where the data stops the rest is transparent black, as Skia leaves a truncated image.
+                        row.Clear();
                     }
-
-                    Average(block, rows, rowBytes, factor, full.Width, sums, output.Slice(y * bitmap.RowBytes, size.Width * 4));
+                    else
+                    {
+                        decodedRows++;
+                    }
                 }
-            }
-            finally
-            {
-                handle.Free();
+
+                Average(block, count, rowBytes, factor, full.Width, sums, bitmap.GetPixelSpan().Slice(y * bitmap.RowBytes, size.Width * 4));
             }
 
             if (decodedRows * 2 < full.Height)
