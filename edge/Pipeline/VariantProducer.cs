@@ -26,12 +26,7 @@ internal sealed class VariantProducer(
 {
     public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
     {
-        if (!request.Options.IsPassThrough)
-        {
-            scheduler.ShedIfFull();
-        }
-
-        // Before the fetch: a miss that is shed for want of memory costs the origin nothing.
+        // Before the fetch: a miss that is shed for want of memory or of a transform slot costs the origin nothing.
         using var memory = await budget.ReserveAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         var fetchStarted = timeProvider.GetTimestamp();
         using var original = await FetchAsync(request.Original, memory, cancellationToken).ConfigureAwait(false);

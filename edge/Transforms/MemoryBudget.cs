@@ -11,6 +11,9 @@ namespace EdgeImages.Edge.Transforms;
 /// the announced length of the original, then the decoder's output size from the header. Growing never waits,
 /// because two admitted requests each waiting for the other's bytes would hold them both until their deadline;
 /// a growth that does not fit is shed with 503 at once, and one that could never fit is a 413.
+/// Admission is also bounded by count, at the transform scheduler's slots plus queue, so that an admitted miss
+/// always finds a slot or a place in line: this queue, fair between tenants, is the one place misses are shed
+/// for overload before their fetch, rather than a second, first-come queue after it.
 /// </summary>
 internal sealed class MemoryBudget
 {
@@ -26,7 +29,9 @@ internal sealed class MemoryBudget
     private readonly TimeSpan _retryAfter;
     private readonly int _queueLimit;
     private readonly long _firstReservation;
+    private readonly int _maxInFlight;
     private long _reserved;
+    private int _inFlight;
     private int _queued;
     private long _typical;
 
@@ -37,6 +42,7 @@ internal sealed class MemoryBudget
         _queueLimit = options.Value.EffectiveQueueLength;
         _firstReservation = Math.Min(options.Value.MemoryFirstReservationBytes, TotalBytes);
         _typical = _firstReservation;
+        _maxInFlight = scheduler.Value.EffectiveConcurrency + scheduler.Value.EffectiveQueueLength;
         _deadline = scheduler.Value.Deadline;
         _retryAfter = scheduler.Value.RetryAfter;
         _timeProvider = timeProvider;
@@ -93,9 +99,10 @@ internal sealed class MemoryBudget
         Waiter? evicted = null;
         lock (_lock)
         {
-            if (_queued == 0 && _reserved + bytes <= TotalBytes)
+            if (_queued == 0 && Fits(bytes))
             {
                 _reserved += bytes;
+                _inFlight++;
                 return new MemoryReservation(this, bytes);
             }
 
@@ -174,11 +181,12 @@ internal sealed class MemoryBudget
         lock (_lock)
         {
             _reserved -= bytes;
+            _inFlight--;
             while (_rotation.First is { } next)
             {
                 var queue = _waiting[next.Value];
                 var head = queue.First!.Value;
-                if (_reserved + head.Bytes > TotalBytes)
+                if (!Fits(head.Bytes))
                 {
                     // The head waits for room rather than being overtaken by smaller ones, so that it is not starved.
                     break;
@@ -186,6 +194,7 @@ internal sealed class MemoryBudget
 
                 Dequeue(head);
                 _reserved += head.Bytes;
+                _inFlight++;
                 (granted ??= []).Add(head);
                 if (_waiting.ContainsKey(next.Value))
                 {
@@ -205,6 +214,8 @@ internal sealed class MemoryBudget
             }
         }
     }
+
+    private bool Fits(long bytes) => _reserved + bytes <= TotalBytes && _inFlight < _maxInFlight;
 
     private void Abandon(Waiter waiter)
     {

@@ -10,7 +10,7 @@ public sealed class MemoryBudgetTests
 
     internal static MemoryBudget Budget(long total, int queue = 4, TimeSpan? deadline = null) => new(
         Options.Create(new MemoryBudgetOptions { MemoryBudgetBytes = total, MemoryQueueLength = queue, MemoryFirstReservationBytes = MiB }),
-        Options.Create(new TransformSchedulerOptions { Deadline = deadline ?? TimeSpan.FromSeconds(30), RetryAfter = TimeSpan.FromSeconds(3) }),
+        Options.Create(new TransformSchedulerOptions { Concurrency = 4, QueueLength = 4, Deadline = deadline ?? TimeSpan.FromSeconds(30), RetryAfter = TimeSpan.FromSeconds(3) }),
         TimeProvider.System);
 
     [Fact]
@@ -105,6 +105,27 @@ public sealed class MemoryBudgetTests
         using var third = await flood[1].WaitAsync(TimeSpan.FromSeconds(10));
         using var fourth = await flood[2].WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(4 * MiB, budget.ReservedBytes);
+    }
+
+    [Fact]
+    public async Task AsManyInFlightAsSlotsAndQueue_NextWaitsThoughBytesAreFree()
+    {
+        // Four slots and four places in the scheduler's queue: an admitted miss always finds one of them.
+        var budget = Budget(100 * MiB);
+        var admitted = new List<MemoryReservation>();
+        for (var i = 0; i < 8; i++)
+        {
+            admitted.Add(await budget.ReserveAsync("a", MiB, CancellationToken.None));
+        }
+
+        var ninth = budget.ReserveAsync("b", MiB, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(ninth.IsCompleted);
+        admitted[0].Dispose();
+
+        using var granted = await ninth.WaitAsync(TimeSpan.FromSeconds(10));
+        admitted.ForEach(r => r.Dispose());
+        Assert.Equal(MiB, budget.ReservedBytes);
     }
 
     [Fact]
