@@ -19,6 +19,7 @@ internal static class TransformsServiceCollectionExtensions
         services.AddOptions<MemoryBudgetOptions>().BindConfiguration(TransformLimits.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
         services.TryAddSingleton<MemoryBudget>();
+        services.AddHostedService<NativeAllocatorTuning>();
         return services;
     }
 }
