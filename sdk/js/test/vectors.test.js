@@ -23,6 +23,15 @@ test('spec vector with an ASCII secret: raw bytes sign the same as its hex', () 
   assert.equal(sign({ id: '2026a', secret: new TextEncoder().encode(ascii) }, v.message), v.signature);
 });
 
+test('options: the same table as C# UrlOptions, in canonical order, with the same rules', () => {
+  for (const v of vectors.options) {
+    assert.equal(formatOptions(`${v.name}:${v.example}`), `${v.name}:${v.canonical}`, v.name);
+    assert.throws(() => formatOptions(`${v.name}:${v.refused}`), (e) => e instanceof EdgeImagesError && e.kind === 'InvalidOptions' && e.message === v.rule, v.name);
+  }
+  const reversed = vectors.options.map((v) => `${v.name}:${v.example}`).reverse().join(',');
+  assert.equal(formatOptions(reversed), vectors.options.map((v) => `${v.name}:${v.canonical}`).join(','));
+});
+
 test('canonical options: same form as C# CanonicalOptions.FormatForUrl, same refusals as OptionsParser', () => {
   for (const v of vectors.canonical) {
     if (v.canonical !== undefined) {
