@@ -90,7 +90,7 @@ internal static class TenantEndpoints
             errors.Add("'burst' must not be negative.");
         }
 
-        if (request.AllowedOptions?.Any(o => o.Length is 0 or > 16 || !o.All(char.IsAsciiLetterLower)) == true)
+        if (request.AllowedOptions?.Any(o => !Sdk.Urls.OptionsParser.Names.Contains(o)) == true)
         {
             errors.Add("'allowedOptions' must be option names such as w, h, fit, q.");
         }
