@@ -266,6 +266,8 @@ const OPTIONS = [
 ];
 
 const OPTION = new Map(OPTIONS.map((option) => [option.name, option]));
+/** The names of every option, in canonical order (OptionsParser.Names in C#). */
+export const OPTION_NAMES = Object.freeze(OPTIONS.map((option) => option.name));
 const DPR_PRODUCT_RULE = "option 'dpr' times 'w' or 'h' must not exceed 8192";
 
 /** The rules that involve more than one option (UrlOptions.CheckTogether in C#). */
