@@ -132,7 +132,5 @@ public sealed class KeyTenants : IEquatable<KeyTenants>
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(IsPlatform, _tenants.Count);
 
-    // The URL format's tenant rule; the same as PathRules applies to the URL's tenant segment.
-    private static bool IsTenantId(string? id) =>
-        id is { Length: >= 1 and <= 63 } && !id.AsSpan().ContainsAnyExcept(Charsets.LowerAlnumDash);
+    private static bool IsTenantId(string? id) => id is not null && Identifier.IsValid(id);
 }

@@ -8,7 +8,7 @@ namespace EdgeImages.Cli;
 internal static class SignCommand
 {
     // Every URL option also works as a flag of its own (--w 400); they are joined into one options segment.
-    private static readonly string[] OptionNames = ["w", "h", "dpr", "fit", "g", "crop", "rot", "flip", "blur", "sharpen", "q", "f", "bg", "up", "exp", "v", "p"];
+    private static readonly string[] OptionNames = [.. OptionsParser.Names];
 
     public static Command Create(Option<FileInfo> keysFile, TextWriter stdout, Func<string, string?> environment)
     {
