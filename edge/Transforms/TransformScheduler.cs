@@ -43,6 +43,7 @@ internal sealed class TransformScheduler : IDisposable
     {
         if (_slots.GetStatistics() is { CurrentAvailablePermits: 0 } statistics && statistics.CurrentQueuedCount >= _options.EffectiveQueueLength)
         {
+            _metrics?.TransformShed(ShedReason.QueueFull);
             throw EdgeProblemException.Overloaded("Too many transforms are waiting; try again shortly.", _options.RetryAfter);
         }
     }
@@ -56,7 +57,7 @@ internal sealed class TransformScheduler : IDisposable
             using var lease = await _slots.AcquireAsync(1, linked.Token).ConfigureAwait(false);
             if (!lease.IsAcquired)
             {
-                _metrics?.TransformShed(deadline: false);
+                _metrics?.TransformShed(ShedReason.QueueFull);
                 throw EdgeProblemException.Overloaded("Too many transforms are waiting; try again shortly.", _options.RetryAfter);
             }
 
@@ -65,7 +66,7 @@ internal sealed class TransformScheduler : IDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            _metrics?.TransformShed(deadline: true);
+            _metrics?.TransformShed(ShedReason.Deadline);
             throw EdgeProblemException.Overloaded("The transform did not finish within its deadline.", _options.RetryAfter);
         }
     }
