@@ -13,7 +13,8 @@ namespace EdgeImages.Edge.Caching;
 /// <remarks>
 /// Redis is shared by every edge of a region and reachable by whoever reaches it, so what comes back is not trusted:
 /// a payload of another version, one that is cut short, or one whose content type the edge never writes (say
-/// <c>text/html</c>) throws here, and HybridCache then treats the key as a miss and makes the variant again.
+/// <c>text/html</c>) reads as <see cref="Rejected"/>, which <see cref="DistributedTier"/> drops and treats as a miss.
+/// (HybridCache would hand a serializer's exception to the request as an error.)
 /// </remarks>
 internal sealed class CachedVariantSerializer : IHybridCacheSerializer<CachedVariant>
 {
@@ -33,7 +34,22 @@ internal sealed class CachedVariantSerializer : IHybridCacheSerializer<CachedVar
         target.Write(value.Content);
     }
 
+    /// <summary>What a payload that cannot be trusted reads as: never served, never kept.</summary>
+    public static CachedVariant Rejected { get; } = new([], "", "", default(StageTimings));
+
     public CachedVariant Deserialize(ReadOnlySequence<byte> source)
+    {
+        try
+        {
+            return Read(source);
+        }
+        catch (InvalidDataException)
+        {
+            return Rejected;
+        }
+    }
+
+    private static CachedVariant Read(ReadOnlySequence<byte> source)
     {
         var reader = new SequenceReader<byte>(source);
         if (!reader.TryRead(out var version) || version != FormatVersion)
