@@ -11,7 +11,8 @@ namespace EdgeImages.Edge.Tests.Caching;
 /// Negative caching and RFC 5861 stale answers, against a real origin node behind a <see cref="FaultyTcpProxy"/> that
 /// counts the requests reaching it. Time moves by a <see cref="FakeTimeProvider"/>, so nothing here waits on the clock.
 /// </summary>
-public sealed class StaleAndNegativeCachingTests(OriginClusterClassFixture cluster) : IClassFixture<OriginClusterClassFixture>, IAsyncLifetime
+[Collection(SharedOriginCluster.Name)]
+public sealed class StaleAndNegativeCachingTests(OriginClusterCollectionFixture cluster) : IAsyncLifetime
 {
     private readonly OriginClusterFixture _origin = cluster.Origin;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);

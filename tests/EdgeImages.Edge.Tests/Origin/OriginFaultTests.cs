@@ -8,8 +8,11 @@ using Yarp.ReverseProxy.Model;
 
 namespace EdgeImages.Edge.Tests.Origin;
 
-/// <summary>One real origin cluster (PostgreSQL and two origin processes) for every test of <see cref="OriginFaultTests"/>.</summary>
-public sealed class OriginClusterClassFixture : IAsyncLifetime
+/// <summary>
+/// One real origin cluster (PostgreSQL and two origin processes) shared by the test classes of its collection, which run
+/// one after another: a cluster per class, started in parallel on a small machine, made origin start-up time out.
+/// </summary>
+public sealed class OriginClusterCollectionFixture : IAsyncLifetime
 {
     internal OriginClusterFixture Origin { get; private set; } = null!;
 
@@ -31,12 +34,19 @@ public sealed class OriginClusterClassFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Origin.DisposeAsync();
 }
 
+[CollectionDefinition(Name)]
+public sealed class SharedOriginCluster : ICollectionFixture<OriginClusterCollectionFixture>
+{
+    public const string Name = "Shared origin cluster";
+}
+
 /// <summary>
 /// The edge in front of real origin nodes whose sockets misbehave: each node sits behind a <see cref="FaultyTcpProxy"/>
 /// that refuses, resets, hangs, throttles or truncates. Every failure must end as a classified answer (502/504
 /// problem+json, never 500), the node marked unhealthy, and a stale copy served where the edge holds one.
 /// </summary>
-public sealed class OriginFaultTests(OriginClusterClassFixture cluster) : IClassFixture<OriginClusterClassFixture>, IAsyncLifetime
+[Collection(SharedOriginCluster.Name)]
+public sealed class OriginFaultTests(OriginClusterCollectionFixture cluster) : IAsyncLifetime
 {
     private readonly OriginClusterFixture _origin = cluster.Origin;
     private FaultyTcpProxy _proxyA = null!;
