@@ -30,6 +30,7 @@ internal sealed partial class OriginClusterStore(
     NotFoundCache notFound,
     IOptions<OriginOptions> options,
     IOptions<TransformLimits> limits,
+    TimeProvider timeProvider,
     EdgeMetrics metrics,
     ILogger<OriginClusterStore> logger) : IOriginalStore
 {
@@ -112,7 +113,7 @@ internal sealed partial class OriginClusterStore(
             case HttpStatusCode.RequestEntityTooLarge:
                 metrics.OriginAnswered();
                 throw EdgeProblemException.TooLarge("The original exceeds the byte limit.");
-            case HttpStatusCode.ServiceUnavailable when RetryAfterOf(response) is { } retryAfter:
+            case HttpStatusCode.ServiceUnavailable when RetryAfterOf(response, timeProvider.GetUtcNow()) is { } retryAfter:
                 // Unavailable on purpose (its database failing over): every node shares that state, so neither another
                 // node, nor the node's health, nor the breaker is the answer. The client is told when to come back.
                 metrics.OriginFailed(OriginFailureKind.Unavailable);
@@ -163,10 +164,10 @@ internal sealed partial class OriginClusterStore(
         return new OriginAttemptException(kind, reason, inner);
     }
 
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response, DateTimeOffset now) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        { Date: { } date } => date - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => null,
     };
 

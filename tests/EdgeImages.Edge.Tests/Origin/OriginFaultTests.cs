@@ -262,10 +262,15 @@ public sealed class OriginFaultTests(OriginClusterCollectionFixture cluster) : I
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await Eventually(() => Destinations(edge).All(d => d.Health.Active == DestinationHealth.Healthy), guard.Token);
 
+        // Probe rounds are counted at the healthy node's proxy: every round probes both nodes and applies the results together.
+        var roundsBefore = _proxyA.RequestsContaining("/healthz");
         _proxyB.SetFault(ProxyFault.Refuse);
         await Eventually(() => Destination(edge, "b").Health.Active == DestinationHealth.Unhealthy, guard.Token);
+        var rounds = _proxyA.RequestsContaining("/healthz") - roundsBefore;
 
         Assert.Equal(DestinationHealth.Healthy, Destination(edge, "a").Health.Active);
+        // Two failed probes make a node unhealthy: two rounds, plus one in flight at the switch and one before the poll saw it.
+        Assert.InRange(rounds, 2, 4);
         var readiness = await edge.Client.GetStringAsync(new Uri("/readyz", UriKind.Relative), guard.Token);
         Assert.Contains("1 of 2 origin nodes reachable.", readiness, StringComparison.Ordinal);
     }
