@@ -41,6 +41,8 @@ internal static class EdgeApplication
         services.AddSingleton(TimeProvider.System);
         builder.AddEdgeImagesTelemetry(EdgeTelemetry.ServiceName, EdgeTelemetry.Configure);
         services.AddSingleton<EdgeMetrics>();
+        // Polly's resilience events (retries, timeouts, breakers opening) as metrics, enriched with the failure's type.
+        services.AddResilienceEnricher();
         services.AddProblemDetails();
 
         builder.Services.AddProblemResponses<EdgeProblems>();
@@ -117,8 +119,10 @@ internal static class EdgeApplication
             return;
         }
 
-        proxy.LoadFromMemory([], OriginClusterConfig.From(origin));
+        var clusters = OriginClusterConfig.From(origin);
+        proxy.LoadFromMemory([], clusters);
         builder.Services.AddSingleton<IOriginalStore, OriginClusterStore>();
+        builder.Services.AddOriginPipelines(clusters.Select(cluster => cluster.ClusterId));
         builder.Services.AddHealthChecks().AddCheck<OriginReachabilityHealthCheck>("origin");
     }
 
@@ -131,6 +135,7 @@ internal static class EdgeApplication
         var services = builder.Services;
         services.AddSingleton<MemoryTier>();
         services.AddSingleton<DistributedTier>();
+        services.AddSingleton<NotFoundCache>();
         services.AddSingleton<IVariantCache, TieredVariantCache>();
         services.AddHybridCache(options =>
         {
@@ -146,6 +151,7 @@ internal static class EdgeApplication
         }
 
         services.AddSingleton<RedisConnection>();
+        services.AddRedisPipeline();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         services.AddSingleton<IDistributedCache>(provider =>
         {

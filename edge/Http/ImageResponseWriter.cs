@@ -12,7 +12,8 @@ internal static class ImageResponseWriter
     internal const string ImmutableCacheControl = "public, max-age=31536000, immutable";
 
     /// <param name="elapsed">Time from the cache lookup until now: the whole of a hit, or a miss's wait.</param>
-    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, TimeSpan elapsed)
+    /// <param name="now">The edge's clock now, for <c>Age</c>.</param>
+    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, TimeSpan elapsed, DateTimeOffset now)
     {
         var response = context.Response;
         var variant = lookup.Variant;
@@ -21,7 +22,14 @@ internal static class ImageResponseWriter
         headers.ETag = variant.ETag;
         headers.CacheControl = request.Original.Version is not null
             ? ImmutableCacheControl
-            : $"public, max-age={(long)request.MaxAge.TotalSeconds}";
+            : CacheControlOf(request);
+        if (lookup.Tier != CacheTier.Miss)
+        {
+            // RFC 9111 §5.1: a copy from a cache says how old it is, so that caches downstream count its max-age from
+            // when it was made. A STALE copy always carries it (it is past max-age, and says so).
+            headers.Age = variant.AgeSeconds(now).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (request.VariesByAccept)
         {
             headers.Vary = HeaderNames.Accept;
@@ -47,6 +55,26 @@ internal static class ImageResponseWriter
         return HttpMethods.IsHead(context.Request.Method)
             ? Task.CompletedTask
             : response.Body.WriteAsync(variant.Content, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>
+    /// <c>max-age</c> and the RFC 5861 windows in which this edge itself answers past it; browsers and CDNs may do the
+    /// same. A window of zero is not advertised.
+    /// </summary>
+    internal static string CacheControlOf(ImageRequest request)
+    {
+        var value = $"public, max-age={(long)request.MaxAge.TotalSeconds}";
+        if (request.StaleWhileRevalidate > TimeSpan.Zero)
+        {
+            value += $", stale-while-revalidate={(long)request.StaleWhileRevalidate.TotalSeconds}";
+        }
+
+        if (request.StaleIfError > TimeSpan.Zero)
+        {
+            value += $", stale-if-error={(long)request.StaleIfError.TotalSeconds}";
+        }
+
+        return value;
     }
 
     /// <summary>RFC 9110 §13.1.2: a weak comparison against every listed tag, or <c>*</c>.</summary>

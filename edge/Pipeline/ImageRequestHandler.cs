@@ -15,9 +15,6 @@ internal sealed class ImageRequestHandler(
     VariantProducer producer,
     TimeProvider timeProvider)
 {
-    // A pinned version never changes; it stays as long as memory and Redis keep it.
-    private static readonly TimeSpan PinnedFreshFor = TimeSpan.FromDays(365);
-
     public async Task HandleAsync(HttpContext context)
     {
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
@@ -34,10 +31,10 @@ internal sealed class ImageRequestHandler(
         var lookup = await cache.GetOrCreateAsync(
             request.CacheKey,
             request.Tags,
-            request.Original.Version is null ? request.MaxAge : PinnedFreshFor,
+            request.Freshness,
             token => producer.ProduceAsync(request, token),
             context.RequestAborted).ConfigureAwait(false);
 
-        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetElapsedTime(started)).ConfigureAwait(false);
+        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetElapsedTime(started), timeProvider.GetUtcNow()).ConfigureAwait(false);
     }
 }

@@ -59,6 +59,7 @@ internal static class TenantRateLimitingServiceCollectionExtensions
     public static IServiceCollection AddTenantRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<TenantRateLimitOptions, TenantRateLimitOptionsValidator>(configuration, ClientRateLimitOptions.SectionName);
+        RegionalTenantRateLimiter.AddPipeline(services);
         // The regional bucket exists only with Redis; it is made here rather than registered, so that a
         // container validated at build finds nothing it cannot make. The tenant limiter owns and disposes it.
         services.AddSingleton(provider => new TenantRateLimiter(

@@ -33,7 +33,7 @@ public sealed class RedisTierTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Caching:Redis"] = _redis.Configuration,
-            ["Caching:RedisCooldown"] = "00:00:00.200",
+            ["Caching:RedisCooldown"] = "00:00:00.500",
             // These edges show which tier answers. On a loaded machine a first call to Redis can outrun the production
             // budget (50 ms) and read as a miss, which is right for production and wrong for these assertions; the
             // paused-Redis test starts an edge with the production budget of its own.
@@ -133,7 +133,7 @@ public sealed class RedisTierTests : IAsyncLifetime
         await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
         {
             ["Caching:Redis"] = _redis.Configuration,
-            ["Caching:RedisCooldown"] = "00:00:00.200",
+            ["Caching:RedisCooldown"] = "00:00:00.500",
         });
         edge.WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg");
         await WaitForRedisReadyAsync(edge);

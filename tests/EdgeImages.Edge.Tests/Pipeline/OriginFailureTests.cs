@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -65,7 +66,7 @@ public sealed class OriginFailureTests
     private sealed class FailingStore : IOriginalStore
     {
         public Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken) =>
-            throw EdgeProblemException.BadGateway("The origin answered 500.");
+            throw UpstreamFailureException.Of(OriginFailureKind.Status);
     }
 
     private sealed class CountingStore : IOriginalStore
