@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Transforms;
 using EdgeImages.Hosting.Problems;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,12 @@ internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions) : IServi
 {
     public string ServiceName => "edge";
 
-    public ProblemException? Translate(Exception exception) => null;
+    /// <summary>Domain errors that know nothing of HTTP, each mapped to its status here and nowhere else.</summary>
+    public ProblemException? Translate(Exception exception) => exception switch
+    {
+        GeometryException geometry => EdgeProblemException.BadRequest(geometry.Message),
+        _ => null,
+    };
 
     public void Decorate(HttpResponse response, ProblemException problem)
     {
