@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
@@ -14,6 +15,9 @@ namespace EdgeImages.Telemetry;
 /// <summary>The one call that gives an EdgeImages service its metrics, traces, logs and health endpoints.</summary>
 public static class TelemetryServiceExtensions
 {
+    // The name OpenTelemetry's IMetricsListener registers under (OpenTelemetry.Extensions.Hosting's WithMetrics).
+    private const string OpenTelemetryListenerName = "OpenTelemetry";
+
     /// <summary>
     /// Registers OpenTelemetry (ASP.NET Core, HttpClient and runtime instrumentation plus the service's own meters and
     /// sources; Prometheus exporter; OTLP for traces when <c>Telemetry:OtlpEndpoint</c> is set), W3C trace context,
@@ -75,11 +79,25 @@ public static class TelemetryServiceExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryMeter.Name)
-                .AddMeter([.. setup.Meters])
                 // Prometheus scrapes every 15 s or so; a cached answer would only confuse someone comparing two curls.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        EnableOwnMeters(builder.Metrics, setup);
         return builder;
+    }
+
+    /// <summary>
+    /// The service's own meters reach its exporter through the host's metrics rules, not the SDK's
+    /// <c>AddMeter</c>: <c>AddMeter</c> subscribes to every meter of that name in the process, whichever host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> made it, while a rule matches only this host's meters
+    /// (<see cref="MeterScope.Local"/>) and process-wide ones made with <c>new Meter</c> (<see cref="MeterScope.Global"/>,
+    /// such as Npgsql's). So each host counts its own requests, also when several run in one process, as the tests do.
+    /// </summary>
+    private static void EnableOwnMeters(IMetricsBuilder metrics, TelemetrySetup setup)
+    {
+        foreach (var meter in setup.Meters.Prepend(TelemetryMeter.Name))
+        {
+            metrics.EnableMetrics(meter, instrumentName: null, listenerName: OpenTelemetryListenerName, MeterScope.Global | MeterScope.Local);
+        }
     }
 
     private static void AddLogging(ILoggingBuilder logging, TelemetryOptions options)
