@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeImages.Edge.Http;
 using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Tests.Infrastructure;
@@ -90,7 +91,7 @@ public sealed class TenantRateLimitTests
 
         await limiter.AcquireAsync("a", CancellationToken.None);
         await limiter.AcquireAsync("a", CancellationToken.None);
-        var over = await Assert.ThrowsAsync<Http.EdgeProblemException>(() => limiter.AcquireAsync("a", CancellationToken.None).AsTask());
+        var over = await Assert.ThrowsAsync<EdgeProblemException>(() => limiter.AcquireAsync("a", CancellationToken.None).AsTask());
         await limiter.AcquireAsync("b", CancellationToken.None);
 
         Assert.Equal(429, over.Status);
