@@ -8,9 +8,10 @@ namespace EdgeImages.Edge.Http;
 /// <summary>
 /// The edge's part of its problem responses: every failure it answers is already an <see cref="EdgeProblemException"/>.
 /// Its headers: <c>X-Cache: MISS</c>, <c>Allow</c> on a 405, and a 404 that may be cached briefly (negative
-/// caching, <see cref="CacheOptions.NotFoundMaxAge"/>) where every other error is <c>no-store</c>.
+/// caching, <see cref="CacheOptions.NotFoundMaxAge"/>) where every other error is <c>no-store</c>; a 404 to a URL
+/// with <c>exp</c> is kept by nobody but the browser, and not past <c>exp</c> (<see cref="CacheControlValue"/>).
 /// </summary>
-internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions) : IServiceProblems
+internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions, TimeProvider timeProvider) : IServiceProblems
 {
     public string ServiceName => "edge";
 
@@ -26,7 +27,8 @@ internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions) : IServi
         var notFoundMaxAge = cacheOptions.Value.NotFoundMaxAge;
         if (problem.Status == StatusCodes.Status404NotFound && notFoundMaxAge > TimeSpan.Zero)
         {
-            response.Headers.CacheControl = $"public, max-age={(long)notFoundMaxAge.TotalSeconds}";
+            var expiresAt = response.HttpContext.Features.Get<IImageRequestFeature>()?.ExpiresAt;
+            response.Headers.CacheControl = CacheControlValue.For(notFoundMaxAge, expiresAt, timeProvider.GetUtcNow());
         }
 
         response.Headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(CacheTier.Miss);

@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
+using EdgeImages.Edge.Pipeline;
 using EdgeImages.Telemetry;
 
 namespace EdgeImages.Edge.Http;
@@ -13,6 +14,9 @@ internal interface IImageRequestFeature
 {
     /// <summary>The URL's tenant, once its signature verified; null before (a forged URL names nobody).</summary>
     string? Tenant { get; }
+
+    /// <summary>When the verified URL stops working (its <c>exp</c>); null without one, or before the signature verified.</summary>
+    DateTimeOffset? ExpiresAt { get; }
 
     /// <summary>
     /// Where the answer came from. <see cref="CacheTier.Miss"/> until a cache tier answers, so an error is a miss,
@@ -31,6 +35,8 @@ internal interface IImageRequestFeature
 internal sealed class ImageRequestFeature : IImageRequestFeature, IRequestLogFeature
 {
     public string? Tenant { get; private set; }
+
+    public DateTimeOffset? ExpiresAt { get; private set; }
 
     public CacheTier Tier { get; private set; }
 
@@ -55,7 +61,12 @@ internal sealed class ImageRequestFeature : IImageRequestFeature, IRequestLogFea
         return feature;
     }
 
-    public void Verified(string tenant) => Tenant = tenant;
+    public void Verified(ImageRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Tenant = request.Original.Tenant;
+        ExpiresAt = request.ExpiresAt;
+    }
 
     /// <summary>A hit spent its time in the cache and none in the stages; a miss reports what making it cost.</summary>
     /// <param name="lookup">The cache's answer.</param>

@@ -51,18 +51,12 @@ internal static class ImageResponseWriter
     /// never <c>immutable</c>), pinned version or not. Otherwise a pinned version is immutable for a year, and an
     /// unversioned one is fresh for the tenant's max-age.
     /// </summary>
-    internal static string CacheControlFor(ImageRequest request, DateTimeOffset now)
+    internal static string CacheControlFor(ImageRequest request, DateTimeOffset now) => request switch
     {
-        if (request.ExpiresAt is { } expiresAt)
-        {
-            var freshFor = request.Original.Version is null ? request.MaxAge : PinnedMaxAge;
-            return $"private, max-age={Math.Min(Seconds(freshFor), SecondsLeft(now, expiresAt))}";
-        }
-
-        return request.Original.Version is not null
-            ? ImmutableCacheControl
-            : $"public, max-age={Seconds(request.MaxAge)}";
-    }
+        { ExpiresAt: null, Original.Version: not null } => ImmutableCacheControl,
+        { Original.Version: not null } => CacheControlValue.For(PinnedMaxAge, request.ExpiresAt, now),
+        _ => CacheControlValue.For(request.MaxAge, request.ExpiresAt, now),
+    };
 
     /// <summary><c>X-Cache</c> and <c>Server-Timing</c>, as the contract has every response say where it came from.</summary>
     private static void WriteProvenance(IHeaderDictionary headers, IImageRequestFeature feature)
@@ -95,12 +89,6 @@ internal static class ImageResponseWriter
         var current = EntityTagHeaderValue.Parse(etag);
         return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false));
     }
-
-    private static long Seconds(TimeSpan duration) => (long)duration.TotalSeconds;
-
-    // Rounded down: a cache told to keep a response one second too long would serve it after the URL stopped working.
-    private static long SecondsLeft(DateTimeOffset now, DateTimeOffset expiresAt) =>
-        Math.Max(0, (long)Math.Floor((expiresAt - now).TotalSeconds));
 }
 
 /// <summary>Header names and values of the URL contract that ASP.NET Core does not name.</summary>

@@ -28,7 +28,7 @@ internal sealed class ImageRequestHandler(
         }
 
         var request = reader.Read(context);
-        feature.Verified(request.Original.Tenant);
+        feature.Verified(request);
 
         var started = timeProvider.GetTimestamp();
         var lookup = await cache.GetOrCreateAsync(

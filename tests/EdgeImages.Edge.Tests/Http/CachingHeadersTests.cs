@@ -104,6 +104,24 @@ public sealed class CachingHeadersTests
         }
     }
 
+    [Fact]
+    public async Task NotFoundForUrlWithExp_OverHttp_PrivateAndNotPastExp_WithoutExpPublic()
+    {
+        await using var edge = await EdgeServer.StartAsync();
+        var exp = DateTimeOffset.UtcNow.AddSeconds(30).ToUnixTimeSeconds();
+
+        using var expiring = await edge.GetAsync($"w:40,exp:{exp}", "missing.jpg");
+        using var plain = await edge.GetAsync("w:40", "missing.jpg");
+
+        Assert.Equal(HttpStatusCode.NotFound, expiring.StatusCode);
+        Assert.True(expiring.Headers.CacheControl!.Private);
+        // Shorter than the 60 s negative-cache TTL: the URL stops working sooner.
+        Assert.InRange(expiring.Headers.CacheControl.MaxAge!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.NotFound, plain.StatusCode);
+        Assert.True(plain.Headers.CacheControl!.Public);
+        Assert.Equal(TimeSpan.FromSeconds(60), plain.Headers.CacheControl.MaxAge);
+    }
+
     private static ImageRequest RequestFor(string? version, DateTimeOffset? expiresAt)
     {
         // As the URL carries it: whole unix seconds.

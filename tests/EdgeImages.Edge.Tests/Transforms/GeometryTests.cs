@@ -39,7 +39,7 @@ public sealed class GeometryTests
     public void Crop_OutsideSource_ThrowsGeometryErrorThatTheEdgeAnswersAs400(int x, int y, int width, int height)
     {
         var ex = Assert.Throws<GeometryException>(() => Geometry.Crop(Landscape, new CropRect(x, y, width, height)));
-        var problem = new EdgeProblems(Options.Create(new CacheOptions())).Translate(ex);
+        var problem = new EdgeProblems(Options.Create(new CacheOptions()), TimeProvider.System).Translate(ex);
 
         Assert.Contains("does not lie inside the 4000x3000 source", ex.Message, StringComparison.Ordinal);
         Assert.Equal(400, problem?.Status);
