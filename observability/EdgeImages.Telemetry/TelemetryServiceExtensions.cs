@@ -76,25 +76,27 @@ public static class TelemetryServiceExtensions
                 }
             })
             .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 // Prometheus scrapes every 15 s or so; a cached answer would only confuse someone comparing two curls.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
-        EnableOwnMeters(builder.Metrics, setup);
+        EnableMeters(builder.Metrics, setup);
         return builder;
     }
 
     /// <summary>
-    /// The service's own meters reach its exporter through the host's metrics rules, not the SDK's
-    /// <c>AddMeter</c>: <c>AddMeter</c> subscribes to every meter of that name in the process, whichever host's
-    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> made it, while a rule matches only this host's meters
+    /// ASP.NET Core's and HttpClient's meters and the service's own reach the exporter through the host's metrics rules,
+    /// not the SDK's <c>AddMeter</c> (which <c>AddAspNetCoreInstrumentation</c> calls). <c>AddMeter</c> subscribes to every
+    /// meter of a name in the process, whichever host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/> made
+    /// it: with two hosts in one process each exported the other's traffic, and when one host stopped, its disposed
+    /// instruments ended the shared series in the other's exporter too. A rule matches only this host's meters
     /// (<see cref="MeterScope.Local"/>) and process-wide ones made with <c>new Meter</c> (<see cref="MeterScope.Global"/>,
-    /// such as Npgsql's). So each host counts its own requests, also when several run in one process, as the tests do.
+    /// such as Npgsql's or a bare HttpClient's). The runtime's meter is process-wide by nature and stays on AddMeter.
     /// </summary>
-    private static void EnableOwnMeters(IMetricsBuilder metrics, TelemetrySetup setup)
+    private static void EnableMeters(IMetricsBuilder metrics, TelemetrySetup setup)
     {
-        foreach (var meter in setup.Meters.Prepend(TelemetryMeter.Name))
+        // A rule's meter name is a prefix: "Microsoft.AspNetCore" is hosting, Kestrel, routing, rate limiting and the rest.
+        string[] frameworkMeters = ["Microsoft.AspNetCore", "System.Net.Http", "System.Net.NameResolution"];
+        foreach (var meter in frameworkMeters.Append(TelemetryMeter.Name).Concat(setup.Meters))
         {
             metrics.EnableMetrics(meter, instrumentName: null, listenerName: OpenTelemetryListenerName, MeterScope.Global | MeterScope.Local);
         }

@@ -169,27 +169,39 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
-    public async Task TwoEdgesInOneProcess_TrafficOnOne_OnlyItsMetricsCountIt()
+    public async Task TwoEdgesInOneProcess_TrafficOnOne_OnlyItsMetricsCountIt_EvenAfterTheOtherStops()
     {
         await using var busy = (await EdgeServer.StartAsync()).WithOriginal("tiny.png", "tiny-2x3.png");
-        await using var idle = await EdgeServer.StartAsync();
-        var busyBefore = await ScrapeAsync(busy);
-        var idleBefore = await ScrapeAsync(idle);
-
-        for (var i = 0; i < 4; i++)
+        var idle = await EdgeServer.StartAsync();
+        IReadOnlyList<PrometheusSample> busyBefore, idleBefore, idleAfter;
+        try
         {
-            using var response = await busy.GetAsync("w:2", "tiny.png");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            busyBefore = await ScrapeAsync(busy);
+            idleBefore = await ScrapeAsync(idle);
+
+            for (var i = 0; i < 4; i++)
+            {
+                using var response = await busy.GetAsync("w:2", "tiny.png");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            idleAfter = await ScrapeAsync(idle);
+        }
+        finally
+        {
+            // A host that stops disposes its meters; that must not end the series the other host exports.
+            await idle.DisposeAsync();
         }
 
         var busyAfter = await ScrapeAsync(busy);
-        var idleAfter = await ScrapeAsync(idle);
 
         Assert.Equal(1, Delta(busyBefore, busyAfter, "edgeimages_requests_total", ("cache", "miss")));
         Assert.Equal(3, Delta(busyBefore, busyAfter, "edgeimages_requests_total", ("cache", "hit-memory")));
         Assert.Equal(1, Delta(busyBefore, busyAfter, "edgeimages_cache_memory_entries"));
+        Assert.Equal(4, Delta(busyBefore, busyAfter, "http_server_request_duration_seconds_count", ("http_route", "/{**imagePath}")));
         Assert.Equal(0, Delta(idleBefore, idleAfter, "edgeimages_requests_total"));
         Assert.Equal(0, Delta(idleBefore, idleAfter, "edgeimages_stage_duration_seconds_count"));
+        Assert.Equal(0, Delta(idleBefore, idleAfter, "http_server_request_duration_seconds_count", ("http_route", "/{**imagePath}")));
         Assert.Equal(0, idleAfter.ValueOf("edgeimages_cache_memory_entries") ?? 0);
     }
 
