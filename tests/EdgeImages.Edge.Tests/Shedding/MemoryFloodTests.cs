@@ -42,9 +42,12 @@ public sealed class MemoryFloodTests(ITestOutputHelper output)
             await File.WriteAllBytesAsync(Path.Combine(tenantFolder, "frames.gif"), HostileImages.ManyFrameGif(4000, 4000, frames: 5000));
             await File.WriteAllBytesAsync(Path.Combine(tenantFolder, "tiny.png"), TestImages.Read("tiny-2x3.png"));
 
+            var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
             await using var edge = await EdgeProcess.StartAsync(new Dictionary<string, string>
             {
-                [$"Signing:Keys:{EdgeServer.KeyId}"] = Convert.ToHexString(EdgeServer.Secret),
+                // A secret of its own: the edge runs as Production, which refuses the spec's published test secret.
+                [$"Signing:Keys:{EdgeServer.KeyId}"] = Convert.ToHexString(secret),
+                [$"Signing:KeyTenants:{EdgeServer.KeyId}"] = EdgeServer.Tenant,
                 ["Signing:ActiveKey"] = EdgeServer.KeyId,
                 ["Originals:Path"] = originals,
                 ["RateLimiting:PerClientPerSecond"] = "0",
@@ -56,7 +59,7 @@ public sealed class MemoryFloodTests(ITestOutputHelper output)
                 ["Transforms:Deadline"] = "00:00:30",
             });
             using var client = new HttpClient { BaseAddress = edge.Address, Timeout = TimeSpan.FromSeconds(60) };
-            var key = new SigningKey(EdgeServer.KeyId, EdgeServer.Secret, SigningKeyState.Active);
+            var key = new SigningKey(EdgeServer.KeyId, secret, KeyTenants.Of(EdgeServer.Tenant), SigningKeyState.Active);
             string Url(string options, string path)
             {
                 var message = $"/{options}/{EdgeServer.Tenant}/{path}";
