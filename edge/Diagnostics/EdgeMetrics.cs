@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using EdgeImages.Edge.Origin;
+using EdgeImages.Edge.Caching;
 
 namespace EdgeImages.Edge.Diagnostics;
 
@@ -80,11 +81,11 @@ internal sealed class EdgeMetrics
     public const string PurgeIssuedAtHeader = "X-Purge-Issued-At";
 
     /// <param name="status">The status the client got.</param>
-    /// <param name="xCache">The <c>X-Cache</c> value sent, or empty when none was.</param>
-    public void RequestAnswered(int status, string xCache) => _requests.Add(
+    /// <param name="tier">Where the answer came from (<see cref="CacheTier.Miss"/> for every error, as <c>X-Cache</c> says).</param>
+    public void RequestAnswered(int status, CacheTier tier) => _requests.Add(
         1,
         new KeyValuePair<string, object?>("status", StatusLabel(status)),
-        new KeyValuePair<string, object?>("cache", CacheLabel(xCache)));
+        new KeyValuePair<string, object?>("cache", CacheLabel(tier)));
 
     public void VariantProduced(StageTimings timings)
     {
@@ -174,13 +175,12 @@ internal sealed class EdgeMetrics
         ? status.ToString(CultureInfo.InvariantCulture)
         : "other";
 
-    private static string CacheLabel(string xCache) => xCache switch
+    private static string CacheLabel(CacheTier tier) => tier switch
     {
-        "HIT-MEMORY" => "hit-memory",
-        "HIT-REDIS" => "hit-redis",
-        "STALE" => "stale",
-        "MISS" => "miss",
-        _ => "none",
+        CacheTier.Memory => "hit-memory",
+        CacheTier.Redis => "hit-redis",
+        CacheTier.Stale => "stale",
+        _ => "miss",
     };
 
     private sealed record ConfigurationState(long Version, DateTimeOffset AppliedAt);

@@ -57,6 +57,7 @@ internal static class EdgeApplication
         builder.Services.AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder.Configuration, ClientRateLimitOptions.SectionName);
         services.AddPresets();
         services.AddRateLimiter(_ => { });
+        services.AddClientAddress(builder.Configuration);
         services.AddClientRateLimiting();
         services.AddTenantRateLimiting(builder.Configuration);
 
@@ -83,7 +84,14 @@ internal static class EdgeApplication
             _ = redis.Multiplexer;
         }
 
-        // Outermost, so that the request log and the request counter see what the client got, errors included.
+        // First, so that everything after it sees the client's address. Only with a configured proxy: with none, ASP.NET
+        // Core's middleware would check no peer at all and believe an X-Forwarded-For from anyone.
+        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.IsConfigured)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        // Outermost but that, so that the request log and the request counter see what the client got, errors included.
         app.UseEdgeImagesTelemetry();
         app.UseMiddleware<EdgeRequestMetricsMiddleware>();
         app.UseProblemResponses();

@@ -26,6 +26,9 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
     /// <summary>Whether the response depends on <c>Accept</c>, so caches must key on it too.</summary>
     public bool VariesByAccept => !Options.IsPassThrough && Options.EffectiveFormat == ImageFormat.Auto;
 
+    /// <summary>When the URL stops working (its <c>exp</c>), or null when it never does.</summary>
+    public DateTimeOffset? ExpiresAt => Options.ExpiresAt is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+
     /// <summary>The purge handles of this request's variants: tenant, folders, original.</summary>
     public IReadOnlyList<string> Tags => CacheTags.For(Original.Tenant, Original.Path);
 

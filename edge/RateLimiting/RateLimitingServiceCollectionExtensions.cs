@@ -5,6 +5,7 @@ using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +43,17 @@ internal static class RateLimitingServiceCollectionExtensions
                 throw new EdgeProblemException(429, "Too many requests", "This client is over its request rate; slow down.", retryAfter);
             };
         });
+        return services;
+    }
+
+    /// <summary>
+    /// The client address the per-client limit keys on: the connection's peer, or, behind a load balancer listed in
+    /// <c>ForwardedHeaders</c>, the client that balancer names in <c>X-Forwarded-For</c> (see <see cref="ForwardedHeadersSettings"/>).
+    /// </summary>
+    public static IServiceCollection AddClientAddress(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ForwardedHeadersSettings, ForwardedHeadersSettingsValidator>(configuration, ForwardedHeadersSettings.SectionName);
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((forwarded, settings) => settings.Value.ApplyTo(forwarded));
         return services;
     }
 

@@ -14,7 +14,7 @@ namespace EdgeImages.Edge.Tests.Diagnostics;
 /// origin node (a process of its own, writing JSON logs to stdout) on a real PostgreSQL: one trace crosses both, and
 /// no secret reaches either side's logs or the edge's spans.
 /// </summary>
-[Collection(MetricsRunAlone.Name)]
+[Collection(TracesRunAlone.Name)]
 public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
 {
     private const string EdgeCredential = "edge-credential-5ec7e7-0123456789abcdef0123";

@@ -10,7 +10,6 @@ namespace EdgeImages.Edge.Tests.Diagnostics;
 /// <c>/readyz</c> on ASP.NET Core health checks: an edge whose Redis or origin is away still serves (cache, stale
 /// copies), so it reports itself degraded with a 200 and stays in rotation; the metrics say which dependency is down.
 /// </summary>
-[Collection(MetricsRunAlone.Name)]
 public sealed class ReadinessTests
 {
     [Fact]
