@@ -8,9 +8,3 @@ internal static class TestKeys
 
     public static SigningKey Key(string id, SigningKeyState state = SigningKeyState.Active, byte seed = 0) => new(id, Secret(seed), state);
 }
-
-/// <summary>A clock that says what the test tells it to.</summary>
-internal sealed class FixedTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}
