@@ -93,7 +93,15 @@ public sealed class SmallTopology : IAsyncLifetime
         ArgumentNullException.ThrowIfNull(deploy);
         // A hang guard: up publishes four projects and starts ten processes, on a machine shared with builds.
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        await deploy.WaitForExitAsync(guard.Token);
+        try
+        {
+            await deploy.WaitForExitAsync(guard.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"deploy.ps1 {command} still ran after 15 min (hang guard). Its output so far:\n{deploy.Output}");
+        }
+
         Assert.True(deploy.ExitCode == 0, $"deploy.ps1 {command} exited with {deploy.ExitCode}:\n{deploy.Output}");
     }
 
