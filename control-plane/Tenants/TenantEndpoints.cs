@@ -18,7 +18,7 @@ internal static class TenantEndpoints
     }
 
     public static bool IsTenantId(string id) =>
-        id.Length is >= 1 and <= 63 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+        Sdk.Urls.Identifier.IsValid(id);
 
     private static async Task<IResult> ListAsync(HttpContext context, AdminAuthenticator auth, EtcdStore etcd)
     {
@@ -90,14 +90,14 @@ internal static class TenantEndpoints
             errors.Add("'burst' must not be negative.");
         }
 
-        if (request.AllowedOptions?.Any(o => o.Length is 0 or > 16 || !o.All(char.IsAsciiLetterLower)) == true)
+        if (request.AllowedOptions?.Any(o => !Sdk.Urls.OptionsParser.Names.Contains(o)) == true)
         {
             errors.Add("'allowedOptions' must be option names such as w, h, fit, q.");
         }
 
         foreach (var (name, value) in request.Presets ?? new Dictionary<string, string>())
         {
-            if (name.Length is 0 or > 32 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') || string.IsNullOrEmpty(value))
+            if (!Sdk.Urls.Identifier.IsValid(name, Sdk.Urls.Identifier.MaxPresetLength) || string.IsNullOrEmpty(value))
             {
                 errors.Add($"'presets.{name}': a preset is a name of [a-z0-9-] and a non-empty option string.");
             }
