@@ -154,6 +154,7 @@ function Get-EdgeSettings($Topology, $Process) {
     $secrets = Get-Secrets $Topology
     $redis = Get-Processes $Topology -Kind redis -Region $Process.Region | Select-Object -First 1
     $settings = @{
+        "Signing:KeyTenants:$($secrets.SigningKeyId)" = 'demo'
         'Signing:ActiveKey' = $secrets.SigningKeyId
         'Caching:Redis' = "127.0.0.1:$($redis.Port)"
         'ControlPlane:Etcd' = Get-EtcdEndpoints $Topology

@@ -11,8 +11,9 @@ namespace EdgeImages.LoadTests;
 /// <summary>
 /// <c>generate</c> writes the catalog and request mix; <c>run SCENARIO</c> starts a region on loopback and runs
 /// <c>scenarios/SCENARIO.mjs</c> against it (exit code: the scenario's, non-zero when a threshold broke);
-/// <c>consistency</c> measures how long a new version takes to show after PUT and purge; <c>control-plane</c>
-/// measures the control plane's propagation and failover times on a topology that <c>deploy.ps1 up</c> started.
+/// <c>consistency</c> measures how long a new version takes to show after PUT and purge; <c>flood</c> sends one edge
+/// far more misses than it may hold; <c>control-plane</c> measures the control plane's propagation and failover
+/// times on a topology that <c>deploy.ps1 up</c> started.
 /// Parsed by System.CommandLine, which also answers <c>--help</c> for each command.
 /// </summary>
 internal static class Cli
@@ -75,7 +76,28 @@ internal static class Cli
             return 0;
         });
 
-        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane };
+        var floodMisses = new Option<int>("--misses") { Description = "Distinct misses sent at once.", DefaultValueFactory = _ => 1000 };
+        var floodConnections = new Option<int>("--connections") { Description = "Connections sending them.", DefaultValueFactory = _ => 64 };
+        var quietMisses = new Option<int>("--quiet-misses") { Description = "Misses of the quiet tenant meanwhile.", DefaultValueFactory = _ => 50 };
+        var hitConnections = new Option<int>("--hit-connections") { Description = "Connections asking for hits meanwhile.", DefaultValueFactory = _ => 8 };
+        var budget = new Option<int>("--budget-mib") { Description = "The edge's memory budget, so the figures do not depend on the machine.", DefaultValueFactory = _ => 256 };
+        var flood = new Command("flood", "1000 distinct misses and the bombs on one edge: peak RSS, shed ratio per tenant, hit p99.")
+        {
+            floodMisses, floodConnections, quietMisses, hitConnections, budget, data,
+        };
+        region.AddTo(flood);
+        flood.SetAction(parse => RunFloodAsync(
+            new DataSource(parse.GetValue(data), false, generator, parse),
+            region.Settings(parse),
+            new FloodSettings(
+                Misses: parse.GetValue(floodMisses),
+                Connections: parse.GetValue(floodConnections),
+                QuietMisses: parse.GetValue(quietMisses),
+                HitConnections: parse.GetValue(hitConnections),
+                BudgetBytes: parse.GetValue(budget) * 1048576L),
+            log));
+
+        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood };
     }
 
     private static async Task<int> RunScenarioAsync(string scenario, DataSource source, RegionSettings asked, string? outFolder, string[] passed, TextWriter log, CancellationToken cancellationToken)
@@ -129,6 +151,22 @@ internal static class Cli
         await using var region = await Region.StartAsync(settings, data, dataFolder, log);
         await ConsistencyProbe.RunAsync(region, data, dataFolder, rounds, Path.Combine(LoadTestsFolder, "out", "consistency.json"), log);
         return 0;
+    }
+
+    /// <summary>
+    /// The flood (<see cref="FloodProbe"/>) on one edge with an explicit memory budget (default 256 MiB), so that the
+    /// figures do not depend on the machine's memory; <c>--set</c> adds any other edge setting (slots, queue).
+    /// </summary>
+    private static async Task<int> RunFloodAsync(DataSource source, RegionSettings region, FloodSettings settings, TextWriter log)
+    {
+        var data = LoadOrGenerate(source, small: true, log);
+        var dataFolder = DataFolder(source.Folder, "smoke-data");
+        var edge = new Dictionary<string, string>(region.EdgeSettings)
+        {
+            ["Transforms:MemoryBudgetBytes"] = settings.BudgetBytes.ToString(CultureInfo.InvariantCulture),
+        };
+        await using var running = await Region.StartAsync(region with { Edges = 1, EdgeSettings = edge }, data, dataFolder, log);
+        return await FloodProbe.RunAsync(running, data, dataFolder, settings, Path.Combine(LoadTestsFolder, "out", "flood"), log);
     }
 
     private static LoadTestData LoadOrGenerate(DataSource source, bool small, TextWriter log)
