@@ -144,7 +144,8 @@ public sealed class OutputTests
     public void Timings_FromTimeProvider_OneTickPerPhase()
     {
         var transformer = new Edge.Transforms.ImageTransformer(
-            Microsoft.Extensions.Options.Options.Create(new Edge.Transforms.TransformLimits()), new SteppingTimeProvider());
+            Microsoft.Extensions.Options.Options.Create(new Edge.Transforms.TransformLimits()),
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromSeconds(1) }); // every reading a second after the last
 
         var result = transformer.Transform(TestImages.Read("tiny-1x1.png"), new TransformOptions(), false, CancellationToken.None);
 
@@ -158,14 +159,4 @@ public sealed class OutputTests
         [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => ImageFormat.Webp,
         _ => null,
     };
-
-    /// <summary>Every reading is one second after the previous one.</summary>
-    private sealed class SteppingTimeProvider : TimeProvider
-    {
-        private long now;
-
-        public override long TimestampFrequency => 1;
-
-        public override long GetTimestamp() => now++;
-    }
 }
