@@ -17,9 +17,6 @@ internal static class TenantEndpoints
         tenants.MapDelete("/{id}", DeleteAsync).WithSummary("Removes a tenant's settings (edges fall back to their defaults).");
     }
 
-    public static bool IsTenantId(string id) =>
-        id.Length is >= 1 and <= 63 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
-
     private static async Task<IResult> ListAsync(HttpContext context, AdminAuthenticator auth, EtcdStore etcd)
     {
         await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
@@ -38,12 +35,6 @@ internal static class TenantEndpoints
     private static async Task<IResult> PutAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, TimeProvider time, string id, TenantRequest request)
     {
         var actor = await auth.RequireAsync(context, Scopes.Tenants).ConfigureAwait(false);
-        var errors = Validate(id, request);
-        if (errors.Count > 0)
-        {
-            throw ControlPlaneProblemException.BadRequest(string.Join(" ", errors));
-        }
-
         var document = new TenantDocument
         {
             Id = id,
@@ -55,6 +46,12 @@ internal static class TenantEndpoints
             Burst = request.Burst,
             UpdatedAt = time.GetUtcNow(),
         };
+        // The rules the edges hold a stored tenant to: what they would refuse is refused here.
+        if (DocumentRules.Tenant(id, document) is { Count: > 0 } errors)
+        {
+            throw ControlPlaneProblemException.BadRequest(string.Join(" ", errors));
+        }
+
         await writer.CommitAsync(actor, "tenant.put", id, null, [], [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
         return Results.Ok(document);
     }
@@ -64,46 +61,6 @@ internal static class TenantEndpoints
         var actor = await auth.RequireAsync(context, Scopes.Tenants).ConfigureAwait(false);
         await writer.CommitAsync(actor, "tenant.delete", id, null, [], [ChangeWriter.Delete(writer.Keys.Tenant(id))], context.RequestAborted).ConfigureAwait(false);
         return Results.NoContent();
-    }
-
-    /// <summary>Every problem at once, each naming its field.</summary>
-    private static List<string> Validate(string id, TenantRequest request)
-    {
-        var errors = new List<string>();
-        if (!IsTenantId(id))
-        {
-            errors.Add("The tenant id must be 1 to 63 characters of [a-z0-9-].");
-        }
-
-        if (request.MaxAgeSeconds is < 0 or > 31_536_000)
-        {
-            errors.Add("'maxAgeSeconds' must be 0 to 31536000.");
-        }
-
-        if (request.RequestsPerSecond is <= 0)
-        {
-            errors.Add("'requestsPerSecond' must be positive (omit it for unlimited).");
-        }
-
-        if (request.Burst is < 0)
-        {
-            errors.Add("'burst' must not be negative.");
-        }
-
-        if (request.AllowedOptions?.Any(o => o.Length is 0 or > 16 || !o.All(char.IsAsciiLetterLower)) == true)
-        {
-            errors.Add("'allowedOptions' must be option names such as w, h, fit, q.");
-        }
-
-        foreach (var (name, value) in request.Presets ?? new Dictionary<string, string>())
-        {
-            if (name.Length is 0 or > 32 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') || string.IsNullOrEmpty(value))
-            {
-                errors.Add($"'presets.{name}': a preset is a name of [a-z0-9-] and a non-empty option string.");
-            }
-        }
-
-        return errors;
     }
 }
 
