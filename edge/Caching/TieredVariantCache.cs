@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EdgeImages.Edge.Http;
+using EdgeImages.Etcd.Purges;
 
 namespace EdgeImages.Edge.Caching;
 
@@ -49,26 +50,48 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
         }
     }
 
-    public async Task<int> PurgeAsync(string tag, CancellationToken cancellationToken)
+    public async Task<int> PurgeAsync(PurgeTarget target, CancellationToken cancellationToken)
     {
-        var evicted = memory.RemoveByTag(tag);
+        var (tag, exact) = CacheTags.For(target);
+        var evicted = memory.RemoveByTag(tag, exact ? null : target);
         await distributed.RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false);
         return evicted;
     }
 
-    private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
+    public void ForgetEverything() => memory.Clear();
+
+    public void ForgetDistributed(long generation)
     {
-        var purgesSeen = memory.Purges;
-        var lookup = await distributed.GetOrCreateAsync(key, tags, freshFor, factory).ConfigureAwait(false);
-        if (!memory.TrySet(key, lookup.Variant, tags, freshFor, purgesSeen))
+        // Generations only go up; the same one again (the edge that raised it, then its configuration) changes nothing.
+        if (generation <= distributed.Generation)
         {
-            // A purge landed while this fill ran: its bytes may be older than the purge. They answer the requests that
-            // joined the fill (here, or in HybridCache's own coalescing), and are kept in neither tier; the next
-            // request makes the variant again.
-            await distributed.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+            return;
         }
 
-        return lookup;
+        distributed.Generation = generation;
+        memory.RemoveFromDistributed();
+    }
+
+    private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
+    {
+        var ticket = memory.BeginFill();
+        try
+        {
+            var lookup = await distributed.GetOrCreateAsync(key, tags, freshFor, factory).ConfigureAwait(false);
+            if (!memory.TrySet(key, lookup.Variant, tags, freshFor, ticket, fromDistributed: lookup.Tier == CacheTier.Redis))
+            {
+                // A purge of one of its tags landed while this fill ran: its bytes may be older than the purge. They
+                // answer the requests that joined the fill (here, or in HybridCache's own coalescing), and are kept in
+                // neither tier; the next request makes the variant again.
+                await distributed.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return lookup;
+        }
+        finally
+        {
+            memory.EndFill(ticket);
+        }
     }
 
     /// <summary>Failures of the origin or of this edge's capacity, where yesterday's bytes beat an error.</summary>
