@@ -33,6 +33,9 @@ internal sealed partial class PurgeApplier(
     /// <summary>Purges applied so far, replayed ones included (tests wait on it).</summary>
     public event Action<PurgeDocument>? Purged;
 
+    /// <summary>Raised when the log was read again after a compaction, before what it holds is applied (tests wait on it).</summary>
+    public event Action<PurgeReplay>? Replaying;
+
     /// <summary>Raised when missed purges could not be replayed and everything was dropped (tests wait on it).</summary>
     public event Action<long>? Forgot;
 
@@ -44,6 +47,7 @@ internal sealed partial class PurgeApplier(
         if (read.ResumeFailedAfter > 0)
         {
             var replay = PurgeLog.Replay(_keys, read, read.ResumeFailedAfter);
+            Replaying?.Invoke(replay);
             if (!replay.Complete)
             {
                 Log.PurgesLost(logger, read.ResumeFailedAfter, read.Revision);

@@ -97,7 +97,7 @@ internal static class Cli
     {
         var data = LoadOrGenerate(options, small: true, log);
         var dataFolder = DataFolder(options, "smoke-data");
-        await using var region = await Region.StartAsync(RegionFrom(options), data, dataFolder, log);
+        await using var region = await Region.StartAsync(RegionFrom(options) with { Etcd = true }, data, dataFolder, log);
         var rounds = options.Int("rounds", 20);
         await ConsistencyProbe.RunAsync(region, data, dataFolder, rounds, Path.Combine(LoadTestsFolder, "out", "consistency.json"), log);
         return 0;

@@ -39,8 +39,15 @@ public sealed class PurgeGapTests(Deployment world) : IClassFixture<Deployment>
         await PurgeAsync("photos/dog.jpg");
         var replayed = new[] { PurgeWaits.AppliedAsync(edge.Purges, "photos/cat.jpg"), PurgeWaits.AppliedAsync(edge.Purges, "photos/dog.jpg") };
         var forgot = PurgeWaits.ForgotAsync(edge.Purges);
+        var replaying = new TaskCompletionSource<PurgeReplay>(TaskCreationOptions.RunContinuationsAsynchronously);
+        edge.Purges.Replaying += replay => replaying.TrySetResult(replay);
         relay.Heal();
         await Task.WhenAll(replayed).WaitAsync(HangGuard);
+        var replay = await replaying.Task.WaitAsync(HangGuard);
+
+        // It could not resume its watch (the history was compacted), read the log again, and found both purges there.
+        Assert.True(replay.Complete);
+        Assert.Equal(["photos/cat.jpg", "photos/dog.jpg"], replay.Events.Select(e => e.Document.Path));
 
         Assert.Equal("MISS", await CacheStatusAsync(edge, options, "photos/cat.jpg"));
         Assert.Equal("MISS", await CacheStatusAsync(edge, options, "photos/dog.jpg"));
