@@ -25,7 +25,7 @@ internal static class RegistryEndpoints
         group.MapGet("/health", HealthAsync).WithSummary("Every PoP with its live edges, their readiness, the leader's probes and drains.");
     }
 
-    public static bool IsId(string id) => id.Length is >= 1 and <= 63 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+    public static bool IsId(string id) => Sdk.Urls.Identifier.IsValid(id);
 
     private static Func<HttpContext, AdminAuthenticator, EtcdStore, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix) =>
         async (context, auth, etcd) =>

@@ -124,5 +124,5 @@ internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPla
     }
 
     private static bool IsId(string? id) =>
-        id is { Length: >= 1 and <= 63 } && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+        id is not null && Sdk.Urls.Identifier.IsValid(id);
 }

@@ -28,14 +28,9 @@ internal sealed class PresetOptionsValidator : IValidateOptions<PresetOptions>
                 continue;
             }
 
-            var parsed = OptionsParser.Parse(segment);
-            if (!parsed.IsSuccess)
+            if (OptionsParser.ParsePreset(segment).Error is { } error)
             {
-                errors.Add($"Presets:{preset}: {parsed.Error!.Detail}.");
-            }
-            else if (parsed.Value!.IsPassThrough || parsed.Value.Preset is not null || parsed.Value.ExpiresAt is not null || parsed.Value.Version is not null)
-            {
-                errors.Add($"Presets:{preset}: a preset holds transformation options only (no '-', p, exp or v).");
+                errors.Add($"Presets:{preset}: {error.Detail}.");
             }
         }
 

@@ -10,11 +10,10 @@ internal sealed class PresetResolver(IOptions<PresetOptions> options)
 {
     private readonly Dictionary<string, TransformOptions> _presets = options.Value.Definitions.ToDictionary(
         pair => pair.Key,
-        pair => OptionsParser.Parse(pair.Value).Value!,
+        pair => OptionsParser.ParsePreset(pair.Value).Value!,
         StringComparer.Ordinal);
 
-    public static bool IsValidName(string name) =>
-        name.Length is >= 1 and <= 32 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+    public static bool IsValidName(string name) => Identifier.IsValid(name, Identifier.MaxPresetLength);
 
     /// <summary>
     /// The options in force. The result no longer names the preset, so the cache key is the expanded
@@ -44,23 +43,6 @@ internal sealed class PresetResolver(IOptions<PresetOptions> options)
             throw EdgeProblemException.BadRequest($"Unknown preset '{name}'.");
         }
 
-        return url with
-        {
-            Preset = null,
-            Width = url.Width ?? preset.Width,
-            Height = url.Height ?? preset.Height,
-            Dpr = url.Dpr ?? preset.Dpr,
-            Fit = url.Fit ?? preset.Fit,
-            Gravity = url.Gravity ?? preset.Gravity,
-            Crop = url.Crop ?? preset.Crop,
-            Rotate = url.Rotate ?? preset.Rotate,
-            Flip = url.Flip ?? preset.Flip,
-            Blur = url.Blur ?? preset.Blur,
-            Sharpen = url.Sharpen ?? preset.Sharpen,
-            Quality = url.Quality ?? preset.Quality,
-            Format = url.Format ?? preset.Format,
-            Background = url.Background ?? preset.Background,
-            Upscale = url.Upscale ?? preset.Upscale,
-        };
+        return url.WithPreset(preset);
     }
 }

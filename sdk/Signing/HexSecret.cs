@@ -43,8 +43,8 @@ public static class HexSecret
         var result = new byte[hex.Length / 2];
         for (var i = 0; i < result.Length; i++)
         {
-            var high = OptionsParser.HexValue(hex[2 * i]);
-            var low = OptionsParser.HexValue(hex[(2 * i) + 1]);
+            var high = NumberSyntax.HexValue(hex[2 * i]);
+            var low = NumberSyntax.HexValue(hex[(2 * i) + 1]);
             if (high < 0 || low < 0)
             {
                 error = $"secret has a character that is not a hex digit at position {(high < 0 ? 2 * i : (2 * i) + 1)}";

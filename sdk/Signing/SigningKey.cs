@@ -85,7 +85,7 @@ public sealed record SigningKey
     /// <summary>True when <paramref name="id"/> has the key-id shape: 1 to 16 characters of <c>[a-z0-9-]</c>.</summary>
     /// <param name="id">A candidate key id.</param>
     public static bool IsValidId(ReadOnlySpan<char> id) =>
-        id.Length is >= 1 and <= 16 && !id.ContainsAnyExcept(Charsets.LowerAlnumDash);
+        Identifier.IsValid(id, Identifier.MaxKeyIdLength);
 
     /// <summary>Equal when id, state and secret bytes are equal; the secrets are compared in constant time.</summary>
     /// <param name="other">The key to compare with.</param>

@@ -4,7 +4,8 @@ using System.Runtime.CompilerServices;
 namespace EdgeImages.Sdk.Urls;
 
 /// <summary>
-/// Writes options in the one spelling used for cache keys and by builders: names in alphabetical order, numbers without
+/// Writes options in the one spelling used for cache keys and by builders: names in alphabetical order (the order of
+/// <see cref="UrlOptions.All"/>), each value as its descriptor writes it: numbers without
 /// leading zeros or trailing decimal zeros, <c>bg</c> in lowercase hex (alpha only when not opaque). Two URLs that
 /// differ only in option order or spelling get the same form, hence one cache entry.
 /// </summary>
@@ -40,182 +41,32 @@ public static class CanonicalOptions
             return "-";
         }
 
-        var writer = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        var values = options.Values;
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
         var first = true;
-
-        void Name(ref DefaultInterpolatedStringHandler w, string name)
+        foreach (var option in UrlOptions.All)
         {
+            if (!option.IsSet(ref values) || (option.Role == OptionRole.Admission && !includeExpiry))
+            {
+                continue;
+            }
+
             if (!first)
             {
-                w.AppendLiteral(",");
+                text.AppendLiteral(",");
             }
 
             first = false;
-            w.AppendLiteral(name);
-            w.AppendLiteral(":");
-        }
-
-        // Alphabetical by name: bg, blur, crop, dpr, exp, f, fit, flip, g, h, p, q, rot, sharpen, up, v, w.
-        if (options.Background is { } bg)
-        {
-            Name(ref writer, "bg");
-            writer.AppendFormatted(bg.R, "x2");
-            writer.AppendFormatted(bg.G, "x2");
-            writer.AppendFormatted(bg.B, "x2");
-            if (bg.A != 255)
-            {
-                writer.AppendFormatted(bg.A, "x2");
-            }
-        }
-
-        if (options.Blur is { } blur)
-        {
-            Name(ref writer, "blur");
-            writer.AppendLiteral(NumberSyntax.FormatDecimal(blur));
-        }
-
-        if (options.Crop is { } crop)
-        {
-            Name(ref writer, "crop");
-            writer.AppendFormatted(crop.X);
-            writer.AppendLiteral(":");
-            writer.AppendFormatted(crop.Y);
-            writer.AppendLiteral(":");
-            writer.AppendFormatted(crop.Width);
-            writer.AppendLiteral(":");
-            writer.AppendFormatted(crop.Height);
-        }
-
-        if (options.Dpr is { } dpr)
-        {
-            Name(ref writer, "dpr");
-            writer.AppendLiteral(NumberSyntax.FormatHundredths((int)Math.Round(dpr * 100)));
-        }
-
-        if (includeExpiry && options.ExpiresAt is { } exp)
-        {
-            Name(ref writer, "exp");
-            writer.AppendFormatted(exp);
-        }
-
-        if (options.Format is { } format)
-        {
-            Name(ref writer, "f");
-            writer.AppendLiteral(FormatName(format));
-        }
-
-        if (options.Fit is { } fit)
-        {
-            Name(ref writer, "fit");
-            writer.AppendLiteral(FitName(fit));
-        }
-
-        if (options.Flip is { } flip)
-        {
-            Name(ref writer, "flip");
-            writer.AppendLiteral(flip switch { FlipMode.Horizontal => "h", FlipMode.Vertical => "v", _ => "hv" });
-        }
-
-        if (options.Gravity is { } g)
-        {
-            Name(ref writer, "g");
-            if (g.Kind == GravityKind.FocalPoint)
-            {
-                writer.AppendLiteral("fp:");
-                writer.AppendLiteral(NumberSyntax.FormatDecimal(g.X));
-                writer.AppendLiteral(":");
-                writer.AppendLiteral(NumberSyntax.FormatDecimal(g.Y));
-            }
-            else
-            {
-                writer.AppendLiteral(GravityName(g.Kind));
-            }
-        }
-
-        if (options.Height is { } h)
-        {
-            Name(ref writer, "h");
-            writer.AppendFormatted(h);
-        }
-
-        if (options.Preset is { } p)
-        {
-            Name(ref writer, "p");
-            writer.AppendLiteral(p);
-        }
-
-        if (options.Quality is { } q)
-        {
-            Name(ref writer, "q");
-            writer.AppendFormatted(q);
-        }
-
-        if (options.Rotate is { } rot)
-        {
-            Name(ref writer, "rot");
-            writer.AppendFormatted(rot);
-        }
-
-        if (options.Sharpen is { } sharpen)
-        {
-            Name(ref writer, "sharpen");
-            writer.AppendLiteral(NumberSyntax.FormatDecimal(sharpen));
-        }
-
-        if (options.Upscale is { } up)
-        {
-            Name(ref writer, "up");
-            writer.AppendLiteral(up ? "1" : "0");
-        }
-
-        if (options.Version is { } v)
-        {
-            Name(ref writer, "v");
-            writer.AppendLiteral(v);
-        }
-
-        if (options.Width is { } w)
-        {
-            Name(ref writer, "w");
-            writer.AppendFormatted(w);
+            text.AppendLiteral(option.Name);
+            text.AppendLiteral(":");
+            option.Write(ref values, ref text);
         }
 
         if (first)
         {
-            writer.AppendLiteral("f:auto");
+            text.AppendLiteral("f:auto");
         }
 
-        return writer.ToStringAndClear();
+        return text.ToStringAndClear();
     }
-
-    private static string FormatName(ImageFormat format) => format switch
-    {
-        ImageFormat.Jpeg => "jpeg",
-        ImageFormat.Png => "png",
-        ImageFormat.Webp => "webp",
-        _ => "auto",
-    };
-
-    private static string FitName(FitMode fit) => fit switch
-    {
-        FitMode.Contain => "contain",
-        FitMode.Fill => "fill",
-        FitMode.Inside => "inside",
-        FitMode.Outside => "outside",
-        _ => "cover",
-    };
-
-    private static string GravityName(GravityKind kind) => kind switch
-    {
-        GravityKind.North => "n",
-        GravityKind.South => "s",
-        GravityKind.East => "e",
-        GravityKind.West => "w",
-        GravityKind.NorthEast => "ne",
-        GravityKind.NorthWest => "nw",
-        GravityKind.SouthEast => "se",
-        GravityKind.SouthWest => "sw",
-        GravityKind.Smart => "smart",
-        _ => "center",
-    };
 }

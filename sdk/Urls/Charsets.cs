@@ -5,7 +5,7 @@ namespace EdgeImages.Sdk.Urls;
 /// <summary>Character sets of the URL format, vectorised once.</summary>
 internal static class Charsets
 {
-    /// <summary>Tenants, presets and key ids: <c>[a-z0-9-]</c>.</summary>
+    /// <summary>Ids (<see cref="Identifier"/>): <c>[a-z0-9-]</c>.</summary>
     public static readonly SearchValues<char> LowerAlnumDash = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     /// <summary>Source versions: <c>[A-Za-z0-9_-]</c>, which is also the base64url alphabet.</summary>

@@ -124,6 +124,15 @@ internal static class NumberSyntax
                 : string.Create(CultureInfo.InvariantCulture, $"{whole}.{fraction:00}");
     }
 
+    /// <summary>The value of one hex digit, either case; -1 for anything else.</summary>
+    public static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
     private static bool IsDecimal(ReadOnlySpan<char> text, out int dot)
     {
         dot = text.IndexOf('.');

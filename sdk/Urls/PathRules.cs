@@ -7,12 +7,12 @@ namespace EdgeImages.Sdk.Urls;
 /// <summary>The tenant and path rules of the URL format, shared by the parser and the builder so they cannot drift.</summary>
 internal static class PathRules
 {
-    public const int MaxTenantLength = 63;
+    public const int MaxTenantLength = Identifier.MaxLength;
     public const int MaxPathBytes = 1024;
     public const string TenantRule = "tenant must be 1 to 63 characters of [a-z0-9-]";
 
     public static UrlError? ValidateTenant(ReadOnlySpan<char> tenant) =>
-        tenant.Length is >= 1 and <= MaxTenantLength && !tenant.ContainsAnyExcept(Charsets.LowerAlnumDash)
+        Identifier.IsValid(tenant, MaxTenantLength)
             ? null
             : UrlError.Tenant(TenantRule);
 
@@ -59,7 +59,7 @@ internal static class PathRules
             if (c == '%')
             {
                 int high, low;
-                if (i + 2 >= raw.Length || (high = OptionsParser.HexValue(raw[i + 1])) < 0 || (low = OptionsParser.HexValue(raw[i + 2])) < 0)
+                if (i + 2 >= raw.Length || (high = NumberSyntax.HexValue(raw[i + 1])) < 0 || (low = NumberSyntax.HexValue(raw[i + 2])) < 0)
                 {
                     return UrlError.PathError("path has an invalid percent-escape");
                 }

@@ -169,18 +169,18 @@ public sealed class SrcsetBuilder
         var result = new StringBuilder();
         foreach (var density in densities)
         {
-            if (!OptionsParser.TryGetHundredths(density, out var hundredths))
+            if (!UrlOptions.TryGetHundredths(density, out var hundredths))
             {
-                throw new ArgumentException(OptionsParser.DprRule, nameof(densities));
-            }
-
-            if ((long)(options.Width ?? 0) * hundredths > OptionsParser.MaxSide * 100L
-                || (long)(options.Height ?? 0) * hundredths > OptionsParser.MaxSide * 100L)
-            {
-                continue;
+                throw new ArgumentException(UrlOptions.Dpr.Rule, nameof(densities));
             }
 
             var candidate = hundredths == 100 ? options : options with { Dpr = hundredths / 100.0 };
+            var values = candidate.Values;
+            if (UrlOptions.CheckTogether(ref values) is not null)
+            {
+                continue; // more than 8192 pixels at this density
+            }
+
             Append(result, Url(candidate, tenant, path), NumberSyntax.FormatHundredths(hundredths) + "x");
         }
 

@@ -95,6 +95,17 @@ public readonly record struct RgbaColor(byte R, byte G, byte B, byte A = 255)
 /// </summary>
 public sealed record TransformOptions
 {
+    // Every option's value in one struct, so that the descriptors (UrlOptions) reach them without naming properties;
+    // the properties below are the public face. Written only by init accessors and the constructor.
+    private OptionValues _values;
+
+    /// <summary>Options with nothing set; set them with an object initializer.</summary>
+    public TransformOptions()
+    {
+    }
+
+    internal TransformOptions(OptionValues values) => _values = values;
+
     /// <summary>No transformation: the original bytes, the <c>-</c> options segment.</summary>
     public static TransformOptions PassThrough { get; } = new() { IsPassThrough = true };
 
@@ -111,59 +122,84 @@ public sealed record TransformOptions
         return result.IsSuccess ? result.Value : throw new FormatException(result.Error!.Detail);
     }
 
+    /// <summary>Every option's value, for the descriptors.</summary>
+    internal OptionValues Values => _values;
+
     /// <summary>True for the <c>-</c> options segment.</summary>
     public bool IsPassThrough { get; init; }
 
     /// <summary><c>w</c>: output width in CSS pixels, 1 to 8192.</summary>
-    public int? Width { get; init; }
+    public int? Width { get => _values.Width; init => _values.Width = value; }
 
     /// <summary><c>h</c>: output height in CSS pixels, 1 to 8192.</summary>
-    public int? Height { get; init; }
+    public int? Height { get => _values.Height; init => _values.Height = value; }
 
     /// <summary><c>dpr</c>: 1 to 4 with at most two decimals.</summary>
-    public double? Dpr { get; init; }
+    public double? Dpr { get => _values.Dpr; init => _values.Dpr = value; }
 
     /// <summary><c>fit</c>, when given; see <see cref="EffectiveFit"/>.</summary>
-    public FitMode? Fit { get; init; }
+    public FitMode? Fit { get => _values.Fit; init => _values.Fit = value; }
 
     /// <summary><c>g</c>, when given.</summary>
-    public Gravity? Gravity { get; init; }
+    public Gravity? Gravity { get => _values.Gravity; init => _values.Gravity = value; }
 
     /// <summary><c>crop</c>: a rectangle cut from the oriented source before resizing.</summary>
-    public CropRect? Crop { get; init; }
+    public CropRect? Crop { get => _values.Crop; init => _values.Crop = value; }
 
     /// <summary><c>rot</c>: 0, 90, 180 or 270 degrees clockwise.</summary>
-    public int? Rotate { get; init; }
+    public int? Rotate { get => _values.Rotate; init => _values.Rotate = value; }
 
     /// <summary><c>flip</c>.</summary>
-    public FlipMode? Flip { get; init; }
+    public FlipMode? Flip { get => _values.Flip; init => _values.Flip = value; }
 
     /// <summary><c>blur</c>: Gaussian sigma in output pixels, 0.3 to 100.</summary>
-    public double? Blur { get; init; }
+    public double? Blur { get => _values.Blur; init => _values.Blur = value; }
 
     /// <summary><c>sharpen</c>: unsharp-mask sigma in output pixels, 0.3 to 10.</summary>
-    public double? Sharpen { get; init; }
+    public double? Sharpen { get => _values.Sharpen; init => _values.Sharpen = value; }
 
     /// <summary><c>q</c>: encoder quality, 1 to 100.</summary>
-    public int? Quality { get; init; }
+    public int? Quality { get => _values.Quality; init => _values.Quality = value; }
 
     /// <summary><c>f</c>.</summary>
-    public ImageFormat? Format { get; init; }
+    public ImageFormat? Format { get => _values.Format; init => _values.Format = value; }
 
     /// <summary><c>bg</c>.</summary>
-    public RgbaColor? Background { get; init; }
+    public RgbaColor? Background { get => _values.Background; init => _values.Background = value; }
 
     /// <summary><c>up</c>: allow enlarging beyond the source's size.</summary>
-    public bool? Upscale { get; init; }
+    public bool? Upscale { get => _values.Upscale; init => _values.Upscale = value; }
 
     /// <summary><c>exp</c>: unix seconds after which the URL is refused.</summary>
-    public long? ExpiresAt { get; init; }
+    public long? ExpiresAt { get => _values.ExpiresAt; init => _values.ExpiresAt = value; }
 
     /// <summary><c>v</c>: a pinned source version.</summary>
-    public string? Version { get; init; }
+    public string? Version { get => _values.Version; init => _values.Version = value; }
 
     /// <summary><c>p</c>: a preset name.</summary>
-    public string? Preset { get; init; }
+    public string? Preset { get => _values.Preset; init => _values.Preset = value; }
+
+    /// <summary>
+    /// The options in force when a URL names a preset: every transformation option this URL leaves out is taken from
+    /// <paramref name="preset"/>; <c>v</c> and <c>exp</c> stay this URL's, and the result no longer names the preset.
+    /// </summary>
+    /// <param name="preset">The preset's options.</param>
+    public TransformOptions WithPreset(TransformOptions preset)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        var values = _values;
+        var fallback = preset._values;
+        foreach (var option in UrlOptions.All)
+        {
+            if (option.Role == OptionRole.Transform)
+            {
+                option.Inherit(ref values, ref fallback);
+            }
+        }
+
+        UrlOptions.Preset.Clear(ref values);
+        return new TransformOptions(values) { IsPassThrough = IsPassThrough };
+    }
 
     /// <summary>The fit in force: the given one, else cover when both sides are given, else inside.</summary>
     public FitMode EffectiveFit => Fit ?? (Width is not null && Height is not null ? FitMode.Cover : FitMode.Inside);

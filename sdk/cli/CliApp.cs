@@ -35,7 +35,7 @@ internal static class CliApp
         Exit codes: 0 ok, 1 refused, 2 usage error.
         """;
 
-    private static readonly string[] OptionNames = ["w", "h", "dpr", "fit", "g", "crop", "rot", "flip", "blur", "sharpen", "q", "f", "bg", "up", "exp", "v", "p"];
+    private static readonly string[] OptionNames = [.. OptionsParser.Names];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time)
     {

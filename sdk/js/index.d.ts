@@ -65,6 +65,8 @@ export class EdgeImagesError extends Error {
 export const DEFAULT_MIN_WIDTH: 100;
 export const DEFAULT_MAX_WIDTH: 8192;
 export const DEFAULT_TOLERANCE: 0.08;
+/** The names of every option, in canonical order. */
+export const OPTION_NAMES: readonly string[];
 
 export function sign(key: SigningKey, message: string): string;
 export function buildUrl(input: BuildUrlInput): string;

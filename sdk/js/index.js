@@ -6,6 +6,8 @@ import { createHmac } from 'node:crypto';
 const MAX_SIDE = 8192;
 const MAX_PATH_BYTES = 1024;
 const MAX_TENANT_LENGTH = 63;
+const MAX_KEY_ID_LENGTH = 16;
+const MAX_PRESET_LENGTH = 32;
 const MAC_BYTES = 16;
 const MIN_SECRET_BYTES = 16;
 // long.MaxValue / 10 in C#: the largest exp the parser accepts.
@@ -18,35 +20,10 @@ export const DEFAULT_MAX_WIDTH = MAX_SIDE;
 /** Default step between ladder widths, as a fraction (8%). */
 export const DEFAULT_TOLERANCE = 0.08;
 
-const RULES = {
-  w: "option 'w' must be an integer from 1 to 8192",
-  h: "option 'h' must be an integer from 1 to 8192",
-  dpr: "option 'dpr' must be a number from 1 to 4 with at most 2 decimals",
-  dprProduct: "option 'dpr' times 'w' or 'h' must not exceed 8192",
-  fit: "option 'fit' must be cover, contain, fill, inside or outside",
-  g: "option 'g' must be center, n, s, e, w, ne, nw, se, sw, smart or fp:X:Y with X and Y from 0 to 1",
-  crop: "option 'crop' must be X:Y:W:H in integers with X and Y from 0 and W and H from 1",
-  rot: "option 'rot' must be 0, 90, 180 or 270",
-  flip: "option 'flip' must be h, v or hv",
-  blur: "option 'blur' must be a number from 0.3 to 100",
-  sharpen: "option 'sharpen' must be a number from 0.3 to 10",
-  q: "option 'q' must be an integer from 1 to 100",
-  f: "option 'f' must be jpeg, png, webp or auto",
-  bg: "option 'bg' must be RRGGBB or RRGGBBAA in hex",
-  up: "option 'up' must be 0 or 1",
-  exp: "option 'exp' must be unix seconds (a non-negative integer)",
-  v: "option 'v' must be 1 to 64 characters of [A-Za-z0-9_-]",
-  p: "option 'p' must be 1 to 32 characters of [a-z0-9-]",
-};
-
-const OPTION_NAMES = ['w', 'h', 'dpr', 'fit', 'g', 'crop', 'rot', 'flip', 'blur', 'sharpen', 'q', 'f', 'bg', 'up', 'exp', 'v', 'p'];
-const FITS = new Set(['cover', 'contain', 'fill', 'inside', 'outside']);
-const GRAVITIES = new Set(['center', 'n', 's', 'e', 'w', 'ne', 'nw', 'se', 'sw', 'smart']);
-const FORMATS = new Set(['jpeg', 'png', 'webp', 'auto']);
-const FLIPS = new Set(['h', 'v', 'hv']);
-const LOWER_ALNUM_DASH = /^[a-z0-9-]+$/;
+// The id syntax of tenants, key ids and preset names (Identifier in C#): 1 to maxLength of [a-z0-9-].
+const IDENTIFIER = /^[a-z0-9-]+$/;
+const isIdentifier = (text, maxLength) => typeof text === 'string' && text.length >= 1 && text.length <= maxLength && IDENTIFIER.test(text);
 const VERSION = /^[A-Za-z0-9_-]{1,64}$/;
-const PRESET = /^[a-z0-9-]{1,32}$/;
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const HEX_UPPER = '0123456789ABCDEF';
 // String.prototype.isWellFormed needs Node 20; this works on 18 too.
@@ -142,103 +119,162 @@ function roundHalfEven(value) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Options: parse (the same rules and messages as OptionsParser.Parse) and canonical form (CanonicalOptions.FormatForUrl).
+// Options: one descriptor per option, the twin of UrlOptions in C# (sdk/Urls/UrlOptions.cs). Each has its name,
+// the rule's detail (the same text as in C#), read (text → value, or null when the rule is broken) and write (value →
+// canonical text); fromObject, where present, turns a value of the object form into text (undefined: not its kind,
+// the generic conversion applies). The parser, the canonical form and the object form are loops over OPTIONS.
+// To add an option, add its descriptor here at its alphabetical place and its twin in C#; the shared vectors
+// (../test-vectors.json) hold the two to the same spellings and errors.
 
-const APPLY = {
-  w(value, o) {
-    const w = parseInteger(value, MAX_SIDE);
-    if (w === null || w < 1) return RULES.w;
-    o.w = w;
+const keywords = (...words) => ({
+  read: (text) => (words.includes(text) ? text : null),
+  write: (value) => value,
+});
+const integer = (min, max) => ({
+  read(text) {
+    const n = parseInteger(text, max);
+    return n === null || n < min ? null : n;
   },
-  h(value, o) {
-    const h = parseInteger(value, MAX_SIDE);
-    if (h === null || h < 1) return RULES.h;
-    o.h = h;
+  write: String,
+});
+const decimal = (min, max) => ({
+  read(text) {
+    const n = parseDecimal(text);
+    return n === null || !(n >= min && n <= max) ? null : n;
   },
-  dpr(value, o) {
-    const hundredths = parseHundredths(value, 400);
-    if (hundredths === null || hundredths < 100) return RULES.dpr;
-    o.dpr = hundredths;
+  write: formatDecimal,
+});
+const hex2 = (byte) => byte.toString(16).padStart(2, '0');
+
+/** Every option, in canonical order: by name, as the code units compare (ordinal in C#). */
+const OPTIONS = [
+  {
+    name: 'bg',
+    rule: "option 'bg' must be RRGGBB or RRGGBBAA in hex",
+    read(text) {
+      if ((text.length !== 6 && text.length !== 8) || !/^[0-9A-Fa-f]+$/.test(text)) return null;
+      const bytes = [];
+      for (let i = 0; i < text.length; i += 2) bytes.push(parseInt(text.slice(i, i + 2), 16));
+      if (bytes.length === 3) bytes.push(255);
+      return bytes;
+    },
+    write: (rgba) => `${hex2(rgba[0])}${hex2(rgba[1])}${hex2(rgba[2])}${rgba[3] !== 255 ? hex2(rgba[3]) : ''}`,
   },
-  fit(value, o) {
-    if (!FITS.has(value)) return RULES.fit;
-    o.fit = value;
-  },
-  g(value, o) {
-    if (GRAVITIES.has(value)) {
-      o.g = { kind: value };
+  { name: 'blur', rule: "option 'blur' must be a number from 0.3 to 100", ...decimal(0.3, 100) },
+  {
+    name: 'crop',
+    rule: "option 'crop' must be X:Y:W:H in integers with X and Y from 0 and W and H from 1",
+    read(text) {
+      const parts = text.split(':');
+      if (parts.length !== 4) return null;
+      const numbers = parts.map((part) => parseInteger(part, 2147483647));
+      return numbers.some((n) => n === null) || numbers[2] < 1 || numbers[3] < 1 ? null : numbers;
+    },
+    write: (numbers) => numbers.join(':'),
+    fromObject(value, text) {
+      if (Array.isArray(value) && value.length === 4) return value.map(text).join(':');
+      if (value && typeof value === 'object') return [value.x, value.y, value.width, value.height].map(text).join(':');
       return undefined;
-    }
-    if (!value.startsWith('fp:')) return RULES.g;
-    const point = value.slice(3);
-    const colon = point.indexOf(':');
-    if (colon < 0) return RULES.g;
-    const x = parseDecimal(point.slice(0, colon));
-    const y = parseDecimal(point.slice(colon + 1));
-    if (x === null || y === null || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1)) return RULES.g;
-    o.g = { kind: 'fp', x, y };
+    },
   },
-  crop(value, o) {
-    const parts = value.split(':');
-    if (parts.length !== 4) return RULES.crop;
-    const numbers = parts.map((part) => parseInteger(part, 2147483647));
-    if (numbers.some((n) => n === null) || numbers[2] < 1 || numbers[3] < 1) return RULES.crop;
-    o.crop = numbers;
+  {
+    name: 'dpr',
+    rule: "option 'dpr' must be a number from 1 to 4 with at most 2 decimals",
+    // Kept in hundredths, exactly: 1.5 is 150.
+    read(text) {
+      const hundredths = parseHundredths(text, 400);
+      return hundredths === null || hundredths < 100 ? null : hundredths;
+    },
+    write: formatHundredths,
+    fromObject(value, text, fail) {
+      if (typeof value !== 'number') return undefined;
+      const hundredths = toHundredths(value);
+      return hundredths === null ? fail() : formatHundredths(hundredths);
+    },
   },
-  rot(value, o) {
-    const rot = parseInteger(value, 270);
-    if (rot === null || ![0, 90, 180, 270].includes(rot)) return RULES.rot;
-    o.rot = rot;
+  {
+    name: 'exp',
+    rule: "option 'exp' must be unix seconds (a non-negative integer)",
+    // A BigInt: exp may exceed 2^53 and must still round-trip exactly.
+    read: (text) => (/^[0-9]+$/.test(text) && BigInt(text) <= MAX_EXPIRY ? BigInt(text) : null),
+    write: String,
+    fromObject(value, text, fail) {
+      if (!(value instanceof Date)) return undefined;
+      const ms = value.getTime();
+      return !Number.isFinite(ms) || ms < 0 ? fail() : String(Math.floor(ms / 1000));
+    },
   },
-  flip(value, o) {
-    if (!FLIPS.has(value)) return RULES.flip;
-    o.flip = value;
+  { name: 'f', rule: "option 'f' must be jpeg, png, webp or auto", ...keywords('jpeg', 'png', 'webp', 'auto') },
+  { name: 'fit', rule: "option 'fit' must be cover, contain, fill, inside or outside", ...keywords('cover', 'contain', 'fill', 'inside', 'outside') },
+  { name: 'flip', rule: "option 'flip' must be h, v or hv", ...keywords('h', 'v', 'hv') },
+  {
+    name: 'g',
+    rule: "option 'g' must be center, n, s, e, w, ne, nw, se, sw, smart or fp:X:Y with X and Y from 0 to 1",
+    read(text) {
+      if (['center', 'n', 's', 'e', 'w', 'ne', 'nw', 'se', 'sw', 'smart'].includes(text)) return { kind: text };
+      if (!text.startsWith('fp:')) return null;
+      const point = text.slice(3);
+      const colon = point.indexOf(':');
+      if (colon < 0) return null;
+      const x = parseDecimal(point.slice(0, colon));
+      const y = parseDecimal(point.slice(colon + 1));
+      return x === null || y === null || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1) ? null : { kind: 'fp', x, y };
+    },
+    write: (g) => (g.kind === 'fp' ? `fp:${formatDecimal(g.x)}:${formatDecimal(g.y)}` : g.kind),
+    fromObject(value, text) {
+      if (value && typeof value === 'object' && typeof value.x === 'number' && typeof value.y === 'number') {
+        return `fp:${text(value.x)}:${text(value.y)}`;
+      }
+      return undefined;
+    },
   },
-  blur(value, o) {
-    const sigma = parseDecimal(value);
-    if (sigma === null || !(sigma >= 0.3 && sigma <= 100)) return RULES.blur;
-    o.blur = sigma;
+  { name: 'h', rule: "option 'h' must be an integer from 1 to 8192", ...integer(1, MAX_SIDE) },
+  {
+    name: 'p',
+    rule: "option 'p' must be 1 to 32 characters of [a-z0-9-]",
+    read: (text) => (isIdentifier(text, MAX_PRESET_LENGTH) ? text : null),
+    write: (value) => value,
   },
-  sharpen(value, o) {
-    const sigma = parseDecimal(value);
-    if (sigma === null || !(sigma >= 0.3 && sigma <= 10)) return RULES.sharpen;
-    o.sharpen = sigma;
+  { name: 'q', rule: "option 'q' must be an integer from 1 to 100", ...integer(1, 100) },
+  {
+    name: 'rot',
+    rule: "option 'rot' must be 0, 90, 180 or 270",
+    read(text) {
+      const rot = parseInteger(text, 270);
+      return [0, 90, 180, 270].includes(rot) ? rot : null;
+    },
+    write: String,
   },
-  q(value, o) {
-    const q = parseInteger(value, 100);
-    if (q === null || q < 1) return RULES.q;
-    o.q = q;
+  { name: 'sharpen', rule: "option 'sharpen' must be a number from 0.3 to 10", ...decimal(0.3, 10) },
+  {
+    name: 'up',
+    rule: "option 'up' must be 0 or 1",
+    read(text) {
+      const up = parseInteger(text, 1);
+      return up === null ? null : up === 1;
+    },
+    write: (up) => (up ? '1' : '0'),
+    fromObject: (value) => (typeof value === 'boolean' ? (value ? '1' : '0') : undefined),
   },
-  f(value, o) {
-    if (!FORMATS.has(value)) return RULES.f;
-    o.f = value;
+  {
+    name: 'v',
+    rule: "option 'v' must be 1 to 64 characters of [A-Za-z0-9_-]",
+    read: (text) => (VERSION.test(text) ? text : null),
+    write: (value) => value,
   },
-  bg(value, o) {
-    if ((value.length !== 6 && value.length !== 8) || !/^[0-9A-Fa-f]+$/.test(value)) return RULES.bg;
-    const bytes = [];
-    for (let i = 0; i < value.length; i += 2) bytes.push(parseInt(value.slice(i, i + 2), 16));
-    if (bytes.length === 3) bytes.push(255);
-    o.bg = bytes;
-  },
-  up(value, o) {
-    const up = parseInteger(value, 1);
-    if (up === null) return RULES.up;
-    o.up = up === 1;
-  },
-  exp(value, o) {
-    if (!/^[0-9]+$/.test(value) || BigInt(value) > MAX_EXPIRY) return RULES.exp;
-    // Kept as a BigInt: exp may exceed 2^53 and must still round-trip exactly.
-    o.exp = BigInt(value);
-  },
-  v(value, o) {
-    if (!VERSION.test(value)) return RULES.v;
-    o.v = value;
-  },
-  p(value, o) {
-    if (!PRESET.test(value)) return RULES.p;
-    o.p = value;
-  },
-};
+  { name: 'w', rule: "option 'w' must be an integer from 1 to 8192", ...integer(1, MAX_SIDE) },
+];
+
+const OPTION = new Map(OPTIONS.map((option) => [option.name, option]));
+/** The names of every option, in canonical order (OptionsParser.Names in C#). */
+export const OPTION_NAMES = Object.freeze(OPTIONS.map((option) => option.name));
+const DPR_PRODUCT_RULE = "option 'dpr' times 'w' or 'h' must not exceed 8192";
+
+/** The rules that involve more than one option (UrlOptions.CheckTogether in C#). */
+function checkTogether(o) {
+  const dpr = o.dpr ?? 100;
+  if ((o.w ?? 0) * dpr > MAX_SIDE * 100 || (o.h ?? 0) * dpr > MAX_SIDE * 100) throw optionsError(DPR_PRODUCT_RULE);
+}
 
 /** Request text fit to quote in a detail (UrlError.Quote in C#). */
 function quote(text) {
@@ -262,91 +298,47 @@ export function parseOptions(segment) {
   if (segment === '-') return { passThrough: true };
   if (segment.length === 0) throw optionsError("options segment is empty; use '-' for no transformation");
   const o = {};
-  const seen = new Set();
   for (const item of segment.split(',')) {
     if (item.length === 0) throw optionsError('options list has an empty item');
     const colon = item.indexOf(':');
     const name = colon < 0 ? item : item.slice(0, colon);
-    if (!OPTION_NAMES.includes(name)) {
-      throw optionsError(name.length === 0 ? 'option name is empty' : `unknown option '${quote(name)}'`);
-    }
+    const option = OPTION.get(name);
+    if (!option) throw optionsError(name.length === 0 ? 'option name is empty' : `unknown option '${quote(name)}'`);
     if (colon < 0) throw optionsError(`option '${name}' needs a value, as ${name}:value`);
-    if (seen.has(name)) throw optionsError(`option '${name}' is given twice`);
-    seen.add(name);
-    const error = APPLY[name](item.slice(colon + 1), o);
-    if (error) throw optionsError(error);
+    if (Object.hasOwn(o, name)) throw optionsError(`option '${name}' is given twice`);
+    const value = option.read(item.slice(colon + 1));
+    if (value === null) throw optionsError(option.rule);
+    o[name] = value;
   }
-  const dpr = o.dpr ?? 100;
-  if ((o.w ?? 0) * dpr > MAX_SIDE * 100 || (o.h ?? 0) * dpr > MAX_SIDE * 100) throw optionsError(RULES.dprProduct);
+  checkTogether(o);
   return o;
-}
-
-function hex2(byte) {
-  return byte.toString(16).padStart(2, '0');
 }
 
 /** Writes parsed options in canonical order, exp included (CanonicalOptions.FormatForUrl). */
 function formatParsed(o) {
   if (o.passThrough) return '-';
-  const items = [];
-  if (o.bg) items.push(`bg:${hex2(o.bg[0])}${hex2(o.bg[1])}${hex2(o.bg[2])}${o.bg[3] !== 255 ? hex2(o.bg[3]) : ''}`);
-  if (o.blur !== undefined) items.push(`blur:${formatDecimal(o.blur)}`);
-  if (o.crop) items.push(`crop:${o.crop.join(':')}`);
-  if (o.dpr !== undefined) items.push(`dpr:${formatHundredths(o.dpr)}`);
-  if (o.exp !== undefined) items.push(`exp:${o.exp}`);
-  if (o.f !== undefined) items.push(`f:${o.f}`);
-  if (o.fit !== undefined) items.push(`fit:${o.fit}`);
-  if (o.flip !== undefined) items.push(`flip:${o.flip}`);
-  if (o.g) items.push(o.g.kind === 'fp' ? `g:fp:${formatDecimal(o.g.x)}:${formatDecimal(o.g.y)}` : `g:${o.g.kind}`);
-  if (o.h !== undefined) items.push(`h:${o.h}`);
-  if (o.p !== undefined) items.push(`p:${o.p}`);
-  if (o.q !== undefined) items.push(`q:${o.q}`);
-  if (o.rot !== undefined) items.push(`rot:${o.rot}`);
-  if (o.sharpen !== undefined) items.push(`sharpen:${formatDecimal(o.sharpen)}`);
-  if (o.up !== undefined) items.push(`up:${o.up ? 1 : 0}`);
-  if (o.v !== undefined) items.push(`v:${o.v}`);
-  if (o.w !== undefined) items.push(`w:${o.w}`);
+  const items = OPTIONS.filter((option) => o[option.name] !== undefined).map((option) => `${option.name}:${option.write(o[option.name])}`);
   return items.length === 0 ? 'f:auto' : items.join(',');
 }
 
 /** Turns one value of the object form into option text; values that could smuggle in another option are refused. */
-function valueText(name, value) {
-  const rule = RULES[name];
+function valueText(option, value) {
+  const fail = () => {
+    throw optionsError(option.rule);
+  };
+  const text = (part) => valueText(option, part);
+  const special = option.fromObject?.(value, text, fail);
+  if (special !== undefined) return special;
   switch (typeof value) {
     case 'number':
-      if (!Number.isFinite(value) || value < 0) throw optionsError(rule);
-      if (name === 'dpr') {
-        const hundredths = toHundredths(value);
-        if (hundredths === null) throw optionsError(rule);
-        return formatHundredths(hundredths);
-      }
-      return formatDecimal(value);
+      return Number.isFinite(value) && value >= 0 ? formatDecimal(value) : fail();
     case 'bigint':
       return value.toString();
-    case 'boolean':
-      if (name !== 'up') throw optionsError(rule);
-      return value ? '1' : '0';
     case 'string':
-      if (value.includes(',')) throw optionsError(rule);
-      return value;
+      return value.includes(',') ? fail() : value;
     default:
-      break;
+      return fail();
   }
-  if (name === 'exp' && value instanceof Date) {
-    const ms = value.getTime();
-    if (!Number.isFinite(ms) || ms < 0) throw optionsError(rule);
-    return String(Math.floor(ms / 1000));
-  }
-  if (name === 'g' && value && typeof value === 'object' && typeof value.x === 'number' && typeof value.y === 'number') {
-    return `fp:${valueText('g', value.x)}:${valueText('g', value.y)}`;
-  }
-  if (name === 'crop' && Array.isArray(value) && value.length === 4) {
-    return value.map((n) => valueText('crop', n)).join(':');
-  }
-  if (name === 'crop' && value && typeof value === 'object') {
-    return [value.x, value.y, value.width, value.height].map((n) => valueText('crop', n)).join(':');
-  }
-  throw optionsError(rule);
 }
 
 /**
@@ -362,8 +354,9 @@ function toParsed(options) {
   const items = [];
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined || value === null) continue;
-    if (!OPTION_NAMES.includes(name)) throw optionsError(`unknown option '${quote(name)}'`);
-    items.push(`${name}:${valueText(name, value)}`);
+    const option = OPTION.get(name);
+    if (!option) throw optionsError(`unknown option '${quote(name)}'`);
+    items.push(`${name}:${valueText(option, value)}`);
   }
   return parseOptions(items.join(','));
 }
@@ -382,7 +375,7 @@ export function formatOptions(options) {
 // Tenant and path (PathRules in C#).
 
 function validateTenant(tenant) {
-  if (typeof tenant !== 'string' || tenant.length < 1 || tenant.length > MAX_TENANT_LENGTH || !LOWER_ALNUM_DASH.test(tenant)) {
+  if (!isIdentifier(tenant, MAX_TENANT_LENGTH)) {
     throw new EdgeImagesError('InvalidTenant', 'tenant must be 1 to 63 characters of [a-z0-9-]');
   }
 }
@@ -455,7 +448,7 @@ function encodePath(path) {
 
 function secretBytes(key) {
   if (!key || typeof key !== 'object') throw new EdgeImagesError('InvalidKey', 'key must be { id, secret }');
-  if (typeof key.id !== 'string' || !/^[a-z0-9-]{1,16}$/.test(key.id)) {
+  if (!isIdentifier(key.id, MAX_KEY_ID_LENGTH)) {
     throw new EdgeImagesError('InvalidKey', 'key id must be 1 to 16 characters of [a-z0-9-]');
   }
   let secret = key.secret;
@@ -566,7 +559,7 @@ export function buildSrcset({ key, tenant, path, options, baseUrl, widths, minWi
   const list = widths ?? widthLadder(minWidth ?? DEFAULT_MIN_WIDTH, maxWidth ?? DEFAULT_MAX_WIDTH, tolerance ?? DEFAULT_TOLERANCE, sourceWidth);
   return list
     .map((width) => {
-      if (!Number.isInteger(width) || width < 1 || width > MAX_SIDE) throw optionsError(RULES.w);
+      if (!Number.isInteger(width) || width < 1 || width > MAX_SIDE) throw optionsError(OPTION.get('w').rule);
       const candidate = { ...parsed, w: width };
       if (parsed.w !== undefined && parsed.h !== undefined) {
         candidate.h = Math.min(Math.max(roundHalfEven((parsed.h * width) / parsed.w), 1), MAX_SIDE);
@@ -591,7 +584,7 @@ export function buildDensities({ key, tenant, path, options, baseUrl, densities 
   const result = [];
   for (const density of list) {
     const hundredths = toHundredths(density);
-    if (hundredths === null) throw argumentError(RULES.dpr);
+    if (hundredths === null) throw argumentError(OPTION.get('dpr').rule);
     if ((parsed.w ?? 0) * hundredths > MAX_SIDE * 100 || (parsed.h ?? 0) * hundredths > MAX_SIDE * 100) continue;
     const candidate = hundredths === 100 ? parsed : { ...parsed, dpr: hundredths };
     result.push(`${buildParsed(key, candidate, tenant, path, baseUrl)} ${formatHundredths(hundredths)}x`);

@@ -38,14 +38,14 @@ public static class DocumentRules
             errors.Add("'burst' must not be negative.");
         }
 
-        if (tenant.AllowedOptions?.Any(o => o is null || o.Length is 0 or > 16 || !o.All(char.IsAsciiLetterLower)) == true)
+        if (tenant.AllowedOptions?.Any(o => o is null || !OptionsParser.Names.Contains(o)) == true)
         {
             errors.Add("'allowedOptions' must be option names such as w, h, fit, q.");
         }
 
         foreach (var (name, value) in tenant.Presets ?? new Dictionary<string, string>())
         {
-            if (name.Length is 0 or > 32 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') || string.IsNullOrEmpty(value))
+            if (!Identifier.IsValid(name, Identifier.MaxPresetLength) || string.IsNullOrEmpty(value))
             {
                 errors.Add($"'presets.{name}': a preset is a name of [a-z0-9-] and a non-empty option string.");
             }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  buildUrl, buildSrcset, buildDensities, widthLadder, sign, formatOptions, displaySize, EdgeImagesError,
+  buildUrl, buildSrcset, buildDensities, widthLadder, sign, formatOptions, displaySize, EdgeImagesError, OPTION_NAMES,
 } from '../index.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../test-vectors.json', import.meta.url), 'utf8'));
@@ -21,6 +21,16 @@ test('spec vector with an ASCII secret: raw bytes sign the same as its hex', () 
   const ascii = vectors.keys['2026a'].secretAscii;
   const v = vectors.signatures.find((s) => s.key === '2026a');
   assert.equal(sign({ id: '2026a', secret: new TextEncoder().encode(ascii) }, v.message), v.signature);
+});
+
+test('options: the same table as C# UrlOptions, in canonical order, with the same rules', () => {
+  assert.deepEqual(OPTION_NAMES, vectors.options.map((v) => v.name));
+  for (const v of vectors.options) {
+    assert.equal(formatOptions(`${v.name}:${v.example}`), `${v.name}:${v.canonical}`, v.name);
+    assert.throws(() => formatOptions(`${v.name}:${v.refused}`), (e) => e instanceof EdgeImagesError && e.kind === 'InvalidOptions' && e.message === v.rule, v.name);
+  }
+  const reversed = vectors.options.map((v) => `${v.name}:${v.example}`).reverse().join(',');
+  assert.equal(formatOptions(reversed), vectors.options.map((v) => `${v.name}:${v.canonical}`).join(','));
 });
 
 test('canonical options: same form as C# CanonicalOptions.FormatForUrl, same refusals as OptionsParser', () => {

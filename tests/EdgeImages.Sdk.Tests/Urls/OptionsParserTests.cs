@@ -20,6 +20,9 @@ public sealed class OptionsParserTests
         return result.Error;
     }
 
+    /// <summary>Refused, and by the rule named: the detail says which rule fired, not only that one did.</summary>
+    private static void AssertRefusedBy(string segment, string detail) => Assert.Equal(detail, ParseError(segment).Detail);
+
     [Fact]
     public void Dash_Alone_IsPassThrough()
     {
@@ -192,14 +195,19 @@ public sealed class OptionsParserTests
     [InlineData("width:400", "unknown option 'width'")]
     [InlineData("w:400,x:1", "unknown option 'x'")]
     [InlineData(":400", "option name is empty")]
+    [InlineData("::::", "option name is empty")]
     [InlineData("w", "option 'w' needs a value, as w:value")]
-    public void Name_UnknownOrMissing_IsRejected(string segment, string detail) => Assert.Equal(detail, ParseError(segment).Detail);
+    [InlineData("\0", "unknown option '?'")]
+    [InlineData("--", "unknown option '--'")]
+    [InlineData("-,w:1", "unknown option '-'")]
+    public void Name_UnknownOrMissing_IsRejected(string segment, string detail) => AssertRefusedBy(segment, detail);
 
     [Fact]
     public void Name_LongOrHostile_IsQuotedSafely()
     {
         var detail = ParseError("<script>alert(1)</script>" + new string('a', 100) + ":1").Detail;
 
+        Assert.StartsWith("unknown option '?script?alert(1)?/script?", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("<", detail, StringComparison.Ordinal);
         Assert.True(detail.Length < 70, detail);
     }
@@ -210,17 +218,22 @@ public sealed class OptionsParserTests
     [InlineData("exp:1,exp:1", "exp")]
     [InlineData("g:n,g:s", "g")]
     public void Name_Repeated_IsRejected(string segment, string name) =>
-        Assert.Equal($"option '{name}' is given twice", ParseError(segment).Detail);
+        AssertRefusedBy(segment, $"option '{name}' is given twice");
 
     [Theory]
-    [InlineData("")]
-    [InlineData(",")]
-    [InlineData("w:1,,h:2")]
-    [InlineData("w:1,")]
-    [InlineData(",w:1")]
-    [InlineData("--")]
-    [InlineData("-,w:1")]
-    public void List_EmptyOrEmptyItem_IsRejected(string segment) => ParseError(segment);
+    [InlineData("", "options segment is empty; use '-' for no transformation")]
+    [InlineData(",", "options list has an empty item")]
+    [InlineData("w:1,,h:2", "options list has an empty item")]
+    [InlineData("w:1,", "options list has an empty item")]
+    [InlineData(",w:1", "options list has an empty item")]
+    public void List_EmptyOrEmptyItem_IsRejected(string segment, string detail) => AssertRefusedBy(segment, detail);
+
+    /// <summary>A comma always ends an item, so a decimal comma or a grouped number is never read as one value.</summary>
+    [Theory]
+    [InlineData("dpr:1,5", "unknown option '5'")]
+    [InlineData("w:1,000", "unknown option '000'")]
+    [InlineData("g:fp:0,5:0,5", "option 'g' must be center, n, s, e, w, ne, nw, se, sw, smart or fp:X:Y with X and Y from 0 to 1")]
+    public void Value_WithComma_EndsTheItem(string segment, string detail) => AssertRefusedBy(segment, detail);
 
     [Theory]
     [InlineData("w:0")]
@@ -236,15 +249,16 @@ public sealed class OptionsParserTests
     [InlineData("w:0x10")]
     [InlineData("w:１")]
     [InlineData("w:٣")]
-    public void Width_OutOfRangeOrMalformed_IsRejected(string segment) =>
-        Assert.Equal("option 'w' must be an integer from 1 to 8192", ParseError(segment).Detail);
+    [InlineData("w:1\0")]
+    [InlineData("w:%34%30%30")]
+    [InlineData("w::1")]
+    public void Width_OutOfRangeOrMalformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Width.Rule);
 
     [Theory]
     [InlineData("h:0")]
     [InlineData("h:8193")]
     [InlineData("h:abc")]
-    public void Height_OutOfRangeOrMalformed_IsRejected(string segment) =>
-        Assert.Equal("option 'h' must be an integer from 1 to 8192", ParseError(segment).Detail);
+    public void Height_OutOfRangeOrMalformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Height.Rule);
 
     [Theory]
     [InlineData("dpr:0")]
@@ -254,24 +268,23 @@ public sealed class OptionsParserTests
     [InlineData("dpr:1.555")]
     [InlineData("dpr:1.")]
     [InlineData("dpr:.5")]
-    [InlineData("dpr:1,5")]
     [InlineData("dpr:1e0")]
     [InlineData("dpr:-1")]
     [InlineData("dpr:")]
-    public void Dpr_OutOfRangeOrMalformed_IsRejected(string segment) => ParseError(segment);
+    public void Dpr_OutOfRangeOrMalformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Dpr.Rule);
 
     [Theory]
     [InlineData("w:4097,dpr:2")]
     [InlineData("h:2049,dpr:4")]
     [InlineData("dpr:1.01,w:8192")]
     public void Dpr_ProductOver8192_IsRejected(string segment) =>
-        Assert.Equal("option 'dpr' times 'w' or 'h' must not exceed 8192", ParseError(segment).Detail);
+        AssertRefusedBy(segment, "option 'dpr' times 'w' or 'h' must not exceed 8192");
 
     [Theory]
     [InlineData("fit:Cover")]
     [InlineData("fit:crop")]
     [InlineData("fit:")]
-    public void Fit_Unknown_IsRejected(string segment) => ParseError(segment);
+    public void Fit_Unknown_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Fit.Rule);
 
     [Theory]
     [InlineData("g:north")]
@@ -288,7 +301,7 @@ public sealed class OptionsParserTests
     [InlineData("g:fp:.5:0")]
     [InlineData("g:fp:1e-1:0")]
     [InlineData("g:fp:a:b")]
-    public void Gravity_Malformed_IsRejected(string segment) => ParseError(segment);
+    public void Gravity_Malformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Gravity.Rule);
 
     [Theory]
     [InlineData("crop:0:0:0:1")]
@@ -300,21 +313,21 @@ public sealed class OptionsParserTests
     [InlineData("crop:::")]
     [InlineData("crop:0:0:2147483648:1")]
     [InlineData("crop:a:0:1:1")]
-    public void Crop_Malformed_IsRejected(string segment) => ParseError(segment);
+    public void Crop_Malformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Crop.Rule);
 
     [Theory]
     [InlineData("rot:45")]
     [InlineData("rot:360")]
     [InlineData("rot:-90")]
     [InlineData("rot:")]
-    public void Rotate_NotRightAngle_IsRejected(string segment) => ParseError(segment);
+    public void Rotate_NotRightAngle_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Rotate.Rule);
 
     [Theory]
     [InlineData("flip:vh")]
     [InlineData("flip:x")]
     [InlineData("flip:H")]
     [InlineData("flip:")]
-    public void Flip_Unknown_IsRejected(string segment) => ParseError(segment);
+    public void Flip_Unknown_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Flip.Rule);
 
     [Theory]
     [InlineData("blur:0.29")]
@@ -323,25 +336,25 @@ public sealed class OptionsParserTests
     [InlineData("blur:1e1")]
     [InlineData("blur:NaN")]
     [InlineData("blur:Infinity")]
-    public void Blur_OutOfRangeOrMalformed_IsRejected(string segment) => ParseError(segment);
+    public void Blur_OutOfRangeOrMalformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Blur.Rule);
 
     [Theory]
     [InlineData("sharpen:0.2")]
     [InlineData("sharpen:10.5")]
     [InlineData("sharpen:")]
-    public void Sharpen_OutOfRangeOrMalformed_IsRejected(string segment) => ParseError(segment);
+    public void Sharpen_OutOfRangeOrMalformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Sharpen.Rule);
 
     [Theory]
     [InlineData("q:0")]
     [InlineData("q:101")]
     [InlineData("q:high")]
-    public void Quality_OutOfRangeOrMalformed_IsRejected(string segment) => ParseError(segment);
+    public void Quality_OutOfRangeOrMalformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Quality.Rule);
 
     [Theory]
     [InlineData("f:jpg")]
     [InlineData("f:avif")]
     [InlineData("f:JPEG")]
-    public void Format_Unknown_IsRejected(string segment) => ParseError(segment);
+    public void Format_Unknown_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Format.Rule);
 
     [Theory]
     [InlineData("bg:fff")]
@@ -350,40 +363,74 @@ public sealed class OptionsParserTests
     [InlineData("bg:gggggg")]
     [InlineData("bg:#ffffff")]
     [InlineData("bg:")]
-    public void Background_Malformed_IsRejected(string segment) => ParseError(segment);
+    public void Background_Malformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Background.Rule);
 
     [Theory]
     [InlineData("up:2")]
     [InlineData("up:true")]
     [InlineData("up:")]
-    public void Upscale_NotFlag_IsRejected(string segment) => ParseError(segment);
+    public void Upscale_NotFlag_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Upscale.Rule);
 
     [Theory]
     [InlineData("exp:-1")]
     [InlineData("exp:1.5")]
     [InlineData("exp:99999999999999999999")]
     [InlineData("exp:")]
-    public void Expiry_Malformed_IsRejected(string segment) => ParseError(segment);
+    public void Expiry_Malformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Expiry.Rule);
 
     [Theory]
     [InlineData("v:")]
     [InlineData("v:a.b")]
     [InlineData("v:a b")]
     [InlineData("v:01234567890123456789012345678901234567890123456789012345678901234")]
-    public void Version_Malformed_IsRejected(string segment) => ParseError(segment);
+    public void Version_Malformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Version.Rule);
 
     [Theory]
     [InlineData("p:")]
     [InlineData("p:Thumb")]
     [InlineData("p:a_b")]
     [InlineData("p:012345678901234567890123456789012")]
-    public void Preset_Malformed_IsRejected(string segment) => ParseError(segment);
+    public void Preset_Malformed_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Preset.Rule);
 
     [Theory]
-    [InlineData("\0")]
-    [InlineData("w:1\0")]
-    [InlineData("w:%34%30%30")]
-    [InlineData("::::")]
-    [InlineData("w::1")]
-    public void Garbage_Any_IsErrorNotException(string segment) => ParseError(segment);
+    [InlineData("w:100,h:50")]
+    [InlineData("fit:cover,f:webp,q:70")]
+    public void Preset_TransformOptionsOnly_IsAccepted(string segment) => Assert.True(OptionsParser.ParsePreset(segment).IsSuccess);
+
+    [Theory]
+    [InlineData("-", "a preset holds transformation options only (no '-', exp, p or v)")]
+    [InlineData("w:100,exp:1", "a preset holds transformation options only (no '-', exp, p or v)")]
+    [InlineData("w:100,p:thumb", "a preset holds transformation options only (no '-', exp, p or v)")]
+    [InlineData("w:100,v:abc", "a preset holds transformation options only (no '-', exp, p or v)")]
+    [InlineData("w:100,w:1", "option 'w' is given twice")]
+    public void Preset_AddressAdmissionOrMalformed_IsRejected(string segment, string detail) =>
+        Assert.Equal(detail, OptionsParser.ParsePreset(segment).Error?.Detail);
+
+    public static TheoryData<TransformOptions, string> UnwritableOptions => new()
+    {
+        { new TransformOptions { Version = "a,b" }, "option 'v' must be" },
+        { new TransformOptions { Preset = "x,w:5" }, "option 'p' must be" },
+        { new TransformOptions { Dpr = 1.555 }, "option 'dpr' must be" },
+        { new TransformOptions { Fit = (FitMode)99 }, "option 'fit' must be" },
+        { new TransformOptions { Flip = FlipMode.None }, "option 'flip' must be" },
+        { new TransformOptions { Blur = double.NaN }, "option 'blur' must be" },
+        { new TransformOptions { Width = 0, Height = 0 }, "option 'h' must be" },
+        { new TransformOptions { Width = 4097, Dpr = 2 }, "option 'dpr' times" },
+    };
+
+    /// <summary>Validation is the parse of the canonical form, item by item first: a value the URL cannot carry is
+    /// refused with its own option's rule (the first in canonical order), never with a list error or silently rounded.</summary>
+    [Theory]
+    [MemberData(nameof(UnwritableOptions))]
+    public void Validate_ValueTheUrlCannotCarry_NamesItsOption(TransformOptions options, string detailStart) =>
+        Assert.StartsWith(detailStart, OptionsParser.Validate(options)?.Detail, StringComparison.Ordinal);
+
+    [Fact]
+    public void Validate_NamedGravityWithFocalPoint_IsValidAndWrittenByName()
+    {
+        var options = new TransformOptions { Gravity = new Gravity(GravityKind.North, 0.1, 0.2) };
+
+        Assert.Null(OptionsParser.Validate(options));
+        Assert.Equal("g:n", CanonicalOptions.FormatForUrl(options));
+    }
 }

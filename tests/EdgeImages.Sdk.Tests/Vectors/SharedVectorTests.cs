@@ -10,6 +10,7 @@ namespace EdgeImages.Sdk.Tests.Vectors;
 public sealed class SharedVectorTests
 {
     public static TheoryData<int> Signatures => SharedVectors.Indexes("signatures");
+    public static TheoryData<int> Options => SharedVectors.Indexes("options");
     public static TheoryData<int> Canonical => SharedVectors.Indexes("canonical");
     public static TheoryData<int> Urls => SharedVectors.Indexes("urls");
     public static TheoryData<int> BuilderRefusals => SharedVectors.Indexes("builderRefusals");
@@ -32,6 +33,39 @@ public sealed class SharedVectorTests
 
         Assert.Equal(signature, UrlSigner.Sign(SharedVectors.SigningKey((string)v["key"]!), message));
         Assert.Null(SignatureVerifier.Verify(signature, message, SharedVectors.Ring));
+    }
+
+    [Fact]
+    public void Options_Table_SameNamesOrderAndRulesAsVectors() =>
+        Assert.Equal(
+            SharedVectors.Section("options").Select(v => ((string)v!["name"]!, (string)v["rule"]!)),
+            UrlOptions.All.Select(option => (option.Name, option.Rule)));
+
+    [Theory]
+    [MemberData(nameof(Options))]
+    public void Option_Vector_ReadsExampleAndRefusesWithItsRule(int index)
+    {
+        var v = SharedVectors.Section("options")[index]!;
+        var name = (string)v["name"]!;
+
+        var read = OptionsParser.Parse($"{name}:{(string)v["example"]!}");
+        var refused = OptionsParser.Parse($"{name}:{(string)v["refused"]!}");
+
+        Assert.True(read.IsSuccess, read.Error?.Detail);
+        Assert.Equal($"{name}:{(string)v["canonical"]!}", CanonicalOptions.FormatForUrl(read.Value));
+        Assert.Equal(new UrlError(UrlErrorKind.InvalidOptions, (string)v["rule"]!), refused.Error);
+    }
+
+    [Fact]
+    public void Options_AllExamplesInReverse_WrittenInVectorOrder()
+    {
+        var vectors = SharedVectors.Section("options");
+        var reversed = string.Join(',', vectors.Reverse().Select(v => $"{(string)v!["name"]!}:{(string)v["example"]!}"));
+
+        var parsed = OptionsParser.Parse(reversed);
+
+        Assert.True(parsed.IsSuccess, parsed.Error?.Detail);
+        Assert.Equal(string.Join(',', vectors.Select(v => $"{(string)v!["name"]!}:{(string)v["canonical"]!}")), CanonicalOptions.FormatForUrl(parsed.Value));
     }
 
     [Theory]
