@@ -35,6 +35,8 @@ public sealed class PurgeGapTests(Deployment world) : IClassFixture<Deployment>
         await FollowingAsync(edge);
         relay.Cut();
         await PurgeAsync("photos/cat.jpg");
+        // etcd keeps the revision it compacts at: one more write, so that the first missed purge is really gone from history.
+        await PurgeAsync("photos/fill.jpg");
         await CompactAsync();
         await PurgeAsync("photos/dog.jpg");
         var replayed = new[] { PurgeWaits.AppliedAsync(edge.Purges, "photos/cat.jpg"), PurgeWaits.AppliedAsync(edge.Purges, "photos/dog.jpg") };
@@ -43,11 +45,12 @@ public sealed class PurgeGapTests(Deployment world) : IClassFixture<Deployment>
         edge.Purges.Replaying += replay => replaying.TrySetResult(replay);
         relay.Heal();
         await Task.WhenAll(replayed).WaitAsync(HangGuard);
+
         var replay = await replaying.Task.WaitAsync(HangGuard);
 
         // It could not resume its watch (the history was compacted), read the log again, and found both purges there.
         Assert.True(replay.Complete);
-        Assert.Equal(["photos/cat.jpg", "photos/dog.jpg"], replay.Events.Select(e => e.Document.Path));
+        Assert.Equal(["photos/cat.jpg", "photos/fill.jpg", "photos/dog.jpg"], replay.Events.Select(e => e.Document.Path));
 
         Assert.Equal("MISS", await CacheStatusAsync(edge, options, "photos/cat.jpg"));
         Assert.Equal("MISS", await CacheStatusAsync(edge, options, "photos/dog.jpg"));
@@ -81,6 +84,7 @@ public sealed class PurgeGapTests(Deployment world) : IClassFixture<Deployment>
         await FollowingAsync(edge);
         relay.Cut();
         await PurgeAsync("photos/dog.jpg");
+        await PurgeAsync("photos/fill.jpg");
         // The leader's retention, a while later: the event is deleted, and the horizon says so.
         using (var etcd = Gateway())
         {
