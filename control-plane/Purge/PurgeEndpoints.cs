@@ -18,17 +18,20 @@ internal static class PurgeEndpoints
 {
     public static void MapPurge(this IEndpointRouteBuilder app) =>
         app.MapPost("/v1/purge", PurgeAsync).WithTags("Purge")
-            .WithSummary("Purges an original ('path'), a folder ('prefix' ending in '/') or a whole tenant (neither) on every PoP.");
+            .WithSummary("Purges an original ('path'), a folder ('prefix' ending in '/') or a whole tenant (neither) on every PoP.")
+            .RequireAuthorization(AdminPolicies.Purge);
 
-    private static async Task<IResult> PurgeAsync(
-        HttpContext context, AdminAuthenticator auth, PurgeRateLimiter limiter, ChangeWriter writer, TimeProvider time, PurgeRequest request)
+    private static async Task<IResult> PurgeAsync(HttpContext context, PurgeRateLimiter limiter, ChangeWriter writer, TimeProvider time, PurgeRequest request)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Purge).ConfigureAwait(false);
+        var caller = AdminCaller.From(context.User);
+        var actor = caller.Actor;
         limiter.Take(actor);
         if (PurgeTarget.TryParse(request.Tenant, request.Path, request.Prefix, out var target) is { } error)
         {
             throw ControlPlaneProblemException.BadRequest(error);
         }
+
+        caller.RequireTenant(target!.Tenant);
 
         var at = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N")[..12];

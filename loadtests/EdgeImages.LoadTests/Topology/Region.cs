@@ -56,6 +56,7 @@ internal sealed class Region : IAsyncDisposable
             var edge = new Dictionary<string, string>
             {
                 [$"Signing:Keys:{data.KeyId}"] = data.KeyHex,
+                [$"Signing:KeyTenants:{data.KeyId}"] = "*",
                 ["Signing:ActiveKey"] = data.KeyId,
                 // The whole load comes from one address: the per-client limit would measure itself, not the edge.
                 ["RateLimiting:PerClientPerSecond"] = "0",
