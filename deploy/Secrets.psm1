@@ -11,7 +11,6 @@ $script:SigningKeyId = 'deploy'
 # File name (under run/secrets/) → how long a fresh one is, in random bytes written as hex; 0: not made here.
 $script:SecretFiles = [ordered]@{
     'signing-key' = 32
-    'edge-admin-token' = 24
     'origin-admin-token' = 24
     'origin-edge-credential' = 24
     'control-plane-master-key' = 32
@@ -39,7 +38,6 @@ function Get-Secrets {
     $Topology.Secrets = [pscustomobject]@{
         SigningKeyId = $script:SigningKeyId
         SigningKey = & $read 'signing-key'
-        EdgeAdminToken = & $read 'edge-admin-token'
         OriginAdminToken = & $read 'origin-admin-token'
         OriginEdgeCredential = & $read 'origin-edge-credential'
         ControlPlaneMasterKey = & $read 'control-plane-master-key'
@@ -67,7 +65,7 @@ function Move-LegacySecrets {
     if (-not (Test-Path $legacy)) { return }
     $old = Get-Content $legacy -Raw | ConvertFrom-Json
     $map = @{
-        'signing-key' = $old.SigningKey; 'edge-admin-token' = $old.EdgeAdminToken; 'origin-admin-token' = $old.OriginAdminToken
+        'signing-key' = $old.SigningKey; 'origin-admin-token' = $old.OriginAdminToken
         'origin-edge-credential' = $old.OriginEdgeCredential; 'control-plane-master-key' = $old.ControlPlaneMasterKey
         'control-plane-admin-key' = $old.ControlPlaneAdminKey; 'tenant-api-key' = $old.TenantApiKey
     }
@@ -87,7 +85,6 @@ function Get-SecretEnvironment {
             return @{
                 "Signing__Keys__$($s.SigningKeyId)" = $s.SigningKey
                 'Origin__Credential' = $s.OriginEdgeCredential
-                'Admin__Token' = $s.EdgeAdminToken
                 'ControlPlane__MasterKey' = $s.ControlPlaneMasterKey
             }
         }

@@ -24,9 +24,6 @@ internal static class TenantEndpoints
             .RequireAuthorization(AdminPolicies.Tenants);
     }
 
-    public static bool IsTenantId(string id) =>
-        Sdk.Urls.Identifier.IsValid(id);
-
     private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd)
     {
         var caller = AdminCaller.From(context.User);
@@ -46,7 +43,8 @@ internal static class TenantEndpoints
     {
         var caller = AdminCaller.From(context.User);
         caller.RequireTenant(id);
-        var errors = Validate(id, request);
+        // The same rules an edge applies to a stored document, so what the API accepts no edge refuses.
+        var errors = DocumentRules.Tenant(id, ToDocument(id, request, time.GetUtcNow()));
         if (errors.Count > 0)
         {
             throw ControlPlaneProblemException.BadRequest(string.Join(" ", errors));
@@ -70,17 +68,7 @@ internal static class TenantEndpoints
             conditions = kv is null ? [ChangeWriter.Absent(writer.Keys.Tenant(id))] : [ChangeWriter.Unchanged(writer.Keys.Tenant(id), kv.ModRevision)];
         }
 
-        var document = new TenantDocument
-        {
-            Id = id,
-            Origin = request.Origin,
-            MaxAgeSeconds = request.MaxAgeSeconds,
-            AllowedOptions = request.AllowedOptions,
-            Presets = request.Presets,
-            RequestsPerSecond = request.RequestsPerSecond,
-            Burst = request.Burst,
-            UpdatedAt = time.GetUtcNow(),
-        };
+        var document = ToDocument(id, request, time.GetUtcNow());
         if (!await writer.CommitAsync(caller.Actor, "tenant.put", id, null, conditions, [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.Conflict("The tenant changed meanwhile; try again.");
@@ -98,45 +86,17 @@ internal static class TenantEndpoints
         return Results.NoContent();
     }
 
-    /// <summary>Every problem at once, each naming its field.</summary>
-    private static List<string> Validate(string id, TenantRequest request)
+    private static TenantDocument ToDocument(string id, TenantRequest request, DateTimeOffset updatedAt) => new()
     {
-        var errors = new List<string>();
-        if (!IsTenantId(id))
-        {
-            errors.Add("The tenant id must be 1 to 63 characters of [a-z0-9-].");
-        }
-
-        if (request.MaxAgeSeconds is < 0 or > 31_536_000)
-        {
-            errors.Add("'maxAgeSeconds' must be 0 to 31536000.");
-        }
-
-        if (request.RequestsPerSecond is <= 0)
-        {
-            errors.Add("'requestsPerSecond' must be positive (omit it for unlimited).");
-        }
-
-        if (request.Burst is < 0)
-        {
-            errors.Add("'burst' must not be negative.");
-        }
-
-        if (request.AllowedOptions?.Any(o => !Sdk.Urls.OptionsParser.Names.Contains(o)) == true)
-        {
-            errors.Add("'allowedOptions' must be option names such as w, h, fit, q.");
-        }
-
-        foreach (var (name, value) in request.Presets ?? new Dictionary<string, string>())
-        {
-            if (!Sdk.Urls.Identifier.IsValid(name, Sdk.Urls.Identifier.MaxPresetLength) || string.IsNullOrEmpty(value))
-            {
-                errors.Add($"'presets.{name}': a preset is a name of [a-z0-9-] and a non-empty option string.");
-            }
-        }
-
-        return errors;
-    }
+        Id = id,
+        Origin = request.Origin,
+        MaxAgeSeconds = request.MaxAgeSeconds,
+        AllowedOptions = request.AllowedOptions,
+        Presets = request.Presets,
+        RequestsPerSecond = request.RequestsPerSecond,
+        Burst = request.Burst,
+        UpdatedAt = updatedAt,
+    };
 }
 
 internal sealed record TenantRequest(

@@ -20,7 +20,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
 
     private readonly TimeSpan _maxAge = options.Value.NotFoundMaxAge;
     private readonly ConcurrentDictionary<string, Missing> _missing = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<Original>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly SingleFlight<Original> _fetches = new();
 
     /// <summary>The key of an original in an origin cluster; unversioned reads carry a marker that no <c>v:</c> value can spell.</summary>
     public static string KeyOf(string clusterId, OriginalKey key) =>
@@ -42,18 +42,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
             _missing.TryRemove(KeyValuePair.Create(key, missing));
         }
 
-        var candidate = new Lazy<Task<Original>>(() => RememberNotFoundAsync(key, fetch));
-        var winner = _inFlight.GetOrAdd(key, candidate);
-        if (ReferenceEquals(winner, candidate))
-        {
-            _ = winner.Value.ContinueWith(
-                _ => _inFlight.TryRemove(KeyValuePair.Create(key, candidate)),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-
-        return await winner.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _fetches.Run(key, () => RememberNotFoundAsync(key, fetch)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Forgets every remembered 404 (a purge happened).</summary>
@@ -63,7 +52,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
     {
         try
         {
-            return await fetch().ConfigureAwait(false);
+            return Unpooled(await fetch().ConfigureAwait(false));
         }
         catch (EdgeProblemException problem) when (problem.Status == StatusCodes.Status404NotFound && _maxAge > TimeSpan.Zero)
         {
@@ -74,6 +63,24 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
 
             _missing[key] = new Missing(timeProvider.GetUtcNow() + _maxAge, problem.Detail);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The original with a buffer of its own: the callers that shared the fetch each dispose what they got, and a
+    /// pooled buffer returned to its pool twice (or while another caller still decodes it) would hand the same
+    /// array to two renters. Only a body of unannounced length is pooled, and pays this one copy.
+    /// </summary>
+    private static Original Unpooled(Original original)
+    {
+        if (original.Owner is null)
+        {
+            return original;
+        }
+
+        using (original)
+        {
+            return original with { Content = original.ToExactArray(), Owner = null };
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
 using EdgeImages.Etcd.Purges;
@@ -13,7 +12,7 @@ namespace EdgeImages.Edge.Caching;
 /// </summary>
 internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier distributed, NotFoundCache notFound, TimeProvider timeProvider) : IVariantCache
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<CacheLookup>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly SingleFlight<CacheLookup> _fills = new();
 
     public async ValueTask<CacheLookup> GetOrCreateAsync(
         string key,
@@ -77,23 +76,8 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
     }
 
     /// <summary>The one fill of <paramref name="key"/>: the running one, or a new one.</summary>
-    private Task<CacheLookup> Fill(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
-    {
-        var candidate = new Lazy<Task<CacheLookup>>(() => FillAsync(key, tags, freshFor, factory));
-        var winner = _inFlight.GetOrAdd(key, candidate);
-        if (ReferenceEquals(winner, candidate))
-        {
-            // Only the request that started the fill unregisters it, once it is done, so a client that
-            // disconnects early does not let a second fill of the same key start.
-            _ = winner.Value.ContinueWith(
-                _ => _inFlight.TryRemove(KeyValuePair.Create(key, candidate)),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-
-        return winner.Value;
-    }
+    private Task<CacheLookup> Fill(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory) =>
+        _fills.Run(key, () => FillAsync(key, tags, freshFor, factory));
 
     private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {

@@ -78,7 +78,7 @@ public sealed class SmallTopologyTests(SmallTopology topology) : IClassFixture<S
         // One file per secret, readable by its owner alone.
         var files = Directory.GetFiles(topology.SecretsDir);
         Assert.Superset(
-            new HashSet<string> { "signing-key", "edge-admin-token", "origin-admin-token", "origin-edge-credential", "control-plane-master-key", "control-plane-admin-key", "tenant-api-key" },
+            new HashSet<string> { "signing-key", "origin-admin-token", "origin-edge-credential", "control-plane-master-key", "control-plane-admin-key", "tenant-api-key" },
             files.Select(file => Path.GetFileName(file)).ToHashSet());
         Assert.All(files, file => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file)));
         var secrets = files.Select(file => File.ReadAllText(file).Trim()).Where(value => value.Length > 0).ToList();

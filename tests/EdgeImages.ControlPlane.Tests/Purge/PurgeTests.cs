@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.Edge.ControlPlane;
 using EdgeImages.Etcd.Documents;

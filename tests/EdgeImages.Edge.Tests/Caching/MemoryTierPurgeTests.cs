@@ -170,7 +170,7 @@ public sealed class MemoryTierPurgeTests
     }
 
     private static Task<HttpResponseMessage> GetAsync(EdgeServer edge, string tenant, string options, string path) =>
-        edge.Client.GetAsync(edge.RawUri(edge.Url(options, path, tenant)));
+        edge.Client.GetAsync(edge.RawUri(edge.Url(options, path, tenant, tenant == EdgeServer.Tenant ? null : edge.PlatformKey)));
 
     private static bool IsPortrait(byte[] image)
     {
