@@ -41,10 +41,10 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
     /// (400 bad crop or output too large, 413 source too big, 415 undecodable); a fired token is
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public TransformedImage Transform(ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, CancellationToken cancellationToken)
+    public TransformedImage Transform(ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var ctx = new TransformContext(source, options, acceptsWebp, limits.Value, cancellationToken);
+        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken);
         var decode = Run(ctx, DecodePhase);
         var transform = Run(ctx, TransformPhase);
         var encode = Run(ctx, EncodePhase);

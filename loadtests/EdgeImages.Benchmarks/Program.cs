@@ -4,6 +4,7 @@ using EdgeImages.Benchmarks;
 // Usage (from the repository root):
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- --compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- --bdn [BenchmarkDotNet arguments, e.g. --filter '*']
+//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- --formats [--width N] [--rounds N]
 // With no arguments it runs --compare.
 if (args.Length > 0 && args[0] == "--bdn")
 {
@@ -14,9 +15,14 @@ if (args.Length > 0 && args[0] == "--bdn")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--formats")
+{
+    return FormatsCommand.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] is "-h" or "--help")
 {
-    Console.WriteLine("--compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]  |  --bdn [BenchmarkDotNet args]");
+    Console.WriteLine("--compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]  |  --bdn [BenchmarkDotNet args]  |  --formats [--width N] [--rounds N]");
     return 0;
 }
 
