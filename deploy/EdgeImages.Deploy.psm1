@@ -333,6 +333,7 @@ function Get-EdgeSettings($Topology, $Process) {
     $redis = Get-Processes $Topology -Kind redis -Region $Process.Region | Select-Object -First 1
     $settings = @{
         "Signing:Keys:$($secrets.SigningKeyId)" = $secrets.SigningKey
+        "Signing:KeyTenants:$($secrets.SigningKeyId)" = 'demo'
         'Signing:ActiveKey' = $secrets.SigningKeyId
         'Caching:Redis' = "127.0.0.1:$($redis.Port)"
         'Origin:Credential' = $secrets.OriginEdgeCredential

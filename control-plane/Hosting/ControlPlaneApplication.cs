@@ -58,7 +58,7 @@ internal static class ControlPlaneApplication
         services.AddHostedService(provider => provider.GetRequiredService<LeaderElection>());
         services.AddHostedService<LeaderJobs>();
         services.AddSingleton<SecretBox>();
-        services.AddSingleton<AdminAuthenticator>();
+        services.AddAdminAuthentication();
         services.AddSingleton<GeoLocator>();
         services.AddSingleton<Router>();
 
@@ -79,12 +79,18 @@ internal static class ControlPlaneApplication
         // /readyz runs the etcd check: a replica cut off from the quorum is taken out of rotation.
         app.UseEdgeImagesTelemetry();
         app.UseProblemResponses();
+        // After the problem writer: a refused call is thrown to it (AdminAuthorizationResultHandler) and answered once.
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapOpenApi();
-        // Public and read-only: the page (monitoring/dashboard) sends no credentials, and the state holds no secret,
-        // only topology, health, traffic, purge targets and signing key ids with their states (ids are in every URL).
+        // The page and its assets are public; its state (topology, purges, key ids) needs a platform read key, which the
+        // browser presents as the HTTP-only cookie that the sign-in sets.
         var dashboard = app.Services.GetRequiredService<DashboardStateProvider>();
-        app.MapEdgeImagesDashboard((_, cancellationToken) => dashboard.GetAsync(cancellationToken)).ExcludeFromDescription();
+        var dashboardGroup = app.MapEdgeImagesDashboard((_, cancellationToken) => dashboard.GetAsync(cancellationToken));
+        dashboardGroup.ExcludeFromDescription();
+        dashboardGroup.RequireKeyForState();
+        app.MapDashboardSignIn();
         app.MapGet("/v1/leader", (ClusterView view, LeaderElection election) => Results.Ok(new { Leader = view.Current.Leader, Self = election.ReplicaId, election.IsLeader }))
             .WithTags("Registry").WithSummary("The elected replica, as this replica sees it.");
 

@@ -16,5 +16,7 @@ internal sealed class ControlPlaneProblemException(int status, string title, str
 
     public static ControlPlaneProblemException Conflict(string detail) => new(409, "Conflict", detail);
 
+    public static ControlPlaneProblemException TooManyRequests(string detail, TimeSpan retryAfter) => new(429, "Too many requests", detail, retryAfter);
+
     public static ControlPlaneProblemException Unavailable(string detail) => new(503, "Service unavailable", detail, TimeSpan.FromSeconds(2));
 }

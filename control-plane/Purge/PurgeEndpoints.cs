@@ -16,15 +16,19 @@ internal static class PurgeEndpoints
 {
     public static void MapPurge(this IEndpointRouteBuilder app) =>
         app.MapPost("/v1/purge", PurgeAsync).WithTags("Purge")
-            .WithSummary("Purges an original ('path'), a folder ('prefix' ending in '/') or a whole tenant (neither) on every PoP.");
+            .WithSummary("Purges an original ('path'), a folder ('prefix' ending in '/') or a whole tenant (neither) on every PoP.")
+            .RequireAuthorization(AdminPolicies.Purge);
 
-    private static async Task<IResult> PurgeAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, TimeProvider time, PurgeRequest request)
+    private static async Task<IResult> PurgeAsync(HttpContext context, ChangeWriter writer, TimeProvider time, PurgeRequest request)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Purge).ConfigureAwait(false);
+        var caller = AdminCaller.From(context.User);
+        var actor = caller.Actor;
         if (request.Tenant is not { } tenant || !TenantEndpoints.IsTenantId(tenant))
         {
             throw ControlPlaneProblemException.BadRequest("'tenant' must be 1 to 63 characters of [a-z0-9-].");
         }
+
+        caller.RequireTenant(tenant);
 
         var (path, prefix) = (request.Path?.Trim('/'), request.Prefix?.TrimStart('/'));
         var what = (path, prefix) switch

@@ -12,32 +12,33 @@ internal static class RegistryEndpoints
 {
     public static void MapRegistry(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1").WithTags("Registry");
+        // Topology belongs to no tenant: reading it needs a platform key, changing it the admin scope.
+        var group = app.MapGroup("/v1").WithTags("Registry").RequireAuthorization(AdminPolicies.PlatformRead);
         group.MapGet("/regions", ListAsync<RegionDocument>(keys => keys.Regions)).WithSummary("Lists regions.");
-        group.MapPut("/regions/{id}", PutRegionAsync).WithSummary("Creates or replaces a region and its location.");
-        group.MapDelete("/regions/{id}", (HttpContext c, AdminAuthenticator a, ChangeWriter w, string id) => DeleteAsync(c, a, w, "region.delete", w.Keys.Region(id), id));
+        group.MapPut("/regions/{id}", PutRegionAsync).WithSummary("Creates or replaces a region and its location.").RequireAuthorization(AdminPolicies.Admin);
+        group.MapDelete("/regions/{id}", (HttpContext c, ChangeWriter w, string id) => DeleteAsync(c, w, "region.delete", w.Keys.Region(id), id)).RequireAuthorization(AdminPolicies.Admin);
         group.MapGet("/pops", ListAsync<PopDocument>(keys => keys.Pops)).WithSummary("Lists PoPs.");
-        group.MapPut("/pops/{id}", PutPopAsync).WithSummary("Creates or replaces a PoP (its region must exist).");
-        group.MapDelete("/pops/{id}", (HttpContext c, AdminAuthenticator a, ChangeWriter w, string id) => DeleteAsync(c, a, w, "pop.delete", w.Keys.Pop(id), id));
-        group.MapPost("/pops/{id}/drain", DrainAsync).WithSummary("Drains a PoP: routing sends it no new clients; its edges finish what they are doing.");
-        group.MapDelete("/pops/{id}/drain", (HttpContext c, AdminAuthenticator a, ChangeWriter w, string id) => DeleteAsync(c, a, w, "pop.undrain", w.Keys.Drain(id), id))
-            .WithSummary("Ends a drain.");
+        group.MapPut("/pops/{id}", PutPopAsync).WithSummary("Creates or replaces a PoP (its region must exist).").RequireAuthorization(AdminPolicies.Admin);
+        group.MapDelete("/pops/{id}", (HttpContext c, ChangeWriter w, string id) => DeleteAsync(c, w, "pop.delete", w.Keys.Pop(id), id)).RequireAuthorization(AdminPolicies.Admin);
+        group.MapPost("/pops/{id}/drain", DrainAsync).WithSummary("Drains a PoP: routing sends it no new clients; its edges finish what they are doing.")
+            .RequireAuthorization(AdminPolicies.Admin);
+        group.MapDelete("/pops/{id}/drain", (HttpContext c, ChangeWriter w, string id) => DeleteAsync(c, w, "pop.undrain", w.Keys.Drain(id), id))
+            .WithSummary("Ends a drain.").RequireAuthorization(AdminPolicies.Admin);
         group.MapGet("/health", HealthAsync).WithSummary("Every PoP with its live edges, their readiness, the leader's probes and drains.");
     }
 
     public static bool IsId(string id) => Sdk.Urls.Identifier.IsValid(id);
 
-    private static Func<HttpContext, AdminAuthenticator, EtcdStore, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix) =>
-        async (context, auth, etcd) =>
+    private static Func<HttpContext, EtcdStore, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix) =>
+        async (context, etcd) =>
         {
-            await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
             var range = await etcd.RangeAsync(prefix(etcd.Keys), context.RequestAborted).ConfigureAwait(false);
             return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<T>(kv.Value)));
         };
 
-    private static async Task<IResult> PutRegionAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, string id, LocationRequest request)
+    private static async Task<IResult> PutRegionAsync(HttpContext context, ChangeWriter writer, string id, LocationRequest request)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
+        var actor = AdminCaller.From(context.User).Actor;
         var errors = ValidateLocation(id, request.Latitude, request.Longitude);
         if (errors.Count > 0)
         {
@@ -49,9 +50,9 @@ internal static class RegistryEndpoints
         return Results.Ok(document);
     }
 
-    private static async Task<IResult> PutPopAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, string id, PopRequest request)
+    private static async Task<IResult> PutPopAsync(HttpContext context, ChangeWriter writer, string id, PopRequest request)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
+        var actor = AdminCaller.From(context.User).Actor;
         var errors = ValidateLocation(id, request.Latitude, request.Longitude);
         if (request.Region is not { } region || !IsId(region))
         {
@@ -81,24 +82,23 @@ internal static class RegistryEndpoints
         return Results.Ok(document);
     }
 
-    private static async Task<IResult> DrainAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, TimeProvider time, string id)
+    private static async Task<IResult> DrainAsync(HttpContext context, ChangeWriter writer, TimeProvider time, string id)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
+        var actor = AdminCaller.From(context.User).Actor;
         var document = new DrainDocument(id, actor, time.GetUtcNow());
         await writer.CommitAsync(actor, "pop.drain", id, null, [], [ChangeWriter.Put(writer.Keys.Drain(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
         return Results.Ok(document);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, string action, string key, string id)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ChangeWriter writer, string action, string key, string id)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Admin).ConfigureAwait(false);
+        var actor = AdminCaller.From(context.User).Actor;
         await writer.CommitAsync(actor, action, id, null, [], [ChangeWriter.Delete(key)], context.RequestAborted).ConfigureAwait(false);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> HealthAsync(HttpContext context, AdminAuthenticator auth, ClusterView view)
+    private static async Task<IResult> HealthAsync(HttpContext context, ClusterView view)
     {
-        await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
         var state = view.Current;
         return Results.Ok(new
         {

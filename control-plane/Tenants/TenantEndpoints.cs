@@ -5,43 +5,69 @@ using EdgeImages.Etcd.Documents;
 
 namespace EdgeImages.ControlPlane.Tenants;
 
-/// <summary><c>/v1/tenants</c>: origin binding, TTL, presets, allowed options, quotas. Edges apply a change by watch.</summary>
+/// <summary>
+/// <c>/v1/tenants</c>: origin binding, TTL, presets, allowed options, quotas. Edges apply a change by watch. An API key
+/// limited to tenants reads and changes only its own tenants, and never the platform's settings of them: the quota
+/// (<c>requestsPerSecond</c>, <c>burst</c>) and the origin binding, which would let a tenant raise its own limits or
+/// read another tenant's originals through an origin it points itself at.
+/// </summary>
 internal static class TenantEndpoints
 {
     public static void MapTenants(this IEndpointRouteBuilder app)
     {
         var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants");
-        tenants.MapGet("", ListAsync).WithSummary("Lists tenants.");
-        tenants.MapGet("/{id}", GetAsync).WithSummary("One tenant's settings.");
-        tenants.MapPut("/{id}", PutAsync).WithSummary("Creates or replaces a tenant's settings.");
-        tenants.MapDelete("/{id}", DeleteAsync).WithSummary("Removes a tenant's settings (edges fall back to their defaults).");
+        tenants.MapGet("", ListAsync).WithSummary("Lists tenants (those the API key reaches).").RequireAuthorization(AdminPolicies.Read);
+        tenants.MapGet("/{id}", GetAsync).WithSummary("One tenant's settings.").RequireAuthorization(AdminPolicies.Read);
+        tenants.MapPut("/{id}", PutAsync).WithSummary("Creates or replaces a tenant's settings; quota and origin only with a platform key.")
+            .RequireAuthorization(AdminPolicies.Tenants);
+        tenants.MapDelete("/{id}", DeleteAsync).WithSummary("Removes a tenant's settings (edges fall back to their defaults); platform keys only.")
+            .RequireAuthorization(AdminPolicies.Tenants);
     }
 
     public static bool IsTenantId(string id) =>
         Sdk.Urls.Identifier.IsValid(id);
 
-    private static async Task<IResult> ListAsync(HttpContext context, AdminAuthenticator auth, EtcdStore etcd)
+    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd)
     {
-        await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
+        var caller = AdminCaller.From(context.User);
         var range = await etcd.RangeAsync(etcd.Keys.Tenants, context.RequestAborted).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<TenantDocument>(kv.Value)));
+        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<TenantDocument>(kv.Value)).Where(t => caller.Reaches(t.Id)));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, AdminAuthenticator auth, EtcdStore etcd, string id)
+    private static async Task<IResult> GetAsync(HttpContext context, EtcdStore etcd, string id)
     {
-        await auth.RequireAsync(context, Scopes.Read).ConfigureAwait(false);
+        AdminCaller.From(context.User).RequireTenant(id);
         var kv = await etcd.GetAsync(etcd.Keys.Tenant(id), context.RequestAborted).ConfigureAwait(false)
             ?? throw ControlPlaneProblemException.NotFound($"No tenant '{id}'.");
         return Results.Ok(DocumentJson.Decode<TenantDocument>(kv.Value));
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, TimeProvider time, string id, TenantRequest request)
+    private static async Task<IResult> PutAsync(HttpContext context, ChangeWriter writer, EtcdStore etcd, TimeProvider time, string id, TenantRequest request)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Tenants).ConfigureAwait(false);
+        var caller = AdminCaller.From(context.User);
+        caller.RequireTenant(id);
         var errors = Validate(id, request);
         if (errors.Count > 0)
         {
             throw ControlPlaneProblemException.BadRequest(string.Join(" ", errors));
+        }
+
+        IReadOnlyList<Etcdserverpb.Compare> conditions = [];
+        if (!caller.IsPlatform)
+        {
+            // The platform's fields stay as the platform set them: a tenant's key may repeat them, never change them.
+            var kv = await etcd.GetAsync(writer.Keys.Tenant(id), context.RequestAborted).ConfigureAwait(false);
+            var stored = kv is null ? null : DocumentJson.Decode<TenantDocument>(kv.Value);
+            if ((request.Origin is not null && request.Origin != stored?.Origin)
+                || (request.RequestsPerSecond is not null && request.RequestsPerSecond != stored?.RequestsPerSecond)
+                || (request.Burst is not null && request.Burst != stored?.Burst))
+            {
+                caller.RequirePlatform("set a tenant's quota (requestsPerSecond, burst) or origin binding");
+            }
+
+            request = request with { Origin = stored?.Origin, RequestsPerSecond = stored?.RequestsPerSecond, Burst = stored?.Burst };
+            // Written only over what was read, so a platform change in between is never overwritten with the old values.
+            conditions = kv is null ? [ChangeWriter.Absent(writer.Keys.Tenant(id))] : [ChangeWriter.Unchanged(writer.Keys.Tenant(id), kv.ModRevision)];
         }
 
         var document = new TenantDocument
@@ -55,14 +81,20 @@ internal static class TenantEndpoints
             Burst = request.Burst,
             UpdatedAt = time.GetUtcNow(),
         };
-        await writer.CommitAsync(actor, "tenant.put", id, null, [], [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
+        if (!await writer.CommitAsync(caller.Actor, "tenant.put", id, null, conditions, [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
+        {
+            throw ControlPlaneProblemException.Conflict("The tenant changed meanwhile; try again.");
+        }
+
         return Results.Ok(document);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, AdminAuthenticator auth, ChangeWriter writer, string id)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ChangeWriter writer, string id)
     {
-        var actor = await auth.RequireAsync(context, Scopes.Tenants).ConfigureAwait(false);
-        await writer.CommitAsync(actor, "tenant.delete", id, null, [], [ChangeWriter.Delete(writer.Keys.Tenant(id))], context.RequestAborted).ConfigureAwait(false);
+        var caller = AdminCaller.From(context.User);
+        // Without its document a tenant falls back to the edges' defaults, quota included: that is the platform's call.
+        caller.RequirePlatform("delete a tenant's settings, which hold its quota and origin binding");
+        await writer.CommitAsync(caller.Actor, "tenant.delete", id, null, [], [ChangeWriter.Delete(writer.Keys.Tenant(id))], context.RequestAborted).ConfigureAwait(false);
         return Results.NoContent();
     }
 

@@ -72,7 +72,16 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
                 continue;
             }
 
-            keys[document.Kid] = new SigningKey(document.Kid, secret, state.Value);
+            if (!KeyTenants.TryCreate(document.Tenants, out var binding, out _))
+            {
+                // Fail closed: a key stored before keys were bound to tenants would otherwise read every tenant. It
+                // verifies nothing until it is bound at the control plane (PUT /v1/keys/{kid}/tenants).
+                Log.KeyUnbound(_logger, document.Kid);
+                keys.Remove(document.Kid);
+                continue;
+            }
+
+            keys[document.Kid] = new SigningKey(document.Kid, secret, binding, state.Value);
         }
 
         var tenants = snapshot.Tenants.Values.ToFrozenDictionary(t => t.Id, ToSettings, StringComparer.Ordinal);
@@ -103,5 +112,8 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Signing key {Kid} from the control plane cannot be opened (check ControlPlane:MasterKey); it is ignored.")]
         public static partial void KeyUnusable(ILogger logger, string kid);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Signing key {Kid} from the control plane is bound to no tenant; it is refused until it is bound at the control plane (PUT /v1/keys/<kid>/tenants).")]
+        public static partial void KeyUnbound(ILogger logger, string kid);
     }
 }

@@ -142,30 +142,11 @@ internal sealed partial class OriginClusterStore(
 
     private async Task<Original> ReadOriginalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var maxBytes = limits.Value.MaxSourceBytes;
-        if (response.Content.Headers.ContentLength > maxBytes)
-        {
-            throw EdgeProblemException.TooLarge($"The original is larger than {maxBytes} bytes.");
-        }
-
+        // One buffer of the announced length, counted in the miss's memory reservation before the body arrives.
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = stream.ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw EdgeProblemException.TooLarge($"The original is larger than {maxBytes} bytes.");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        var content = buffer.ToArray();
         var version = response.Headers.TryGetValues(VersionHeader, out var values) ? values.FirstOrDefault() : null;
-        return new Original(content, ImageSniffer.ContentTypeOf(content), version ?? LocalFolderOriginalStore.VersionOf(content));
+        return await OriginalBody.ReadAsync(stream, response.Content.Headers.ContentLength, limits.Value.MaxSourceBytes, version, cancellationToken).ConfigureAwait(false);
     }
 
     private static Uri OriginUri(DestinationState destination, OriginalKey key)

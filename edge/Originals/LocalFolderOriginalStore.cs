@@ -30,10 +30,12 @@ internal sealed class LocalFolderOriginalStore(
             throw EdgeProblemException.NotFound("No such original.");
         }
 
-        byte[] content;
+        Original original;
         try
         {
-            content = await ReadBoundedAsync(file, limits.Value.MaxSourceBytes, cancellationToken).ConfigureAwait(false);
+            var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+            await using var _ = stream.ConfigureAwait(false);
+            original = await OriginalBody.ReadAsync(stream, stream.Length, limits.Value.MaxSourceBytes, version: null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -41,27 +43,13 @@ internal sealed class LocalFolderOriginalStore(
             throw EdgeProblemException.BadGateway("The original could not be read.");
         }
 
-        var version = VersionOf(content);
-        if (key.Version is not null && key.Version != version)
+        if (key.Version is not null && key.Version != original.Version)
         {
+            original.Dispose();
             throw EdgeProblemException.NotFound("The original has no such version.");
         }
 
-        return new Original(content, ImageSniffer.ContentTypeOf(content), version);
-    }
-
-    private static async Task<byte[]> ReadBoundedAsync(string file, long maxBytes, CancellationToken cancellationToken)
-    {
-        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
-        await using var _ = stream.ConfigureAwait(false);
-        if (stream.Length > maxBytes)
-        {
-            throw EdgeProblemException.TooLarge($"The original is larger than {maxBytes} bytes.");
-        }
-
-        var content = new byte[stream.Length];
-        await stream.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
-        return content;
+        return original;
     }
 
     internal static string VersionOf(ReadOnlySpan<byte> content)

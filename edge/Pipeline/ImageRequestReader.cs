@@ -14,7 +14,9 @@ namespace EdgeImages.Edge.Pipeline;
 /// <summary>
 /// The front door: turns the request line into a verified <see cref="ImageRequest"/> or a 400/403.
 /// The order is the contract's: the signature is checked over the raw bytes before anything else in the
-/// URL is believed (403), then options, tenant and path are parsed (400), then <c>exp</c> (403).
+/// URL is believed, and with it the key's tenant binding (403: a valid MAC from a key not bound to the URL's
+/// tenant, so no quota, cache or origin is touched for it), then options, tenant and path are parsed (400), then
+/// <c>exp</c> (403).
 /// </summary>
 internal sealed class ImageRequestReader(
     ISigningKeyProvider keys,
@@ -33,6 +35,7 @@ internal sealed class ImageRequestReader(
             throw ToProblem(split.Error!);
         }
 
+        // MAC, then the key's tenants (SigningKey.Tenants): "key not valid for this tenant" is a 403 like a wrong MAC.
         if (SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys) is { } signatureError)
         {
             throw ToProblem(signatureError);

@@ -10,44 +10,46 @@ using Microsoft.Extensions.Options;
 namespace EdgeImages.Edge.Pipeline;
 
 /// <summary>
-/// Makes a variant on a cache miss: fetches the original, then transforms it within the scheduler's slots
-/// and deadline (or passes it through untouched for <c>-</c>).
+/// Makes a variant on a cache miss: reserves memory for it (waiting its turn among tenants, or shed), fetches
+/// the original, then transforms it within the scheduler's slots and deadline (or passes it through untouched
+/// for <c>-</c>). The reservation covers the original while it is fetched and held and the decoder's buffers;
+/// it is given back once the variant is made, when only the (cached) variant remains.
 /// </summary>
 internal sealed class VariantProducer(
     IOriginalStore originals,
     ImageTransformer transformer,
     TransformScheduler scheduler,
+    MemoryBudget budget,
     IOptions<OriginalsOptions> originalsOptions,
     EdgeMetrics metrics,
     TimeProvider timeProvider)
 {
     public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
     {
-        if (!request.Options.IsPassThrough)
-        {
-            scheduler.ShedIfFull();
-        }
-
+        // Before the fetch: a miss that is shed for want of memory or of a transform slot costs the origin nothing.
+        using var memory = await budget.ReserveAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         var fetchStarted = timeProvider.GetTimestamp();
-        var original = await FetchAsync(request.Original, cancellationToken).ConfigureAwait(false);
+        using var original = await FetchAsync(request.Original, memory, cancellationToken).ConfigureAwait(false);
         var fetch = timeProvider.GetElapsedTime(fetchStarted);
 
         if (request.Options.IsPassThrough)
         {
-            var bytes = original.Content.ToArray();
+            var bytes = original.ToExactArray();
             metrics.VariantProduced(new StageTimings(fetch, default));
             return new CachedVariant(bytes, original.ContentType, ETagOf(bytes), new StageTimings(fetch, default));
         }
 
         var image = await scheduler.RunAsync(
-            token => transformer.Transform(original.Content, request.Options, request.Accepted, token),
+            token => transformer.Transform(original.Content, request.Options, request.Accepted, memory, token),
             cancellationToken).ConfigureAwait(false);
         metrics.VariantProduced(new StageTimings(fetch, image.Timings));
         return new CachedVariant(image.Content, image.ContentType, ETagOf(image.Content), new StageTimings(fetch, image.Timings));
     }
 
-    private async Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken)
+    private async Task<Original> FetchAsync(OriginalKey key, MemoryReservation memory, CancellationToken cancellationToken)
     {
+        // The store's body reader finds the reservation here; the change stays inside this async call.
+        memory.Enter();
         using var timeout = new CancellationTokenSource(originalsOptions.Value.FetchTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try

@@ -66,7 +66,47 @@ internal static class DecodeSteps
     public static void Decode(TransformContext ctx)
     {
         var codec = ctx.RequiredCodec;
-        var size = DecodeSize(ctx, codec, ctx.RequiredPlan.MinimumScale);
+        var needed = ctx.RequiredPlan.MinimumScale;
+        var factor = StripDecoder.Factor(ctx, codec, needed);
+        var size = factor > 1 ? StripDecoder.SizeFor(new PixelSize(codec.Info.Width, codec.Info.Height), factor) : DecodeSize(ctx, codec, needed);
+
+        // Known from the header, before any buffer exists: refused (413) or shed (503) here rather than paged out later.
+        ctx.Memory?.Require(ctx.Source.Length + MemoryCost(ctx, codec, size, factor));
+        var bitmap = factor > 1 ? StripDecoder.Decode(ctx, codec, factor) : null;
+        if (bitmap is null && factor > 1)
+        {
+            // The codec would not decode by rows after all: a whole decode, paid for in full.
+            size = new PixelSize(codec.Info.Width, codec.Info.Height);
+            ctx.Memory?.Require(ctx.Source.Length + MemoryCost(ctx, codec, size, factor: 1));
+        }
+
+        ctx.Replace(bitmap ?? DecodeWhole(codec, size));
+    }
+
+    /// <summary>
+    /// What decoding to <paramref name="size"/> and transforming holds at its peak, besides the encoded source:
+    /// the decoded bitmap and one successor of its size (orient, crop and rotate each draw a new one before the
+    /// old goes), two bitmaps of the output size (the resize canvas, then flatten or encode), and what the
+    /// decoder keeps for the whole image whatever the scale (see the README's table of costs per source pixel).
+    /// </summary>
+    internal static long MemoryCost(TransformContext ctx, SKCodec codec, PixelSize size, int factor)
+    {
+        var full = (long)codec.Info.Width * codec.Info.Height;
+        var decoded = size.Area * 4;
+        var output = ctx.RequiredPlan.Output.Area * 4;
+        var decoder = codec.EncodedFormat switch
+        {
+            SKEncodedImageFormat.Jpeg => (long)(full * JpegStructure.WholeImageBytesPerPixel(ctx.Source.Span)),
+            // Lossless WebP decodes to a whole ARGB frame first; lossy with alpha keeps a whole alpha plane.
+            SKEncodedImageFormat.Webp => IsLosslessWebp(ctx.Source.Span) ? full * 4 : full,
+            _ => 0,
+        };
+        var strips = factor > 1 ? StripDecoder.WorkingBytes(ctx.Source.Span, new PixelSize(codec.Info.Width, codec.Info.Height), factor) : 0;
+        return (2 * decoded) + (2 * output) + decoder + strips;
+    }
+
+    private static SKBitmap DecodeWhole(SKCodec codec, PixelSize size)
+    {
         var bitmap = Pixels.Allocate(size);
         try
         {
@@ -77,15 +117,19 @@ internal static class DecodeSteps
             {
                 throw EdgeProblemException.Unsupported(Undecodable);
             }
+
+            return bitmap;
         }
         catch
         {
             bitmap.Dispose();
             throw;
         }
-
-        ctx.Replace(bitmap);
     }
+
+    // RIFF....WEBP then the first chunk: VP8L is lossless; VP8X (extended) may hold either, so it counts as lossless.
+    private static bool IsLosslessWebp(ReadOnlySpan<byte> webp) =>
+        webp.Length >= 16 && (webp[12..16].SequenceEqual("VP8L"u8) || webp[12..16].SequenceEqual("VP8X"u8));
 
     /// <summary>
     /// The smallest codec-supported size (eighths of full) whose scale is at least <paramref name="needed"/>
@@ -118,7 +162,7 @@ internal static class DecodeSteps
         return full;
     }
 
-    private static bool CropAligned(TransformContext ctx, PixelSize decoded)
+    internal static bool CropAligned(TransformContext ctx, PixelSize decoded)
     {
         if (ctx.Options.Crop is not { } c)
         {

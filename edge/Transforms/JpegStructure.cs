@@ -87,6 +87,49 @@ internal static class JpegStructure
     }
 
     /// <summary>
+    /// Bytes per source pixel that libjpeg holds for the whole image while decoding: a progressive (or other
+    /// multi-scan) frame keeps every DCT coefficient, two bytes per sample, until its last scan, whatever the
+    /// output scale (4:2:0 colour is 1.5 samples per pixel, so 3 bytes; grey 2; 4:4:4 6). A baseline frame is
+    /// decoded one row of blocks at a time: 0.
+    /// </summary>
+    public static double WholeImageBytesPerPixel(ReadOnlySpan<byte> jpeg)
+    {
+        var i = 2;
+        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF)
+        {
+            var marker = jpeg[i + 1];
+            var length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                var baseline = marker is 0xC0 or 0xC1;
+                var frame = jpeg.Slice(i + 4, Math.Min(length - 2, jpeg.Length - i - 4));
+                if (baseline || frame.Length < 6)
+                {
+                    return 0;
+                }
+
+                int components = frame[5], hMax = 1, vMax = 1, units = 0;
+                for (var c = 0; c < components && 6 + (3 * c) + 1 < frame.Length; c++)
+                {
+                    int h = frame[6 + (3 * c) + 1] >> 4, v = frame[6 + (3 * c) + 1] & 0x0F;
+                    (hMax, vMax, units) = (Math.Max(hMax, h), Math.Max(vMax, v), units + (h * v));
+                }
+
+                return 2.0 * units / (hMax * vMax);
+            }
+
+            if (marker == 0xDA)
+            {
+                return 0;
+            }
+
+            i += 2 + length;
+        }
+
+        return 0;
+    }
+
+    /// <summary>
     /// Index of the 0xFF that starts the marker ending the entropy-coded data at <paramref name="start"/>, or -1
     /// when restart markers appear without a restart interval or out of their 0-7 cycle.
     /// </summary>

@@ -35,18 +35,6 @@ internal sealed class TransformScheduler : IDisposable
     /// <summary>Transforms queued or running now.</summary>
     public long QueuedCount => _slots.GetStatistics()?.CurrentQueuedCount ?? 0;
 
-    /// <summary>
-    /// Sheds at once when every slot and every queue place is taken, so that a miss which would be shed anyway
-    /// does not first fetch its original: under overload, memory would otherwise grow with misses × original size.
-    /// </summary>
-    public void ShedIfFull()
-    {
-        if (_slots.GetStatistics() is { CurrentAvailablePermits: 0 } statistics && statistics.CurrentQueuedCount >= _options.EffectiveQueueLength)
-        {
-            throw EdgeProblemException.Overloaded("Too many transforms are waiting; try again shortly.", _options.RetryAfter);
-        }
-    }
-
     public async Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(_options.Deadline, _timeProvider);

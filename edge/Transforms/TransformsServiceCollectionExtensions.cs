@@ -17,6 +17,10 @@ internal static class TransformsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransformLimits>, TransformLimitsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ImageTransformer>();
+        services.AddOptions<MemoryBudgetOptions>().BindConfiguration(TransformLimits.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
+        services.TryAddSingleton<MemoryBudget>();
+        services.AddHostedService<NativeAllocatorTuning>();
         services.AddHostedService<VipsStartup>();
         return services;
     }

@@ -20,6 +20,7 @@ internal static class Cli
           run SCENARIO [--data DIR] [--out DIR] [--redis] [--origin] [--edges N] [--set Key=Value]... [-- scenario options]
               SCENARIO: smoke | steady | ramp | spike | soak | tiers   (scenario options: --duration S, --rate R, --connections C)
           consistency [--rounds N] [--redis] [--origin] [--edges N]
+          flood [--misses N] [--connections C] [--budget-mib M] [--origin] [--set Key=Value]...
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter log, CancellationToken cancellationToken)
@@ -43,6 +44,8 @@ internal static class Cli
                 return await RunScenarioAsync(own[1], options, passed, log, cancellationToken);
             case "consistency":
                 return await RunConsistencyAsync(options, log);
+            case "flood":
+                return await RunFloodAsync(options, log);
             default:
                 log.WriteLine(Usage);
                 return 2;
@@ -101,6 +104,29 @@ internal static class Cli
         var rounds = options.Int("rounds", 20);
         await ConsistencyProbe.RunAsync(region, data, dataFolder, rounds, Path.Combine(LoadTestsFolder, "out", "consistency.json"), log);
         return 0;
+    }
+
+    /// <summary>
+    /// The flood (<see cref="FloodProbe"/>) on one edge with an explicit memory budget (default 256 MiB), so that the
+    /// figures do not depend on the machine's memory; <c>--set</c> adds any other edge setting (slots, queue).
+    /// </summary>
+    private static async Task<int> RunFloodAsync(Options options, TextWriter log)
+    {
+        var data = LoadOrGenerate(options, small: true, log);
+        var dataFolder = DataFolder(options, "smoke-data");
+        var settings = new FloodSettings(
+            Misses: options.Int("misses", 1000),
+            Connections: options.Int("connections", 64),
+            QuietMisses: options.Int("quiet-misses", 50),
+            HitConnections: options.Int("hit-connections", 8),
+            BudgetBytes: options.Int("budget-mib", 256) * 1048576L);
+        var region = RegionFrom(options);
+        var edge = new Dictionary<string, string>(region.EdgeSettings)
+        {
+            ["Transforms:MemoryBudgetBytes"] = settings.BudgetBytes.ToString(CultureInfo.InvariantCulture),
+        };
+        await using var running = await Region.StartAsync(region with { Edges = 1, EdgeSettings = edge }, data, dataFolder, log);
+        return await FloodProbe.RunAsync(running, data, dataFolder, settings, Path.Combine(LoadTestsFolder, "out", "flood"), log);
     }
 
     private static RegionSettings RegionFrom(Options options) => new()

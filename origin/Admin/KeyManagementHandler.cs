@@ -11,7 +11,6 @@ namespace EdgeImages.Origin.Admin;
 /// one at once: keys are looked up on every write, not cached.
 /// </summary>
 internal sealed partial class KeyManagementHandler(
-    RequestAuthenticator authenticator,
     KeyStore keys,
     TimeProvider time,
     ILogger<KeyManagementHandler> logger)
@@ -21,7 +20,6 @@ internal sealed partial class KeyManagementHandler(
 
     public async Task CreateAsync(HttpContext context, string tenant)
     {
-        authenticator.RequireAdmin(context);
         OriginalAddress.CheckTenant(tenant);
         if (tenant == ReservedTenant)
         {
@@ -40,7 +38,6 @@ internal sealed partial class KeyManagementHandler(
 
     public async Task RevokeAsync(HttpContext context, string tenant, string keyId)
     {
-        authenticator.RequireAdmin(context);
         OriginalAddress.CheckTenant(tenant);
         if (!ApiKeys.IsValidKeyId(keyId) || !await keys.RevokeAsync(tenant, keyId, time.GetUtcNow(), context.RequestAborted).ConfigureAwait(false))
         {

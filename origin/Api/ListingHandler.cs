@@ -12,7 +12,7 @@ namespace EdgeImages.Origin.Api;
 /// The cursor is the last path of the page (base64url of its UTF-8): opaque to clients, and stable, since the next
 /// page starts strictly after it whatever was added or deleted meanwhile.
 /// </summary>
-internal sealed class ListingHandler(RequestAuthenticator authenticator, OriginalStore store)
+internal sealed class ListingHandler(OriginalStore store)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -20,7 +20,6 @@ internal sealed class ListingHandler(RequestAuthenticator authenticator, Origina
     public async Task ListAsync(HttpContext context, string tenant)
     {
         var cancellationToken = context.RequestAborted;
-        await authenticator.RequireTenantKeyAsync(context, tenant, cancellationToken).ConfigureAwait(false);
         OriginalAddress.CheckTenant(tenant);
         var query = context.Request.Query;
         var prefix = Single(query, "prefix") ?? "";

@@ -12,7 +12,6 @@ namespace EdgeImages.Origin.Api;
 /// answer. Nothing request-controlled is logged before the credential is checked.
 /// </summary>
 internal sealed partial class OriginalHandlers(
-    RequestAuthenticator authenticator,
     OriginalStore store,
     ImageHeaderReader headers,
     IOptions<UploadOptions> uploadOptions,
@@ -22,7 +21,6 @@ internal sealed partial class OriginalHandlers(
     public async Task PutAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
-        await authenticator.RequireTenantKeyAsync(context, OriginalAddress.RawTenant(context), cancellationToken).ConfigureAwait(false);
         var address = OriginalAddress.Parse(context);
         var limits = uploadOptions.Value;
         if (context.Request.ContentLength > limits.MaxUploadBytes)
@@ -61,7 +59,6 @@ internal sealed partial class OriginalHandlers(
     public async Task GetAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
-        authenticator.RequireEdge(context);
         var address = OriginalAddress.Parse(context);
         var pinned = RequestedVersion(context);
         var version = await store.FindAsync(address.Tenant, address.Path, pinned, cancellationToken).ConfigureAwait(false)
@@ -93,7 +90,6 @@ internal sealed partial class OriginalHandlers(
     public async Task DeleteAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
-        await authenticator.RequireTenantKeyAsync(context, OriginalAddress.RawTenant(context), cancellationToken).ConfigureAwait(false);
         var address = OriginalAddress.Parse(context);
         if (!await store.DeleteAsync(address.Tenant, address.Path, cancellationToken).ConfigureAwait(false))
         {

@@ -48,7 +48,7 @@ internal static class OriginApplication
         services.AddSingleton<RetentionCleaner>();
         services.AddHostedService<RetentionService>();
 
-        services.AddSingleton<RequestAuthenticator>();
+        services.AddOriginCredentials();
         services.AddSingleton<ImageHeaderReader>();
         services.AddSingleton<OriginalHandlers>();
         services.AddSingleton<ListingHandler>();
@@ -63,15 +63,22 @@ internal static class OriginApplication
         // outage must not get every node restarted); /readyz is PostgreSQL answering.
         app.UseEdgeImagesTelemetry();
         app.UseProblemResponses();
+        // After the problem writer: a refused call is thrown to it and answered once (OriginAuthorizationResultHandler).
+        app.UseAuthentication();
+        app.UseAuthorization();
 
-        var admin = app.MapGroup("/v1/admin/tenants/{tenant}/keys");
+        var admin = app.MapGroup("/v1/admin/tenants/{tenant}/keys").RequireAuthorization(OriginPolicies.Admin);
         admin.MapPost("", (KeyManagementHandler keys, HttpContext context, string tenant) => keys.CreateAsync(context, tenant));
         admin.MapDelete("/{keyId}", (KeyManagementHandler keys, HttpContext context, string tenant, string keyId) => keys.RevokeAsync(context, tenant, keyId));
 
-        app.MapGet("/v1/{tenant}", (ListingHandler listing, HttpContext context, string tenant) => listing.ListAsync(context, tenant));
-        app.MapMethods("/v1/{tenant}/{**path}", [HttpMethods.Get, HttpMethods.Head], (OriginalHandlers originals, HttpContext context) => originals.GetAsync(context));
-        app.MapPut("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.PutAsync(context));
-        app.MapDelete("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.DeleteAsync(context));
+        app.MapGet("/v1/{tenant}", (ListingHandler listing, HttpContext context, string tenant) => listing.ListAsync(context, tenant))
+            .RequireAuthorization(OriginPolicies.TenantKey);
+        app.MapMethods("/v1/{tenant}/{**path}", [HttpMethods.Get, HttpMethods.Head], (OriginalHandlers originals, HttpContext context) => originals.GetAsync(context))
+            .RequireAuthorization(OriginPolicies.Edge);
+        app.MapPut("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.PutAsync(context))
+            .RequireAuthorization(OriginPolicies.TenantKey);
+        app.MapDelete("/v1/{tenant}/{**path}", (OriginalHandlers originals, HttpContext context) => originals.DeleteAsync(context))
+            .RequireAuthorization(OriginPolicies.TenantKey);
         return app;
     }
 }

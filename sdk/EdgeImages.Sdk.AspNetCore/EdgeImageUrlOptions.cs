@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace EdgeImages.Sdk.AspNetCore;
 
 /// <summary>
-/// Where signed image URLs point and which key signs them. Either <see cref="KeyId"/> with <see cref="Secret"/>, or
+/// Where signed image URLs point and which key signs them. Either <see cref="KeyId"/> with <see cref="Secret"/> and
+/// <see cref="Tenants"/>, or
 /// <see cref="KeyId"/> alone to take that key from the <see cref="ISigningKeyProvider"/> registered in the container
 /// (as the edge does with its own key ring).
 /// </summary>
@@ -20,6 +21,13 @@ public sealed class EdgeImageUrlOptions
     /// <summary>The key's secret in hex, at least 16 bytes. Keep it in a secret store, not in appsettings.json.
     /// Null to take the key from <see cref="ISigningKeyProvider"/>.</summary>
     public string? Secret { get; set; }
+
+    /// <summary>
+    /// The tenants the key was issued for, comma-separated (<c>acme,acme-staging</c>), or <c>*</c> for a platform key;
+    /// required with <see cref="Secret"/>. The signer refuses a source of any other tenant rather than write a URL that
+    /// every edge would answer with 403. A key taken from <see cref="ISigningKeyProvider"/> brings its own.
+    /// </summary>
+    public string? Tenants { get; set; }
 }
 
 /// <summary>Refuses to start on options that could never sign, naming the setting.</summary>
@@ -38,6 +46,11 @@ internal sealed class EdgeImageUrlOptionsValidator : IValidateOptions<EdgeImageU
             if (options.KeyId is null)
             {
                 errors.Add("EdgeImages: a Secret needs its KeyId.");
+            }
+
+            if (!KeyTenants.TryParse(options.Tenants, out _, out var tenantsError))
+            {
+                errors.Add($"EdgeImages: Tenants: {tenantsError}.");
             }
 
             if (!HexSecret.TryParse(secret, out var bytes, out var error))

@@ -42,7 +42,8 @@ public sealed class EdgeImageUrls
     /// <summary>The signed URL of one image.</summary>
     /// <param name="source"><c>{tenant}/{path}</c>, the path decoded.</param>
     /// <param name="options">The transformation.</param>
-    /// <exception cref="ArgumentException">The source or options break a rule of the URL format.</exception>
+    /// <exception cref="ArgumentException">The source or options break a rule of the URL format, or the key is not
+    /// bound to the source's tenant.</exception>
     /// <exception cref="InvalidOperationException">No signing key is configured.</exception>
     public string Url(string source, TransformOptions options)
     {
@@ -71,7 +72,7 @@ public sealed class EdgeImageUrls
 
     private (ImageUrlBuilder Urls, SrcsetBuilder Srcset) Builders =>
         _builders.Value ?? throw new InvalidOperationException(
-            "EdgeImages cannot sign: configure KeyId and Secret, or KeyId of an active key in the registered ISigningKeyProvider (services.AddEdgeImages(...)).");
+            "EdgeImages cannot sign: configure KeyId, Secret and Tenants, or KeyId of an active key in the registered ISigningKeyProvider (services.AddEdgeImages(...)).");
 
     private static SigningKey? ResolveKey(EdgeImageUrlOptions options, IServiceProvider services)
     {
@@ -82,7 +83,7 @@ public sealed class EdgeImageUrls
 
         if (options.Secret is { } secret)
         {
-            return new SigningKey(kid, HexSecret.Parse(secret));
+            return new SigningKey(kid, HexSecret.Parse(secret), KeyTenants.Parse(options.Tenants));
         }
 
         return services.GetService<ISigningKeyProvider>() is { } keys && keys.TryGetKey(kid, out var key) && key.State == SigningKeyState.Active

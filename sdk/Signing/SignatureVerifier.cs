@@ -16,8 +16,9 @@ public static class SignatureVerifier
     /// <param name="signatureSegment">The first path segment, as from <see cref="SignedPath.Signature"/>.</param>
     /// <param name="signedMessage">The rest of the wire path from its leading '/', as from <see cref="SignedPath.SignedMessage"/>.</param>
     /// <param name="keys">Where keys are looked up. Active and verify-only keys verify; retired ones do not.</param>
-    /// <returns>Null when the signature is valid, else a 403 error:
-    /// <see cref="UrlErrorKind.SignatureMalformed"/>, <see cref="UrlErrorKind.UnknownKey"/> or <see cref="UrlErrorKind.SignatureMismatch"/>.</returns>
+    /// <returns>Null when the signature is valid and its key is bound to the message's tenant, else a 403 error:
+    /// <see cref="UrlErrorKind.SignatureMalformed"/>, <see cref="UrlErrorKind.UnknownKey"/>, <see cref="UrlErrorKind.SignatureMismatch"/>
+    /// or <see cref="UrlErrorKind.KeyNotValidForTenant"/>.</returns>
     public static UrlError? Verify(ReadOnlySpan<char> signatureSegment, ReadOnlySpan<char> signedMessage, ISigningKeyProvider keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -47,9 +48,16 @@ public static class SignatureVerifier
 
         Span<byte> expected = stackalloc byte[UrlSigner.MacBytes];
         UrlSigner.ComputeMac(key.Secret.Span, signedMessage, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, given)
+        if (!CryptographicOperations.FixedTimeEquals(expected, given))
+        {
+            return new UrlError(UrlErrorKind.SignatureMismatch, "signature does not match the URL");
+        }
+
+        // The binding is checked after the MAC, as the contract orders it: only a genuine signature learns that its key
+        // is bound elsewhere, and either way the answer is 403 before anything is fetched, counted or looked up.
+        return key.Tenants.Allows(UrlSigner.TenantOf(signedMessage))
             ? null
-            : new UrlError(UrlErrorKind.SignatureMismatch, "signature does not match the URL");
+            : new UrlError(UrlErrorKind.KeyNotValidForTenant, $"signing key '{kid}' is not valid for this tenant");
     }
 
     /// <summary>

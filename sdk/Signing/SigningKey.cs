@@ -16,8 +16,9 @@ public enum SigningKeyState
 }
 
 /// <summary>
-/// An HMAC-SHA256 URL signing key: the id that appears in signatures (<c>kid</c>), the secret, and its rotation state.
-/// The secret is copied in, never printed by <see cref="object.ToString"/>, and compared in constant time.
+/// An HMAC-SHA256 URL signing key: the id that appears in signatures (<c>kid</c>), the secret, the tenants it may sign
+/// for, and its rotation state. The secret is copied in, never printed by <see cref="object.ToString"/>, and compared in
+/// constant time.
 /// </summary>
 public sealed record SigningKey
 {
@@ -27,12 +28,14 @@ public sealed record SigningKey
     /// <summary>Creates a key, copying the secret so that later changes to the caller's buffer cannot alter it.</summary>
     /// <param name="id">The key id written in signatures: 1 to 16 characters of <c>[a-z0-9-]</c>.</param>
     /// <param name="secret">At least <see cref="MinSecretBytes"/> bytes of secret.</param>
+    /// <param name="tenants">The tenants it signs for: a URL of another tenant is refused by the signer and the edge.</param>
     /// <param name="state">The rotation state.</param>
     /// <exception cref="ArgumentException">The id, secret or state is invalid.</exception>
-    public SigningKey(string id, ReadOnlySpan<byte> secret, SigningKeyState state = SigningKeyState.Active)
+    public SigningKey(string id, ReadOnlySpan<byte> secret, KeyTenants tenants, SigningKeyState state = SigningKeyState.Active)
     {
         Id = id;
         Secret = secret.ToArray();
+        Tenants = tenants;
         State = state;
     }
 
@@ -67,6 +70,17 @@ public sealed record SigningKey
         }
     }
 
+    /// <summary>The tenants this key may sign for; its MAC on another tenant's URL is refused (403 at the edge).</summary>
+    public KeyTenants Tenants
+    {
+        get;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    }
+
     /// <summary>Whether the key signs, verifies, or neither.</summary>
     public SigningKeyState State
     {
@@ -87,12 +101,13 @@ public sealed record SigningKey
     public static bool IsValidId(ReadOnlySpan<char> id) =>
         Identifier.IsValid(id, Identifier.MaxKeyIdLength);
 
-    /// <summary>Equal when id, state and secret bytes are equal; the secrets are compared in constant time.</summary>
+    /// <summary>Equal when id, tenants, state and secret bytes are equal; the secrets are compared in constant time.</summary>
     /// <param name="other">The key to compare with.</param>
     public bool Equals(SigningKey? other) =>
         other is not null
         && string.Equals(Id, other.Id, StringComparison.Ordinal)
         && State == other.State
+        && Tenants.Equals(other.Tenants)
         && CryptographicOperations.FixedTimeEquals(Secret.Span, other.Secret.Span);
 
     /// <inheritdoc/>
@@ -100,7 +115,7 @@ public sealed record SigningKey
 
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append("Id = ").Append(Id).Append(", State = ").Append(State).Append(", Secret = (hidden)");
+        builder.Append("Id = ").Append(Id).Append(", Tenants = ").Append(Tenants).Append(", State = ").Append(State).Append(", Secret = (hidden)");
         return true;
     }
 }

@@ -9,6 +9,8 @@ public enum UrlCheck
     Split,
     /// <summary>The signature is well formed, its key can verify, and the MAC matches (<see cref="SignatureVerifier.Verify"/>).</summary>
     Signature,
+    /// <summary>The key is bound to the URL's tenant (<see cref="SigningKey.Tenants"/>).</summary>
+    KeyTenant,
     /// <summary>The options segment follows the grammar and ranges (<see cref="OptionsParser.Parse"/>).</summary>
     Options,
     /// <summary>The tenant segment is present and well formed.</summary>
@@ -49,7 +51,7 @@ public sealed record UrlInspection(IReadOnlyList<UrlCheckResult> Checks, ImageUr
 }
 
 /// <summary>
-/// Runs the edge's checks on a request path in the edge's order (split, signature, options, tenant, path, expiry) and
+/// Runs the edge's checks on a request path in the edge's order (split, signature, key's tenant, options, tenant, path, expiry) and
 /// reports each one, for support tools that must say exactly why a URL is refused. It composes the same functions the
 /// edge calls, so it cannot disagree with the edge about the verdict.
 /// </summary>
@@ -63,7 +65,7 @@ public static class UrlInspector
     {
         ArgumentNullException.ThrowIfNull(rawPath);
         ArgumentNullException.ThrowIfNull(keys);
-        var results = new List<UrlCheckResult>(6);
+        var results = new List<UrlCheckResult>(7);
         ImageUrl? url = null;
         UrlError? failure = null;
 
@@ -81,7 +83,9 @@ public static class UrlInspector
 
         var split = ImageUrl.SplitSignature(rawPath);
         Record(UrlCheck.Split, split.Error);
-        Record(UrlCheck.Signature, split.IsSuccess ? SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys) : null);
+        var signature = split.IsSuccess ? SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys) : null;
+        Record(UrlCheck.Signature, signature is { Kind: not UrlErrorKind.KeyNotValidForTenant } ? signature : null);
+        Record(UrlCheck.KeyTenant, signature is { Kind: UrlErrorKind.KeyNotValidForTenant } ? signature : null);
 
         UrlError? parseError = null;
         if (failure is null)

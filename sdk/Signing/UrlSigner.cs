@@ -19,10 +19,11 @@ public static class UrlSigner
     private const int StackLimit = 2048;
 
     /// <summary>Signs a message: the wire path after the signature segment, <c>/{options}/{tenant}/{path}</c>.</summary>
-    /// <param name="key">An <see cref="SigningKeyState.Active"/> key.</param>
+    /// <param name="key">An <see cref="SigningKeyState.Active"/> key bound to the message's tenant.</param>
     /// <param name="message">The path exactly as it will be sent, percent-encoding included.</param>
     /// <returns>The signature segment, <c>{kid}.{mac}</c>.</returns>
-    /// <exception cref="ArgumentException">The key is not active: verify-only and retired keys must not sign.</exception>
+    /// <exception cref="ArgumentException">The key is not active (verify-only and retired keys must not sign), or it
+    /// is not bound to the tenant the message names: the edge would refuse the URL, so it is never written.</exception>
     public static string Sign(SigningKey key, ReadOnlySpan<char> message)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -31,9 +32,37 @@ public static class UrlSigner
             throw new ArgumentException($"key '{key.Id}' is {key.State} and may not sign; sign with an active key", nameof(key));
         }
 
+        if (!key.Tenants.Allows(TenantOf(message)))
+        {
+            throw new ArgumentException(
+                $"key '{key.Id}' is not valid for tenant '{Urls.UrlError.Quote(TenantOf(message))}'; it signs for {key.Tenants}", nameof(key));
+        }
+
         Span<byte> mac = stackalloc byte[MacBytes];
         ComputeMac(key.Secret.Span, message, mac);
         return string.Concat(key.Id, ".", Base64Url.EncodeToString(mac));
+    }
+
+    /// <summary>
+    /// The tenant segment of a signed message, <c>/{options}/{tenant}/{path}</c>, exactly as sent; empty when the message
+    /// has none. Not validated: a malformed tenant is simply not one a key is bound to.
+    /// </summary>
+    internal static ReadOnlySpan<char> TenantOf(ReadOnlySpan<char> message)
+    {
+        if (message.IsEmpty || message[0] != '/')
+        {
+            return [];
+        }
+
+        var afterOptions = message[1..].IndexOf('/');
+        if (afterOptions < 0)
+        {
+            return [];
+        }
+
+        var rest = message[(afterOptions + 2)..];
+        var end = rest.IndexOf('/');
+        return end < 0 ? rest : rest[..end];
     }
 
     /// <summary>Writes the first <see cref="MacBytes"/> bytes of HMAC-SHA256(secret, UTF-8(message)) into <paramref name="mac"/>.</summary>

@@ -17,6 +17,8 @@ public enum UrlErrorKind
     UnknownKey,
     /// <summary>The MAC does not match the message under the named key (403).</summary>
     SignatureMismatch,
+    /// <summary>The MAC matches, but the key is not bound to the URL's tenant (403): one tenant's key never reads another's.</summary>
+    KeyNotValidForTenant,
     /// <summary>The URL carries <c>exp</c> and that instant has passed (403).</summary>
     Expired,
 }

@@ -1,7 +1,11 @@
-/** A signing key: the id written in signatures and its secret (a hex string, or raw bytes). */
+/**
+ * A signing key: the id written in signatures, its secret (a hex string, or raw bytes), and the tenants it signs for
+ * (tenant ids, as an array or comma-separated, or '*' for a platform key). Signing for another tenant throws.
+ */
 export interface SigningKey {
   id: string;
   secret: string | Uint8Array;
+  tenants: string[] | string;
 }
 
 export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
@@ -55,7 +59,7 @@ export interface DensitiesInput extends BuildUrlInput {
   densities?: number[];
 }
 
-export type ErrorKind = 'InvalidOptions' | 'InvalidTenant' | 'InvalidPath' | 'InvalidKey' | 'InvalidArgument';
+export type ErrorKind = 'InvalidOptions' | 'InvalidTenant' | 'InvalidPath' | 'InvalidKey' | 'KeyNotValidForTenant' | 'InvalidArgument';
 
 export class EdgeImagesError extends Error {
   constructor(kind: ErrorKind, message: string);

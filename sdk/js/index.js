@@ -468,16 +468,49 @@ function secretBytes(key) {
   return secret;
 }
 
+// The tenants a key signs for: a list of tenant ids (an array, or a comma-separated string), or '*' for a platform
+// key. Required: a key that names no tenant would be refused by every edge, or worse, read every tenant.
+function keyTenants(key) {
+  const tenants = key.tenants;
+  const list = typeof tenants === 'string' ? tenants.split(',').map((t) => t.trim()).filter((t) => t !== '') : tenants;
+  if (!Array.isArray(list) || list.length === 0 || list.some((t) => typeof t !== 'string')) {
+    throw new EdgeImagesError('InvalidKey', "key.tenants must list the tenants the key signs for, or be '*' for a platform key");
+  }
+  if (list.includes('*')) {
+    if (list.length !== 1) throw new EdgeImagesError('InvalidKey', "'*' (every tenant) cannot be combined with tenant ids");
+    return null;
+  }
+  for (const tenant of list) {
+    if (!isIdentifier(tenant, MAX_TENANT_LENGTH)) {
+      throw new EdgeImagesError('InvalidKey', 'key.tenants holds something that is not a tenant id (1 to 63 characters of [a-z0-9-])');
+    }
+  }
+  return new Set(list);
+}
+
+// The tenant segment of `/{options}/{tenant}/{path}`, exactly as sent ('' when there is none), as the edge reads it.
+function tenantOf(message) {
+  if (!message.startsWith('/')) return '';
+  const parts = message.split('/');
+  return parts.length >= 3 ? parts[2] : '';
+}
+
 /**
  * Signs a message, the wire path after the signature segment (`/{options}/{tenant}/{path}`, percent-encoding
- * included): `{kid}.{mac}`, the MAC being the first 16 bytes of HMAC-SHA256 in base64url without padding.
- * @param {{ id: string, secret: string | Uint8Array }} key
+ * included): `{kid}.{mac}`, the MAC being the first 16 bytes of HMAC-SHA256 in base64url without padding. The key
+ * must be bound to the message's tenant (`key.tenants`); the edge answers 403 to any other, so such a URL is never
+ * written.
+ * @param {{ id: string, secret: string | Uint8Array, tenants: string[] | string }} key
  * @param {string} message
  * @returns {string}
  */
 export function sign(key, message) {
   const secret = secretBytes(key);
+  const tenants = keyTenants(key);
   if (typeof message !== 'string') throw argumentError('message must be a string');
+  if (tenants !== null && !tenants.has(tenantOf(message))) {
+    throw new EdgeImagesError('KeyNotValidForTenant', `key '${key.id}' is not valid for this tenant; it signs for ${[...tenants].sort().join(',')}`);
+  }
   const mac = createHmac('sha256', secret).update(message, 'utf8').digest().subarray(0, MAC_BYTES);
   return `${key.id}.${mac.toString('base64url')}`;
 }

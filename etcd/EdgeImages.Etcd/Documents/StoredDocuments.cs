@@ -38,6 +38,11 @@ public sealed record SigningKeyDocument
     /// <summary><see cref="Active"/>, <see cref="VerifyOnly"/> or <see cref="Retired"/>.</summary>
     public required string State { get; init; }
     public required string Secret { get; init; }
+    /// <summary>
+    /// The tenants the key signs for, or <c>["*"]</c> for a platform key. Null or empty in a document written before
+    /// keys were bound: edges refuse such a key (fail closed) until it is bound (<c>PUT /v1/keys/{kid}/tenants</c>).
+    /// </summary>
+    public IReadOnlyList<string>? Tenants { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? ActivatedAt { get; init; }
     public DateTimeOffset? VerifyOnlyAt { get; init; }
@@ -64,6 +69,10 @@ public sealed record PurgeDocument(string Id, string Tenant, string? Path, strin
 
 public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail);
 
-public sealed record AdminKeyDocument(string Id, string Name, IReadOnlyList<string> Scopes, string Hash, DateTimeOffset CreatedAt, string CreatedBy);
+/// <summary>An admin API key as stored (only its hash).</summary>
+/// <param name="Tenants">The tenants its read, purge, keys and tenants scopes reach; null for a platform key, which
+/// reaches everything. Documents written before keys were scoped have none, and stay platform keys.</param>
+public sealed record AdminKeyDocument(
+    string Id, string Name, IReadOnlyList<string> Scopes, string Hash, DateTimeOffset CreatedAt, string CreatedBy, IReadOnlyList<string>? Tenants = null);
 
 public sealed record LeaderDocument(string ReplicaId, DateTimeOffset Since);

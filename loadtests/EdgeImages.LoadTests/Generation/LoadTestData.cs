@@ -37,7 +37,7 @@ internal sealed record LoadTestData
     {
         var secret = SHA256.HashData(Encoding.UTF8.GetBytes($"edgeimages-loadtests-{seed}"));
         hex = Convert.ToHexString(secret).ToLowerInvariant();
-        return new SigningKey("lt", secret, SigningKeyState.Active);
+        return new SigningKey("lt", secret, KeyTenants.AllTenants, SigningKeyState.Active);
     }
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)

@@ -48,6 +48,7 @@ internal sealed class Region : IAsyncDisposable
             var edge = new Dictionary<string, string>
             {
                 [$"Signing:Keys:{data.KeyId}"] = data.KeyHex,
+                [$"Signing:KeyTenants:{data.KeyId}"] = "*",
                 ["Signing:ActiveKey"] = data.KeyId,
                 ["Admin:Token"] = AdminToken,
                 // The whole load comes from one address: the per-client limit would measure itself, not the edge.

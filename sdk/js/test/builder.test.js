@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildUrl, buildSrcset, formatOptions, sign, EdgeImagesError } from '../index.js';
 
-const key = { id: 'k1', secret: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' };
+const key = { id: 'k1', secret: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', tenants: '*' };
 const kind = (k) => (e) => e instanceof EdgeImagesError && e.kind === k;
 
 test('object options equal the same options as a string', () => {
@@ -30,9 +30,23 @@ test('unknown option names and wrong types are refused', () => {
 });
 
 test('keys: bad id, short or non-hex secret are refused before signing', () => {
-  assert.throws(() => sign({ id: 'K1', secret: key.secret }, '/-/a/b'), kind('InvalidKey'));
-  assert.throws(() => sign({ id: 'k1', secret: 'abcd' }, '/-/a/b'), kind('InvalidKey'));
-  assert.throws(() => sign({ id: 'k1', secret: 'correct horse battery staple!!' }, '/-/a/b'), kind('InvalidKey'));
+  assert.throws(() => sign({ id: 'K1', secret: key.secret, tenants: '*' }, '/-/a/b'), kind('InvalidKey'));
+  assert.throws(() => sign({ id: 'k1', secret: 'abcd', tenants: '*' }, '/-/a/b'), kind('InvalidKey'));
+  assert.throws(() => sign({ id: 'k1', secret: 'correct horse battery staple!!', tenants: '*' }, '/-/a/b'), kind('InvalidKey'));
+});
+
+test('keys: no tenants, or a malformed tenant list, are refused before signing', () => {
+  assert.throws(() => sign({ id: 'k1', secret: key.secret }, '/-/acme/b'), kind('InvalidKey'));
+  assert.throws(() => sign({ id: 'k1', secret: key.secret, tenants: [] }, '/-/acme/b'), kind('InvalidKey'));
+  assert.throws(() => sign({ id: 'k1', secret: key.secret, tenants: ['acme', '*'] }, '/-/acme/b'), kind('InvalidKey'));
+  assert.throws(() => sign({ id: 'k1', secret: key.secret, tenants: ['Acme'] }, '/-/acme/b'), kind('InvalidKey'));
+});
+
+test('a key bound to acme signs acme URLs and refuses another tenant', () => {
+  const acme = { ...key, tenants: ['acme'] };
+  assert.equal(buildUrl({ key: acme, tenant: 'acme', path: 'photos/cat.jpg' }), '/k1.5NgTniDoyyLqlV9Miyoolg/-/acme/photos/cat.jpg');
+  assert.throws(() => buildUrl({ key: acme, tenant: 'globex', path: 'photos/cat.jpg' }), kind('KeyNotValidForTenant'));
+  assert.throws(() => sign({ ...key, tenants: 'acme,initech' }, '/-/globex/a.jpg'), kind('KeyNotValidForTenant'));
 });
 
 test('base URL with a query is refused; a path prefix is kept', () => {

@@ -37,10 +37,10 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
 
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/v1/tenants")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/v1/keys")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync("/v1/keys", new { kid = "nope" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync("/v1/keys", new { kid = "nope", tenants = new[] { "acme" } })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/v1/audit")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Created, (await keyAdmin.PostAsJsonAsync("/v1/keys", new { kid = "by-key-admin" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await keyAdmin.PostAsJsonAsync("/v1/keys", new { kid = "by-key-admin", tenants = new[] { "acme" } })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await keyAdmin.PostAsJsonAsync("/v1/admin-keys", new { name = "x", scopes = new[] { "admin" } })).StatusCode);
         var forbidden = await keyAdmin.PostAsJsonAsync("/v1/purge", new { tenant = "acme" });
         Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
@@ -101,8 +101,8 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
 
-        Assert.Equal(HttpStatusCode.Created, (await Server.Client.PostAsJsonAsync("/v1/keys", new { kid = "twice" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await Server.Client.PostAsJsonAsync("/v1/keys", new { kid = "twice" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Server.Client.PostAsJsonAsync("/v1/keys", new { kid = "twice", tenants = new[] { "acme" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Server.Client.PostAsJsonAsync("/v1/keys", new { kid = "twice", tenants = new[] { "acme" } })).StatusCode);
     }
 
     [Fact]

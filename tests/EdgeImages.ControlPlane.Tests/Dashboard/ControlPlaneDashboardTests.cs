@@ -35,6 +35,12 @@ public sealed class ControlPlaneDashboardTests(Deployment world, ITestOutputHelp
         }
 
         await using var browser = await HeadlessChromium.StartAsync(Width, Height);
+        // The state needs a platform read key: sign in through the form, which leaves an HTTP-only cookie.
+        var reader = await world.ControlPlane.CreateApiKeyAsync("dashboard-viewer", "read");
+        await browser.NavigateAsync(new Uri(world.ControlPlane.Address, "/dashboard/sign-in"));
+        await browser.WaitForAsync("location.pathname === '/dashboard/sign-in' && document.querySelector('input[name=key]') !== null", "the sign-in form");
+        await browser.EvaluateAsync($"document.querySelector('input[name=key]').value = '{reader}'; document.querySelector('form').submit(); true");
+        await browser.WaitForAsync("location.pathname === '/dashboard/'", "signed in and sent to the dashboard");
         await browser.NavigateAsync(new Uri(world.ControlPlane.Address, "/dashboard/?refresh=500"));
 
         await browser.WaitForAsync("document.querySelector('[data-testid=pop-fra].healthy') && document.querySelector('[data-testid=pop-iad].healthy')", "both PoPs healthy");
@@ -73,6 +79,7 @@ public sealed class ControlPlaneDashboardTests(Deployment world, ITestOutputHelp
         // Nothing secret reached the page.
         var page = (await browser.EvaluateAsync("document.body.innerText"))!.GetValue<string>();
         Assert.DoesNotContain(ControlPlaneServer.BootstrapKey, page, StringComparison.Ordinal);
+        Assert.DoesNotContain(reader, page, StringComparison.Ordinal);
     }
 
     [Fact]

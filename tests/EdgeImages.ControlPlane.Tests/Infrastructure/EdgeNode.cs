@@ -62,6 +62,7 @@ internal sealed class EdgeNode : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["Signing:Keys:" + StaticKid] = Convert.ToHexString(StaticSecret),
+            ["Signing:KeyTenants:" + StaticKid] = Tenant,
             ["Signing:ActiveKey"] = StaticKid,
             ["Originals:Path"] = originals,
             ["ControlPlane:Etcd"] = etcd,
@@ -89,7 +90,7 @@ internal sealed class EdgeNode : IAsyncDisposable
     /// <summary>GET of a URL signed with <paramref name="kid"/>/<paramref name="secret"/>.</summary>
     public async Task<HttpResponseMessage> GetAsync(string kid, byte[] secret, string options, string path, string tenant = Tenant)
     {
-        var key = new SigningKey(kid, secret);
+        var key = new SigningKey(kid, secret, KeyTenants.Of(tenant));
         var message = $"/{options}/{tenant}/{path}";
         return await Client.GetAsync(new Uri($"/{UrlSigner.Sign(key, message)}{message}", UriKind.Relative));
     }

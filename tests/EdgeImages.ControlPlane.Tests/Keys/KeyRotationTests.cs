@@ -102,7 +102,7 @@ public sealed class KeyRotationTests(Deployment world, ITestOutputHelper output)
 
     internal static async Task<byte[]> CreateKeyAsync(HttpClient admin, string kid)
     {
-        using var response = await admin.PostAsJsonAsync("/v1/keys", new { kid });
+        using var response = await admin.PostAsJsonAsync("/v1/keys", new { kid, tenants = new[] { EdgeNode.Tenant } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("verify-only", created.GetProperty("state").GetString());

@@ -15,8 +15,14 @@ internal sealed class EdgeServer : IAsyncDisposable
     public const string KeyId = "k1";
     public const string Tenant = "acme";
 
-    // The spec's test-vector secret: 0x00..0x1f.
+    // The spec's test-vector secret: 0x00..0x1f, bound to acme as the spec says tests that serve its vectors do. A
+    // published secret is accepted only in the Development environment, so this edge runs as Development.
     public static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+
+    /// <summary>A platform key (every tenant), for tests of other tenants and of checks after the binding.</summary>
+    public const string PlatformKeyId = "platform";
+
+    public static readonly byte[] PlatformSecret = Enumerable.Range(64, 32).Select(i => (byte)i).ToArray();
 
     private readonly WebApplication _app;
 
@@ -33,7 +39,9 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public SigningKey Key { get; } = new(KeyId, Secret, SigningKeyState.Active);
+    public SigningKey Key { get; } = new(KeyId, Secret, KeyTenants.Of(Tenant), SigningKeyState.Active);
+
+    public SigningKey PlatformKey { get; } = new(PlatformKeyId, PlatformSecret, KeyTenants.AllTenants, SigningKeyState.Active);
 
     public static async Task<EdgeServer> StartAsync(
         IDictionary<string, string?>? settings = null,
@@ -45,7 +53,11 @@ internal sealed class EdgeServer : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["Signing:Keys:" + KeyId] = Convert.ToHexString(Secret),
+            ["Signing:KeyTenants:" + KeyId] = Tenant,
             ["Signing:Keys:old"] = new string('a', 64),
+            ["Signing:KeyTenants:old"] = Tenant,
+            ["Signing:Keys:" + PlatformKeyId] = Convert.ToHexString(PlatformSecret),
+            ["Signing:KeyTenants:" + PlatformKeyId] = KeyTenants.Wildcard,
             ["Signing:ActiveKey"] = KeyId,
             ["Originals:Path"] = originals,
         };
@@ -54,7 +66,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--hostBuilder:reloadConfigOnChange=false"], configuration);
+        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Development", "--hostBuilder:reloadConfigOnChange=false"], configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         services?.Invoke(builder.Services);
 
@@ -77,10 +89,11 @@ internal sealed class EdgeServer : IAsyncDisposable
     }
 
     /// <summary>A signed request path for options and an already percent-encoded path.</summary>
-    public string Url(string options, string encodedPath, string tenant = Tenant)
+    /// <param name="key">Signs; default <see cref="Key"/>, which is bound to <see cref="Tenant"/> alone.</param>
+    public string Url(string options, string encodedPath, string tenant = Tenant, SigningKey? key = null)
     {
         var message = $"/{options}/{tenant}/{encodedPath}";
-        return $"/{UrlSigner.Sign(Key, message)}{message}";
+        return $"/{UrlSigner.Sign(key ?? Key, message)}{message}";
     }
 
     public Task<HttpResponseMessage> GetAsync(string options, string encodedPath, string? accept = null)

@@ -33,7 +33,7 @@ public sealed class TenantRateLimitTests
         var otherTenant = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)
         {
-            using var response = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:2", "b.png", "beta"))));
+            using var response = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:2", "b.png", "beta", edge.PlatformKey))));
             otherTenant.Add(response.StatusCode);
         }
 

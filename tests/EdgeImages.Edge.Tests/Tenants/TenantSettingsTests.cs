@@ -19,7 +19,7 @@ public sealed class TenantSettingsTests
         File.Copy(TestImages.PathOf("tiny-2x3.png"), Path.Combine(other, "a.png"));
 
         using var acme = await edge.GetAsync("w:2", "a.png");
-        using var otherTenant = await edge.Client.GetAsync(edge.Url("w:2", "a.png", "other"));
+        using var otherTenant = await edge.Client.GetAsync(edge.Url("w:2", "a.png", "other", edge.PlatformKey));
 
         Assert.Equal(TimeSpan.FromMinutes(5), acme.Headers.CacheControl!.MaxAge);
         Assert.Equal(TimeSpan.FromHours(1), otherTenant.Headers.CacheControl!.MaxAge);

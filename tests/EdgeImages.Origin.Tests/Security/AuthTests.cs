@@ -155,4 +155,18 @@ public sealed class AuthTests(OriginFixture fixture) : IClassFixture<OriginFixtu
         Assert.Equal(HttpStatusCode.NotFound, wrongTenant.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Theory]
+    [InlineData("bearer")]
+    [InlineData("BEARER")]
+    public async Task Get_EdgeCredentialSchemeInAnyCase_Returns200(string scheme)
+    {
+        var (tenant, key) = await fixture.NewTenantAsync();
+        await Origin.PutOkAsync(tenant, "a.jpg", TestImages.Jpeg, key);
+
+        using var response = await Origin.EdgeSendAsync(HttpMethod.Get, $"/v1/{tenant}/a.jpg",
+            request => request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(scheme, OriginServer.EdgeToken));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 }

@@ -11,10 +11,10 @@ namespace EdgeImages.Sdk.Tests.AspNetCore;
 public sealed class EdgeImageTagHelperTests
 {
     private const string SecretHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    private static readonly SigningKeyRing Ring = new([new SigningKey("k1", HexSecret.Parse(SecretHex))]);
+    private static readonly SigningKeyRing Ring = new([new SigningKey("k1", HexSecret.Parse(SecretHex), KeyTenants.Of("acme", "demo"))]);
 
     private static EdgeImageUrls Urls(Uri? baseUrl = null) =>
-        new(Options.Create(new EdgeImageUrlOptions { KeyId = "k1", Secret = SecretHex, BaseUrl = baseUrl }), new ServiceCollection().BuildServiceProvider());
+        new(Options.Create(new EdgeImageUrlOptions { KeyId = "k1", Secret = SecretHex, Tenants = "acme,demo", BaseUrl = baseUrl }), new ServiceCollection().BuildServiceProvider());
 
     private static TagHelperOutput Render(EdgeImageTagHelper helper, params (string Name, string Value)[] attributes)
     {
@@ -160,7 +160,7 @@ public sealed class EdgeImageTagHelperTests
     [Fact]
     public void KeyFromProvider_ActiveKey_Signs_VerifyOnlyKey_DoesNot()
     {
-        var ring = new SigningKeyRing([new SigningKey("k1", HexSecret.Parse(SecretHex)), new SigningKey("k0", HexSecret.Parse(SecretHex), SigningKeyState.VerifyOnly)]);
+        var ring = new SigningKeyRing([new SigningKey("k1", HexSecret.Parse(SecretHex), KeyTenants.Of("acme")), new SigningKey("k0", HexSecret.Parse(SecretHex), KeyTenants.Of("acme"), SigningKeyState.VerifyOnly)]);
         var services = new ServiceCollection().AddSingleton<ISigningKeyProvider>(ring);
         services.AddEdgeImages(o => o.KeyId = "k1");
         using var provider = services.BuildServiceProvider();
@@ -178,5 +178,25 @@ public sealed class EdgeImageTagHelperTests
 
         var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EdgeImageUrlOptions>>().Value);
         Assert.Contains("Secret", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddEdgeImages_SecretWithoutTenants_FailsValidationNamingTheSetting()
+    {
+        var services = new ServiceCollection();
+        services.AddEdgeImages(o => { o.KeyId = "k1"; o.Secret = SecretHex; });
+        using var provider = services.BuildServiceProvider();
+
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EdgeImageUrlOptions>>().Value);
+        Assert.Contains("Tenants", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Url_SourceOfATenantTheKeyIsNotBoundTo_Throws()
+    {
+        var urls = Urls();
+
+        var e = Assert.Throws<ArgumentException>(() => urls.Url("globex/contracts/q3.png", "w:100"));
+        Assert.Contains("not valid for tenant 'globex'", e.Message, StringComparison.Ordinal);
     }
 }

@@ -25,17 +25,17 @@ public sealed class SigningKeyTests
         Assert.Throws<ArgumentException>(() => TestKeys.Key("k1") with { Id = "BAD" });
 
     [Fact]
-    public void Secret_ShorterThan16Bytes_Throws() => Assert.Throws<ArgumentException>(() => new SigningKey("k1", new byte[15]));
+    public void Secret_ShorterThan16Bytes_Throws() => Assert.Throws<ArgumentException>(() => new SigningKey("k1", new byte[15], KeyTenants.AllTenants));
 
     [Fact]
     public void State_Undefined_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SigningKey("k1", new byte[16], (SigningKeyState)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SigningKey("k1", new byte[16], KeyTenants.AllTenants, (SigningKeyState)7));
 
     [Fact]
     public void Secret_CallerBufferChanged_KeyUnaffected()
     {
         var secret = TestKeys.Secret(0);
-        var key = new SigningKey("k1", secret);
+        var key = new SigningKey("k1", secret, KeyTenants.AllTenants);
 
         secret[0] = 0xFF;
 

@@ -6,7 +6,8 @@ internal static class TestKeys
 {
     public static byte[] Secret(byte seed) => Enumerable.Range(seed, 32).Select(i => (byte)i).ToArray();
 
-    public static SigningKey Key(string id, SigningKeyState state = SigningKeyState.Active, byte seed = 0) => new(id, Secret(seed), state);
+    // Bound to every tenant: these keys test MACs, states and rings; the binding has tests of its own (KeyTenantsTests).
+    public static SigningKey Key(string id, SigningKeyState state = SigningKeyState.Active, byte seed = 0) => new(id, Secret(seed), KeyTenants.AllTenants, state);
 }
 
 /// <summary>A clock that says what the test tells it to.</summary>

@@ -23,7 +23,7 @@ public sealed class ImageUrlBuilderTests
     [Fact]
     public void SpecVector_EncodedPath_MatchesSpecSignature()
     {
-        var key = new SigningKey("2026a", "correct horse battery staple, but 32+ bytes long!!"u8);
+        var key = new SigningKey("2026a", "correct horse battery staple, but 32+ bytes long!!"u8, KeyTenants.Of("acme"));
         var options = new TransformOptions { Width = 640, Format = ImageFormat.Webp, Quality = 75 };
 
         // The builder writes canonical order (f, q, w), so its message differs from the spec's hand-written one;

@@ -24,7 +24,8 @@ internal static class SharedVectors
             "verify-only" => SigningKeyState.VerifyOnly,
             _ => SigningKeyState.Retired,
         };
-        return new SigningKey(id, HexSecret.Parse((string)key["secretHex"]!), state);
+        // The vectors write URLs of several tenants and say nothing of bindings: every tenant.
+        return new SigningKey(id, HexSecret.Parse((string)key["secretHex"]!), KeyTenants.AllTenants, state);
     }
 
     /// <summary>The key made active, for building: vectors sign with keys that are verify-only or retired at the edge too.</summary>

@@ -1,13 +1,12 @@
 using System.Globalization;
-using EdgeImages.Testing;
 
-namespace EdgeImages.LoadTests.Topology;
+namespace EdgeImages.Testing;
 
 /// <summary>
 /// The real edge, the built <c>EdgeImages.Edge.dll</c>, in a process of its own on a free loopback port: its
 /// memory and CPU are its own (server GC, as deployed), and the runner reads its resident set from /proc.
 /// </summary>
-internal sealed class EdgeProcess : LoopbackServer
+public sealed class EdgeProcess : LoopbackServer
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
     private ProcessHandle? _handle;
