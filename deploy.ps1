@@ -12,8 +12,10 @@
       rolling   replace the edges one at a time: drain, wait, stop, start the new build, wait healthy, undrain
       drill     region-outage | origin-node | etcd-member | etcd-pause | redis: break something under traffic and report
 
-    Every process has its own port, log and pid file under the run folder (default ./run). Nothing listens
-    beyond loopback, and nothing is installed: the Debian packages it needs are named when missing.
+    Every process has its own port, log and pid file under the run folder (default ./run), and each secret its
+    own file under run/secrets/ (mode 600); services receive secrets in their environment, never on their command
+    line. Nothing listens beyond loopback, and nothing is installed: the Debian packages it needs are named when
+    missing.
 
 .EXAMPLE
     dotnet pwsh ./deploy.ps1 up
@@ -34,7 +36,7 @@ param(
     # The region a drill breaks.
     [string] $Region = 'eu-west',
 
-    # Where pid files, logs, data, published builds and secrets live.
+    # Where pid files, logs, data, published builds and secrets (run/secrets/, one file each) live.
     [string] $RunDir = (Join-Path $PSScriptRoot 'run'),
 
     # Regions and their edges; the test suite starts a smaller topology through the same code.
@@ -50,7 +52,10 @@ param(
     [switch] $NoBuild,
 
     # How long a drill runs traffic, in seconds.
-    [ValidateRange(5, 600)] [int] $DrillSeconds = 20
+    [ValidateRange(5, 600)] [int] $DrillSeconds = 20,
+
+    # region-outage: the seconds within which routing must exclude the dead PoP; 0 reports the time only.
+    [ValidateRange(0, 600)] [int] $ExclusionPromise = 6
 )
 
 Set-StrictMode -Version Latest
@@ -72,7 +77,7 @@ switch ($Command) {
     'rolling' { Invoke-Rolling -Topology $topology -NoBuild:$NoBuild }
     'drill' {
         if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member, etcd-pause or redis." }
-        $ok = Invoke-Drill -Topology $topology -Name $Drill -Region $Region -Seconds $DrillSeconds
+        $ok = Invoke-Drill -Topology $topology -Name $Drill -Region $Region -Seconds $DrillSeconds -ExclusionPromise $ExclusionPromise
         if (-not $ok) { exit 1 }
     }
 }

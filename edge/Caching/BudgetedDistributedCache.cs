@@ -1,27 +1,18 @@
 using System.Buffers;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Registry;
 
 namespace EdgeImages.Edge.Caching;
 
 /// <summary>
-/// Wraps the Redis cache so that no call holds a request longer than <see cref="CacheOptions.RedisBudget"/>.
-/// A call that fails or runs over budget reads as a miss (writes are dropped) and opens a breaker for
-/// <see cref="CacheOptions.RedisCooldown"/>, during which L2 is not asked at all; the first call after the
-/// cooldown probes Redis again, so the tier comes back by itself.
+/// Wraps the Redis cache so that no call holds a request longer than <see cref="CacheOptions.RedisBudget"/>. Budget and
+/// breaker are <see cref="RedisPipeline"/>; here every failure of it, an open breaker included, reads as a miss (writes
+/// are dropped): a slow or dead Redis costs a miss, never an error page.
 /// </summary>
-internal sealed partial class BudgetedDistributedCache(
-    IBufferDistributedCache inner,
-    IOptions<CacheOptions> options,
-    TimeProvider timeProvider,
-    ILogger<BudgetedDistributedCache> logger) : IBufferDistributedCache
+internal sealed class BudgetedDistributedCache(IBufferDistributedCache inner, ResiliencePipelineProvider<string> pipelines) : IBufferDistributedCache
 {
-    private readonly TimeSpan _budget = options.Value.RedisBudget;
-    private readonly TimeSpan _cooldown = options.Value.RedisCooldown;
-    private long _closedAfterTimestamp;
-
-    /// <summary>Whether L2 is being asked right now (false while the breaker is open).</summary>
-    public bool IsAvailable => timeProvider.GetTimestamp() >= Interlocked.Read(ref _closedAfterTimestamp);
+    private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(RedisPipeline.Key);
 
     public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
@@ -67,44 +58,24 @@ internal sealed partial class BudgetedDistributedCache(
 
     private async Task<T?> GuardAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken token)
     {
-        if (!IsAvailable)
-        {
-            return default;
-        }
-
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(token);
-        budget.CancelAfter(_budget);
         try
         {
-            // WaitAsync bounds the wait even where the client ignores the token (it mostly does).
-            return await call(budget.Token).WaitAsync(_budget, timeProvider, token).ConfigureAwait(false);
+            // WaitAsync bounds the wait even where the client ignores the token (it mostly does): Polly's timeout
+            // cancels the token, and only a call that gives up on it can be timed out.
+            return await _pipeline.ExecuteAsync(
+                static async (call, budget) => await call(budget).WaitAsync(budget).ConfigureAwait(false),
+                call,
+                token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw;
         }
-#pragma warning disable CA1031 // Any failure of the cache is a miss, never an error page.
-        catch (Exception exception)
+#pragma warning disable CA1031 // Any failure of the cache (the open breaker included) is a miss, never an error page.
+        catch (Exception)
 #pragma warning restore CA1031
         {
-            Trip(exception);
             return default;
         }
-    }
-
-    private void Trip(Exception exception)
-    {
-        var reopen = timeProvider.GetTimestamp() + (long)(_cooldown.TotalSeconds * timeProvider.TimestampFrequency);
-        var previous = Interlocked.Exchange(ref _closedAfterTimestamp, reopen);
-        if (timeProvider.GetTimestamp() >= previous)
-        {
-            Log.Tripped(logger, exception.GetType().Name, _cooldown.TotalMilliseconds);
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Redis call failed or exceeded its budget ({Reason}); skipping L2 for {CooldownMs} ms.")]
-        public static partial void Tripped(ILogger logger, string reason, double cooldownMs);
     }
 }

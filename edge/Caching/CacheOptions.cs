@@ -28,6 +28,14 @@ internal sealed class CacheOptions
     public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
+    /// <c>Caching:StaleWhileRevalidate</c>: after max-age, how long an expired variant still answers at once
+    /// (<c>X-Cache: STALE</c>) while one background fill refreshes it (RFC 5861), so that a hot key expiring costs one
+    /// origin fetch and no request waits for it. A minute covers a hot key between two requests; a key asked for
+    /// less often than that waits for its refresh, as it should. Advertised to browsers and CDNs too.
+    /// </summary>
+    public TimeSpan StaleWhileRevalidate { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// <c>Caching:Redis</c>: the region's Redis (a StackExchange.Redis configuration string such as
     /// <c>127.0.0.1:6379</c>). Empty means no L2: the embedded default needs no Redis.
     /// </summary>
@@ -41,11 +49,16 @@ internal sealed class CacheOptions
 
     /// <summary>
     /// <c>Caching:RedisCooldown</c>: after a Redis call fails or runs over budget, L2 is skipped for this long
-    /// before it is tried again, so a dead Redis costs one budget per cooldown rather than one per request.
+    /// before it is tried again, so a dead Redis costs a couple of budgets per cooldown rather than one per request
+    /// (the breaker opens when half the calls of the last cooldown, at least two, failed). Zero means no breaker.
     /// </summary>
     public TimeSpan RedisCooldown { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary><c>Caching:NotFoundMaxAge</c>: how long browsers and CDNs may cache a 404 (negative caching).</summary>
+    /// <summary>
+    /// <c>Caching:NotFoundMaxAge</c>: how long a 404 from the origin is remembered by the edge (and may be cached by
+    /// browsers and CDNs): a missing original asked for many times costs the origin one request per this period.
+    /// 0 remembers nothing and sends no-store.
+    /// </summary>
     public TimeSpan NotFoundMaxAge { get; set; } = TimeSpan.FromSeconds(60);
 }
 
@@ -69,14 +82,20 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
             errors.Add("Caching:StaleIfError must be between 00:00:00 and 30.00:00:00.");
         }
 
-        if (options.RedisBudget < TimeSpan.FromMilliseconds(1) || options.RedisBudget > TimeSpan.FromSeconds(5))
+        if (options.StaleWhileRevalidate < TimeSpan.Zero || options.StaleWhileRevalidate > TimeSpan.FromDays(1))
         {
-            errors.Add("Caching:RedisBudget must be between 00:00:00.001 and 00:00:05.");
+            errors.Add("Caching:StaleWhileRevalidate must be between 00:00:00 and 1.00:00:00.");
         }
 
-        if (options.RedisCooldown < TimeSpan.Zero || options.RedisCooldown > TimeSpan.FromMinutes(10))
+        // The bounds are Polly's: a timeout of at least 10 ms, a break of at least half a second.
+        if (options.RedisBudget < TimeSpan.FromMilliseconds(10) || options.RedisBudget > TimeSpan.FromSeconds(5))
         {
-            errors.Add("Caching:RedisCooldown must be between 00:00:00 and 00:10:00.");
+            errors.Add("Caching:RedisBudget must be between 00:00:00.010 and 00:00:05.");
+        }
+
+        if (options.RedisCooldown != TimeSpan.Zero && (options.RedisCooldown < TimeSpan.FromMilliseconds(500) || options.RedisCooldown > TimeSpan.FromMinutes(10)))
+        {
+            errors.Add("Caching:RedisCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 00:10:00.");
         }
 
         if (options.Redis is { } redis && !string.IsNullOrWhiteSpace(redis) && !IsParsableRedisConfiguration(redis))

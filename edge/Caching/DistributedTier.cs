@@ -15,15 +15,29 @@ internal sealed class DistributedTier(HybridCache hybrid)
         var entryOptions = new HybridCacheEntryOptions { Expiration = freshFor, Flags = HybridCacheEntryFlags.DisableLocalCache };
         // The fill runs to completion whoever is waiting: its result is worth caching either way.
         var fill = new Fill(factory);
-        var variant = await hybrid.GetOrCreateAsync(
+        var variant = await GetOrCreateAsync(key, tags, entryOptions, fill).ConfigureAwait(false);
+        if (ReferenceEquals(variant, CachedVariantSerializer.Rejected))
+        {
+            // Redis held something no edge wrote (poisoned, or of another format): drop it, and make the variant.
+            await hybrid.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+            variant = await GetOrCreateAsync(key, tags, entryOptions, fill).ConfigureAwait(false);
+            if (ReferenceEquals(variant, CachedVariantSerializer.Rejected))
+            {
+                variant = await fill.RunAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return new CacheLookup(variant, fill.Ran ? CacheTier.Miss : CacheTier.Redis);
+    }
+
+    private ValueTask<CachedVariant> GetOrCreateAsync(string key, IReadOnlyList<string> tags, HybridCacheEntryOptions entryOptions, Fill fill) =>
+        hybrid.GetOrCreateAsync(
             key,
             fill,
             static async (state, token) => await state.RunAsync(token).ConfigureAwait(false),
             entryOptions,
             tags,
-            CancellationToken.None).ConfigureAwait(false);
-        return new CacheLookup(variant, fill.Ran ? CacheTier.Miss : CacheTier.Redis);
-    }
+            CancellationToken.None);
 
     public ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken) =>
         hybrid.RemoveByTagAsync(tag, cancellationToken);

@@ -75,8 +75,9 @@ internal sealed class MemoryTier : IDisposable
     /// <returns>False when a purge came in between and nothing was kept.</returns>
     public bool TrySet(string key, CachedVariant variant, IReadOnlyList<string> tags, TimeSpan freshFor, long purgesSeen)
     {
-        var now = _timeProvider.GetUtcNow();
-        var entry = new Entry(variant, now + freshFor, tags);
+        // Fresh for max-age from when the variant was made, not from when it reached this tier (a Redis copy may be old).
+        var madeAt = variant.MadeAt == default ? _timeProvider.GetUtcNow() : variant.MadeAt;
+        var entry = new Entry(variant, madeAt + freshFor, tags);
         var options = new MemoryCacheEntryOptions
         {
             Size = variant.Content.Length + EntryOverheadBytes,

@@ -1,30 +1,64 @@
 using System.Collections.Concurrent;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Origin;
 
 namespace EdgeImages.Edge.Caching;
 
 /// <summary>
-/// Memory first, then the region's Redis, then the factory (origin fetch and transform): a fresh L1 entry
-/// answers at once; otherwise one fill per key runs through L2 and the factory and lands in L1. A stale L1
-/// entry answers only when the fill fails the way an origin fails.
+/// Memory first, then the region's Redis, then the factory (origin fetch and transform): a fresh L1 entry answers at
+/// once; otherwise one fill per key runs through L2 and the factory and lands in L1. Past its freshness an entry follows
+/// RFC 5861: within stale-while-revalidate it answers at once (<c>STALE</c>) while one background fill refreshes it;
+/// after that, within stale-if-error, it answers only when the fill fails the way an origin fails.
 /// </summary>
-internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier distributed, TimeProvider timeProvider) : IVariantCache
+internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier distributed, NotFoundCache notFound, TimeProvider timeProvider) : IVariantCache
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<CacheLookup>>> _inFlight = new(StringComparer.Ordinal);
 
     public async ValueTask<CacheLookup> GetOrCreateAsync(
         string key,
         IReadOnlyList<string> tags,
-        TimeSpan freshFor,
+        Freshness freshness,
         Func<CancellationToken, Task<CachedVariant>> factory,
         CancellationToken cancellationToken)
     {
+        var now = timeProvider.GetUtcNow();
         var held = memory.TryGet(key, out var entry) ? entry : null;
-        if (held is not null && held.IsFresh(timeProvider.GetUtcNow()))
+        if (held is not null && held.IsFresh(now))
         {
             return new CacheLookup(held.Variant, CacheTier.Memory);
         }
 
+        var fill = Fill(key, tags, freshness.FreshFor, factory);
+        if (held is not null && now < held.FreshUntil + freshness.StaleWhileRevalidate)
+        {
+            // A hot key that just expired: every request answers from the stale copy and none waits; the one fill
+            // (coalesced above) refreshes it in the background. Its failure is the next request's business.
+            _ = fill.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return new CacheLookup(held.Variant, CacheTier.Stale);
+        }
+
+        try
+        {
+            // The fill is not tied to any one request; each waiter stops waiting on its own token.
+            return await fill.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (held is not null && now < held.FreshUntil + freshness.StaleIfError && StaleBeatsIt(failure))
+        {
+            return new CacheLookup(held.Variant, CacheTier.Stale);
+        }
+    }
+
+    public async Task<int> PurgeAsync(string tag, CancellationToken cancellationToken)
+    {
+        notFound.Clear();
+        var evicted = memory.RemoveByTag(tag);
+        await distributed.RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false);
+        return evicted;
+    }
+
+    /// <summary>The one fill of <paramref name="key"/>: the running one, or a new one.</summary>
+    private Task<CacheLookup> Fill(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
+    {
         var candidate = new Lazy<Task<CacheLookup>>(() => FillAsync(key, tags, freshFor, factory));
         var winner = _inFlight.GetOrAdd(key, candidate);
         if (ReferenceEquals(winner, candidate))
@@ -38,28 +72,18 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
                 TaskScheduler.Default);
         }
 
-        try
-        {
-            // The fill is not tied to any one request; each waiter stops waiting on its own token.
-            return await winner.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (EdgeProblemException problem) when (held is not null && IsUpstreamFailure(problem))
-        {
-            return new CacheLookup(held.Variant, CacheTier.Stale);
-        }
-    }
-
-    public async Task<int> PurgeAsync(string tag, CancellationToken cancellationToken)
-    {
-        var evicted = memory.RemoveByTag(tag);
-        await distributed.RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false);
-        return evicted;
+        return winner.Value;
     }
 
     private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {
         var purgesSeen = memory.Purges;
-        var lookup = await distributed.GetOrCreateAsync(key, tags, freshFor, factory).ConfigureAwait(false);
+        // Stamped as it is made, before HybridCache writes it to Redis, so that its age travels with it.
+        var lookup = await distributed.GetOrCreateAsync(
+            key,
+            tags,
+            freshFor,
+            async token => await factory(token).ConfigureAwait(false) with { MadeAt = timeProvider.GetUtcNow() }).ConfigureAwait(false);
         if (!memory.TrySet(key, lookup.Variant, tags, freshFor, purgesSeen))
         {
             // A purge landed while this fill ran: its bytes may be older than the purge. They answer the requests that
@@ -71,7 +95,10 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
         return lookup;
     }
 
-    /// <summary>Failures of the origin or of this edge's capacity, where yesterday's bytes beat an error.</summary>
-    private static bool IsUpstreamFailure(EdgeProblemException problem) =>
-        problem.Status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout;
+    /// <summary>
+    /// Failures where yesterday's bytes beat an error: the origin's (a typed <see cref="UpstreamFailureException"/>),
+    /// or this edge's capacity (a shed). Never a 404 or a 4xx: those are answers, not failures.
+    /// </summary>
+    private static bool StaleBeatsIt(Exception failure) =>
+        failure is UpstreamFailureException or EdgeProblemException { IsOverload: true };
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using EdgeImages.Edge.Origin;
+using EdgeImages.Edge.Caching;
 
 namespace EdgeImages.Edge.Diagnostics;
 
@@ -50,9 +52,9 @@ internal sealed class EdgeMetrics
         _originAttempts = meter.CreateCounter<long>(
             "edgeimages.origin.requests", "{request}", "Requests to origin nodes (each attempt, retries included; refused fetches when the breaker is open).");
         _originErrors = meter.CreateCounter<long>(
-            "edgeimages.origin.errors", "{error}", "Failed origin requests by kind: timeout, status (5xx or other unexpected), transport, breaker_open.");
+            "edgeimages.origin.errors", "{error}", "Failed origin requests by kind: timeout, status (5xx or other unexpected), transport (refused, reset), truncated (the body ended early), unavailable (503 with Retry-After), breaker_open, unknown_cluster.");
         _shed = meter.CreateCounter<long>(
-            "edgeimages.transforms.shed", "{request}", "Transforms refused with 503, by reason: queue_full, deadline.");
+            "edgeimages.transforms.shed", "{request}", "Requests shed with 503, by reason: queue_full (decided before the fetch or at the queue), deadline.");
         _rateLimited = meter.CreateCounter<long>(
             "edgeimages.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit.");
         _purges = meter.CreateCounter<long>("edgeimages.purges", "{purge}", "Purges applied on this edge.");
@@ -79,11 +81,11 @@ internal sealed class EdgeMetrics
     public const string PurgeIssuedAtHeader = "X-Purge-Issued-At";
 
     /// <param name="status">The status the client got.</param>
-    /// <param name="xCache">The <c>X-Cache</c> value sent, or empty when none was.</param>
-    public void RequestAnswered(int status, string xCache) => _requests.Add(
+    /// <param name="tier">Where the answer came from (<see cref="CacheTier.Miss"/> for every error, as <c>X-Cache</c> says).</param>
+    public void RequestAnswered(int status, CacheTier tier) => _requests.Add(
         1,
         new KeyValuePair<string, object?>("status", StatusLabel(status)),
-        new KeyValuePair<string, object?>("cache", CacheLabel(xCache)));
+        new KeyValuePair<string, object?>("cache", CacheLabel(tier)));
 
     public void VariantProduced(StageTimings timings)
     {
@@ -100,18 +102,31 @@ internal sealed class EdgeMetrics
 
     public void OriginFailed(OriginFailureKind kind)
     {
-        _originAttempts.Add(1);
+        // Refused before any attempt: no request reached a node.
+        if (kind is not (OriginFailureKind.BreakerOpen or OriginFailureKind.UnknownCluster))
+        {
+            _originAttempts.Add(1);
+        }
+
         _originErrors.Add(1, new KeyValuePair<string, object?>("kind", kind switch
         {
             OriginFailureKind.Timeout => "timeout",
             OriginFailureKind.Status => "status",
             OriginFailureKind.Transport => "transport",
+            OriginFailureKind.Truncated => "truncated",
+            OriginFailureKind.Unavailable => "unavailable",
+            OriginFailureKind.UnknownCluster => "unknown_cluster",
             _ => "breaker_open",
         }));
     }
 
-    public void TransformShed(bool deadline) =>
-        _shed.Add(1, new KeyValuePair<string, object?>("reason", deadline ? "deadline" : "queue_full"));
+    /// <summary>Counts one request shed with 503, wherever the decision was taken.</summary>
+    public void TransformShed(ShedReason reason) =>
+        _shed.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+        {
+            ShedReason.Deadline => "deadline",
+            _ => "queue_full",
+        }));
 
     public void RateLimited() => _rateLimited.Add(1);
 
@@ -160,30 +175,23 @@ internal sealed class EdgeMetrics
         ? status.ToString(CultureInfo.InvariantCulture)
         : "other";
 
-    private static string CacheLabel(string xCache) => xCache switch
+    private static string CacheLabel(CacheTier tier) => tier switch
     {
-        "HIT-MEMORY" => "hit-memory",
-        "HIT-REDIS" => "hit-redis",
-        "STALE" => "stale",
-        "MISS" => "miss",
-        _ => "none",
+        CacheTier.Memory => "hit-memory",
+        CacheTier.Redis => "hit-redis",
+        CacheTier.Stale => "stale",
+        _ => "miss",
     };
 
     private sealed record ConfigurationState(long Version, DateTimeOffset AppliedAt);
 }
 
-/// <summary>How an attempt to fetch from the origin cluster failed.</summary>
-internal enum OriginFailureKind
+/// <summary>Why a request was shed (the <c>reason</c> label of <c>edgeimages_transforms_shed_total</c>).</summary>
+internal enum ShedReason
 {
-    /// <summary>The attempt ran out of <c>Origin:TryTimeout</c>.</summary>
-    Timeout,
+    /// <summary>Every slot and queue place was taken, whether seen before the fetch or when asking for a slot.</summary>
+    QueueFull,
 
-    /// <summary>The node answered with a status other than 200, 404 or 413.</summary>
-    Status,
-
-    /// <summary>No answer: connection refused or reset, DNS, TLS.</summary>
-    Transport,
-
-    /// <summary>No attempt: the breaker is open or the cluster is missing.</summary>
-    BreakerOpen,
+    /// <summary><c>Transforms:Deadline</c> passed while the request waited or ran.</summary>
+    Deadline,
 }

@@ -1,9 +1,13 @@
+using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Http;
+
 namespace EdgeImages.Edge.Diagnostics;
 
 /// <summary>
-/// Counts every answered image request by status and <c>X-Cache</c> tier, errors included, so it runs outside the
-/// problem middleware and reads the response as the client got it. Other endpoints (demo page, health, metrics,
-/// admin) are not image traffic and would skew the hit ratio.
+/// Counts every answered image request by status and cache tier, errors included, so it runs outside the problem
+/// middleware and sees the status the client got. The tier is the request's <see cref="IImageRequestFeature"/>: a
+/// request refused before the handler ran (the per-client limit) has none, and is a miss, as its <c>X-Cache</c> says.
+/// Other endpoints (demo page, health, metrics, admin) are not image traffic and would skew the hit ratio.
 /// </summary>
 internal sealed class EdgeRequestMetricsMiddleware(RequestDelegate next, EdgeMetrics metrics)
 {
@@ -21,7 +25,8 @@ internal sealed class EdgeRequestMetricsMiddleware(RequestDelegate next, EdgeMet
         }
         finally
         {
-            metrics.RequestAnswered(context.Response.StatusCode, context.Response.Headers["X-Cache"].ToString());
+            var tier = context.Features.Get<IImageRequestFeature>()?.Tier ?? CacheTier.Miss;
+            metrics.RequestAnswered(context.Response.StatusCode, tier);
         }
     }
 }

@@ -10,6 +10,8 @@ internal static class EdgeTelemetry
     public static void Configure(TelemetrySetup setup)
     {
         setup.Meters.Add(EdgeMetrics.MeterName);
+        // Polly's meter: resilience_polly_strategy_events_total says which pipeline retried, timed out or broke.
+        setup.Meters.Add("Polly");
         setup.RedactPath = RedactSignature;
     }
 

@@ -41,6 +41,8 @@ internal static class EdgeApplication
         services.AddSingleton(TimeProvider.System);
         builder.AddEdgeImagesTelemetry(EdgeTelemetry.ServiceName, EdgeTelemetry.Configure);
         services.AddSingleton<EdgeMetrics>();
+        // Polly's resilience events (retries, timeouts, breakers opening) as metrics, enriched with the failure's type.
+        services.AddResilienceEnricher();
         services.AddProblemDetails();
 
         builder.Services.AddProblemResponses<EdgeProblems>();
@@ -55,6 +57,7 @@ internal static class EdgeApplication
         builder.Services.AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder.Configuration, ClientRateLimitOptions.SectionName);
         services.AddPresets();
         services.AddRateLimiter(_ => { });
+        services.AddClientAddress(builder.Configuration);
         services.AddClientRateLimiting();
         services.AddTenantRateLimiting(builder.Configuration);
 
@@ -81,7 +84,14 @@ internal static class EdgeApplication
             _ = redis.Multiplexer;
         }
 
-        // Outermost, so that the request log and the request counter see what the client got, errors included.
+        // First, so that everything after it sees the client's address. Only with a configured proxy: with none, ASP.NET
+        // Core's middleware would check no peer at all and believe an X-Forwarded-For from anyone.
+        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.IsConfigured)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        // Outermost but that, so that the request log and the request counter see what the client got, errors included.
         app.UseEdgeImagesTelemetry();
         app.UseMiddleware<EdgeRequestMetricsMiddleware>();
         app.UseProblemResponses();
@@ -117,8 +127,10 @@ internal static class EdgeApplication
             return;
         }
 
-        proxy.LoadFromMemory([], OriginClusterConfig.From(origin));
+        var clusters = OriginClusterConfig.From(origin);
+        proxy.LoadFromMemory([], clusters);
         builder.Services.AddSingleton<IOriginalStore, OriginClusterStore>();
+        builder.Services.AddOriginPipelines(clusters.Select(cluster => cluster.ClusterId));
         builder.Services.AddHealthChecks().AddCheck<OriginReachabilityHealthCheck>("origin");
     }
 
@@ -131,6 +143,7 @@ internal static class EdgeApplication
         var services = builder.Services;
         services.AddSingleton<MemoryTier>();
         services.AddSingleton<DistributedTier>();
+        services.AddSingleton<NotFoundCache>();
         services.AddSingleton<IVariantCache, TieredVariantCache>();
         services.AddHybridCache(options =>
         {
@@ -146,6 +159,7 @@ internal static class EdgeApplication
         }
 
         services.AddSingleton<RedisConnection>();
+        services.AddRedisPipeline();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         services.AddSingleton<IDistributedCache>(provider =>
         {

@@ -6,6 +6,9 @@ namespace EdgeImages.Edge.Http;
 internal sealed class EdgeProblemException(int status, string title, string detail, TimeSpan? retryAfter = null)
     : ProblemException(status, title, detail, retryAfter)
 {
+    /// <summary>A shed for lack of capacity: a stale copy, where one is held, answers instead (see the variant cache).</summary>
+    public bool IsOverload { get; private init; }
+
     public static EdgeProblemException BadRequest(string detail) => new(400, "Bad request", detail);
 
     public static EdgeProblemException Forbidden(string detail) => new(403, "Forbidden", detail);
@@ -18,10 +21,7 @@ internal sealed class EdgeProblemException(int status, string title, string deta
 
     public static EdgeProblemException Unsupported(string detail) => new(415, "Unsupported image", detail);
 
-    public static EdgeProblemException BadGateway(string detail) => new(502, "Origin failed", detail);
-
     public static EdgeProblemException Overloaded(string detail, TimeSpan retryAfter) =>
-        new(503, "Overloaded", detail, retryAfter);
+        new(503, "Overloaded", detail, retryAfter) { IsOverload = true };
 
-    public static EdgeProblemException GatewayTimeout(string detail) => new(504, "Origin timed out", detail);
 }

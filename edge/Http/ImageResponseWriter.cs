@@ -1,39 +1,47 @@
 using EdgeImages.Edge.Caching;
-using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Pipeline;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeImages.Edge.Http;
 
-/// <summary>The last step: caching headers, conditional requests, <c>HEAD</c>, then the bytes on the wire.</summary>
+/// <summary>
+/// The last step: caching headers, where the answer came from, conditional requests, <c>HEAD</c>, then the bytes on
+/// the wire. What the request became (tier, timings) it reads from the request's <see cref="IImageRequestFeature"/>.
+/// </summary>
 internal static class ImageResponseWriter
 {
     /// <summary>A pinned version never changes, so browsers and CDNs may keep it for a year without asking.</summary>
     internal const string ImmutableCacheControl = "public, max-age=31536000, immutable";
 
-    /// <param name="elapsed">Time from the cache lookup until now: the whole of a hit, or a miss's wait.</param>
-    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, TimeSpan elapsed)
+    private static readonly TimeSpan PinnedMaxAge = TimeSpan.FromDays(365);
+
+    /// <param name="context">The request being answered; its <see cref="IImageRequestFeature"/> says how it was answered.</param>
+    /// <param name="request">The verified request.</param>
+    /// <param name="lookup">The cache's answer: the bytes and validators to send.</param>
+    /// <param name="now">The edge's clock now, for <c>Age</c> and for how long an expiring URL may still be cached.</param>
+    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, DateTimeOffset now)
     {
         var response = context.Response;
         var variant = lookup.Variant;
-        var headers = response.Headers;
+        var feature = context.Features.GetRequiredFeature<IImageRequestFeature>();
 
-        headers.ETag = variant.ETag;
-        headers.CacheControl = request.Original.Version is not null
-            ? ImmutableCacheControl
-            : $"public, max-age={(long)request.MaxAge.TotalSeconds}";
-        if (request.VariesByAccept)
+        response.Headers.ETag = variant.ETag;
+        response.Headers.CacheControl = CacheControlFor(request, now);
+        if (lookup.Tier != CacheTier.Miss)
         {
-            headers.Vary = HeaderNames.Accept;
+            // RFC 9111 §5.1: a copy from a cache says how old it is, so that caches downstream count its max-age from
+            // when it was made. A STALE copy always carries it (it is past max-age, and says so).
+            response.Headers.Age = variant.AgeSeconds(now).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(lookup.Tier);
-        // A hit spent its time in the cache and none in the stages; a miss reports what making it cost.
-        headers[EdgeHeaders.ServerTiming] = lookup.Tier == CacheTier.Miss
-            ? variant.Timings.ToServerTiming(TimeSpan.Zero)
-            : default(StageTimings).ToServerTiming(elapsed);
-        headers[EdgeHeaders.TimingAllowOrigin] = "*";
-        headers.XContentTypeOptions = "nosniff";
+        if (request.VariesByAccept)
+        {
+            response.Headers.Vary = HeaderNames.Accept;
+        }
+
+        WriteProvenance(response.Headers, feature);
+        response.Headers.XContentTypeOptions = "nosniff";
 
         if (IfNoneMatchMatches(context.Request, variant.ETag))
         {
@@ -41,6 +49,51 @@ internal static class ImageResponseWriter
             return Task.CompletedTask;
         }
 
+        return WriteBodyAsync(context, variant);
+    }
+
+    /// <summary>
+    /// The <c>Cache-Control</c> of a 200 or 304. A URL with <c>exp</c> stops working at that instant, so no shared
+    /// cache may keep it (<c>private</c>) and no cache may keep it past then (<c>max-age</c> at most the seconds left,
+    /// never <c>immutable</c>), pinned version or not. Otherwise a pinned version is immutable for a year, and an
+    /// unversioned one is fresh for the tenant's max-age, with the RFC 5861 windows in which this edge itself answers
+    /// past it (browsers and CDNs may do the same; a window of zero is not advertised).
+    /// </summary>
+    internal static string CacheControlFor(ImageRequest request, DateTimeOffset now) => request switch
+    {
+        { ExpiresAt: null, Original.Version: not null } => ImmutableCacheControl,
+        { Original.Version: not null } => CacheControlValue.For(PinnedMaxAge, request.ExpiresAt, now),
+        { ExpiresAt: not null } => CacheControlValue.For(request.MaxAge, request.ExpiresAt, now),
+        _ => CacheControlValue.For(request.MaxAge, null, now) + StaleDirectives(request),
+    };
+
+    private static string StaleDirectives(ImageRequest request)
+    {
+        var value = "";
+        if (request.StaleWhileRevalidate > TimeSpan.Zero)
+        {
+            value += $", stale-while-revalidate={(long)request.StaleWhileRevalidate.TotalSeconds}";
+        }
+
+        if (request.StaleIfError > TimeSpan.Zero)
+        {
+            value += $", stale-if-error={(long)request.StaleIfError.TotalSeconds}";
+        }
+
+        return value;
+    }
+
+    /// <summary><c>X-Cache</c> and <c>Server-Timing</c>, as the contract has every response say where it came from.</summary>
+    private static void WriteProvenance(IHeaderDictionary headers, IImageRequestFeature feature)
+    {
+        headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(feature.Tier);
+        headers[EdgeHeaders.ServerTiming] = feature.Stages.ToServerTiming(feature.CacheLookup);
+        headers[EdgeHeaders.TimingAllowOrigin] = "*";
+    }
+
+    private static Task WriteBodyAsync(HttpContext context, CachedVariant variant)
+    {
+        var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = variant.ContentType;
         response.ContentLength = variant.Content.Length;

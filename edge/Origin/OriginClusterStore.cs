@@ -1,11 +1,14 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Transforms;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Timeout;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -14,15 +17,17 @@ using Yarp.ReverseProxy.Model;
 namespace EdgeImages.Edge.Origin;
 
 /// <summary>
-/// Originals from the origin cluster, through YARP's cluster model: YARP keeps the destinations, probes
-/// their health and picks one by its load-balancing policy; this store sends the GET, bounds each attempt,
-/// marks a failing node unhealthy, retries once on another node after a little jitter, and breaks the
-/// circuit when the whole cluster fails.
+/// Originals from the origin cluster, through YARP's cluster model: YARP keeps the destinations, probes their health
+/// and picks one by its load-balancing policy; this store sends the GET and classifies what came back. Timeouts,
+/// the retry and the breaker are the cluster's <see cref="OriginPipeline"/>. Every way a fetch can fail ends as a
+/// typed outcome: the origin's final word (404, 413), or an <see cref="UpstreamFailureException"/> (502, 503, 504).
 /// </summary>
 internal sealed partial class OriginClusterStore(
     IProxyStateLookup proxyState,
     IEnumerable<ILoadBalancingPolicy> policies,
     IDestinationHealthUpdater healthUpdater,
+    ResiliencePipelineProvider<string> pipelines,
+    NotFoundCache notFound,
     IOptions<OriginOptions> options,
     IOptions<TransformLimits> limits,
     TimeProvider timeProvider,
@@ -33,72 +38,41 @@ internal sealed partial class OriginClusterStore(
 
     private readonly OriginOptions _options = options.Value;
     private readonly ILoadBalancingPolicy _policy = policies.Single(policy => policy.Name == options.Value.LoadBalancingPolicy);
-    // One breaker per cluster: one tenant's dead origin must not fail every other tenant's fetches.
-    private readonly ConcurrentDictionary<string, OriginBreaker> _breakers = new(StringComparer.Ordinal);
 
     public async Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken)
     {
         var clusterId = OriginOptions.ClusterIdFor(key.Origin);
         if (!proxyState.TryGetCluster(clusterId, out var cluster))
         {
-            throw EdgeProblemException.BadGateway("The tenant's origin is not known to this edge.");
+            metrics.OriginFailed(OriginFailureKind.UnknownCluster);
+            throw UpstreamFailureException.Of(OriginFailureKind.UnknownCluster);
         }
 
-        var breaker = _breakers.GetOrAdd(clusterId, _ => new OriginBreaker(_options.BreakAfterFailures, _options.BreakFor, timeProvider));
-        if (!breaker.TryEnter())
+        // One request per original however many variants of it miss at once, and a 404 remembered for a while: a
+        // missing original asked for a hundred times costs the origin one request. The shared fetch belongs to no one
+        // request (each attempt is bounded by Origin:TryTimeout); every caller stops waiting on its own token.
+        return await notFound.FetchAsync(NotFoundCache.KeyOf(clusterId, key), () => FetchAsync(cluster, key), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Original> FetchAsync(ClusterState cluster, OriginalKey key)
+    {
+        var fetch = new Fetch(this, cluster, key, CancellationToken.None);
+        try
+        {
+            return await pipelines.GetPipeline(OriginPipeline.KeyFor(cluster.ClusterId))
+                .ExecuteAsync(static (fetch, token) => fetch.AttemptAsync(token), fetch, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException)
         {
             metrics.OriginFailed(OriginFailureKind.BreakerOpen);
-            throw EdgeProblemException.BadGateway("The origin is unavailable.");
+            throw UpstreamFailureException.Of(OriginFailureKind.BreakerOpen);
         }
-
-        var tried = new List<DestinationState>();
-        var timedOut = false;
-        for (var attempt = 0; attempt <= _options.Retries; attempt++)
+        catch (Exception exception) when (exception is OriginAttemptException or TimeoutRejectedException)
         {
-            var destination = Pick(cluster, tried);
-            if (destination is null)
-            {
-                break;
-            }
-
-            tried.Add(destination);
-            if (attempt > 0)
-            {
-                // Jitter keeps a fleet of edges from retrying in lockstep against the node that is left.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50)), timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-
-            var outcome = await TryFetchAsync(cluster, destination, key, cancellationToken).ConfigureAwait(false);
-            if (outcome is Failed { Kind: var kind })
-            {
-                metrics.OriginFailed(kind);
-            }
-            else
-            {
-                metrics.OriginAnswered();
-            }
-
-            switch (outcome)
-            {
-                case Fetched fetched:
-                    breaker.Succeeded();
-                    return fetched.Original;
-                case Refused refused:
-                    // The origin answered, and its answer (404, 413, 415) is final on every node.
-                    breaker.Succeeded();
-                    throw refused.Problem;
-                case Failed failed:
-                    timedOut |= failed.Kind == OriginFailureKind.Timeout;
-                    healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, _options.UnhealthyFor);
-                    Log.AttemptFailed(logger, destination.DestinationId, failed.Reason);
-                    break;
-            }
+            // Every attempt failed. A timeout on any of them says more about the origin than the last one's error.
+            throw UpstreamFailureException.Of(exception is OriginAttemptException failed && !fetch.TimedOut ? failed.Kind : OriginFailureKind.Timeout);
         }
-
-        breaker.Failed();
-        throw timedOut
-            ? EdgeProblemException.GatewayTimeout("The origin did not answer in time.")
-            : EdgeProblemException.BadGateway("The origin failed to return the original.");
     }
 
     private DestinationState? Pick(ClusterState cluster, List<DestinationState> tried)
@@ -106,37 +80,46 @@ internal sealed partial class OriginClusterStore(
         var candidates = cluster.DestinationsState.AvailableDestinations.Where(d => !tried.Contains(d)).ToList();
         if (candidates.Count == 0)
         {
-            // Every healthy node was tried: a node that is merely marked unhealthy beats giving up.
+            // Every healthy node was tried: a node that is merely marked unhealthy beats giving up, and with one node
+            // left the retry goes to it again.
             candidates = cluster.DestinationsState.AllDestinations.Where(d => !tried.Contains(d)).ToList();
+        }
+
+        if (candidates.Count == 0)
+        {
+            candidates = [.. cluster.DestinationsState.AllDestinations];
         }
 
         return candidates.Count == 0 ? null : _policy.PickDestination(new DefaultHttpContext(), cluster, candidates);
     }
 
-    private async Task<Outcome> TryFetchAsync(ClusterState cluster, DestinationState destination, OriginalKey key, CancellationToken cancellationToken)
+    private async Task<Original> AttemptAsync(ClusterState cluster, DestinationState destination, OriginalKey key, CancellationToken attempt)
     {
-        using var attempt = new CancellationTokenSource(_options.TryTimeout, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, OriginUri(destination, key));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Credential);
-        try
+        // YARP's invoker answers at the headers; the body is read below, inside the attempt's timeout: a node that sends
+        // headers and then stalls is as hung as one that never answers.
+        using var response = await cluster.Model.HttpClient.SendAsync(request, attempt).ConfigureAwait(false);
+        switch (response.StatusCode)
         {
-            using var response = await cluster.Model.HttpClient.SendAsync(request, linked.Token).ConfigureAwait(false);
-            return response.StatusCode switch
-            {
-                HttpStatusCode.OK => new Fetched(await ReadOriginalAsync(response, linked.Token).ConfigureAwait(false)),
-                HttpStatusCode.NotFound => new Refused(EdgeProblemException.NotFound(key.Version is null ? "No such original." : "The original has no such version.")),
-                HttpStatusCode.RequestEntityTooLarge => new Refused(EdgeProblemException.TooLarge("The original exceeds the byte limit.")),
-                _ => new Failed($"status {(int)response.StatusCode}", OriginFailureKind.Status),
-            };
-        }
-        catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            return new Failed("timed out", OriginFailureKind.Timeout);
-        }
-        catch (HttpRequestException exception)
-        {
-            return new Failed(exception.HttpRequestError.ToString(), OriginFailureKind.Transport);
+            case HttpStatusCode.OK:
+                var original = await ReadOriginalAsync(response, attempt).ConfigureAwait(false);
+                metrics.OriginAnswered();
+                return original;
+            case HttpStatusCode.NotFound:
+                // The origin answered, and its answer is final on every node: not retried, not held against the node.
+                metrics.OriginAnswered();
+                throw EdgeProblemException.NotFound(key.Version is null ? "No such original." : "The original has no such version.");
+            case HttpStatusCode.RequestEntityTooLarge:
+                metrics.OriginAnswered();
+                throw EdgeProblemException.TooLarge("The original exceeds the byte limit.");
+            case HttpStatusCode.ServiceUnavailable when RetryAfterOf(response, timeProvider.GetUtcNow()) is { } retryAfter:
+                // Unavailable on purpose (its database failing over): every node shares that state, so neither another
+                // node, nor the node's health, nor the breaker is the answer. The client is told when to come back.
+                metrics.OriginFailed(OriginFailureKind.Unavailable);
+                throw UpstreamFailureException.Of(OriginFailureKind.Unavailable, retryAfter);
+            default:
+                throw Failed(cluster, destination, OriginFailureKind.Status, $"status {(int)response.StatusCode}");
         }
     }
 
@@ -149,6 +132,26 @@ internal sealed partial class OriginClusterStore(
         return await OriginalBody.ReadAsync(stream, response.Content.Headers.ContentLength, limits.Value.MaxSourceBytes, version, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Marks the node unhealthy for <c>Origin:UnhealthyFor</c>, counts and logs the failure; the pipeline retries it.</summary>
+    private OriginAttemptException Failed(ClusterState cluster, DestinationState destination, OriginFailureKind kind, string reason, Exception? inner = null)
+    {
+        if (kind != OriginFailureKind.Timeout)
+        {
+            metrics.OriginFailed(kind); // timeouts are counted by the pipeline, which decides them
+        }
+
+        healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, _options.UnhealthyFor);
+        Log.AttemptFailed(logger, destination.DestinationId, reason);
+        return new OriginAttemptException(kind, reason, inner);
+    }
+
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response, DateTimeOffset now) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - now is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
     private static Uri OriginUri(DestinationState destination, OriginalKey key)
     {
         var path = string.Join('/', key.Path.Split('/').Select(Uri.EscapeDataString));
@@ -156,13 +159,43 @@ internal sealed partial class OriginClusterStore(
         return new Uri($"{destination.Model.Config.Address.TrimEnd('/')}/v1/{key.Tenant}/{path}{query}");
     }
 
-    private abstract record Outcome;
+    /// <summary>One fetch across its attempts: which nodes it tried, and whether any of them timed out.</summary>
+    private sealed class Fetch(OriginClusterStore store, ClusterState cluster, OriginalKey key, CancellationToken caller)
+    {
+        private readonly List<DestinationState> _tried = [];
 
-    private sealed record Fetched(Original Original) : Outcome;
+        public bool TimedOut { get; private set; }
 
-    private sealed record Refused(EdgeProblemException Problem) : Outcome;
-
-    private sealed record Failed(string Reason, OriginFailureKind Kind) : Outcome;
+        public async ValueTask<Original> AttemptAsync(CancellationToken attempt)
+        {
+            var destination = store.Pick(cluster, _tried)
+                ?? throw new OriginAttemptException(OriginFailureKind.Transport, "the cluster has no destinations");
+            _tried.Add(destination);
+            try
+            {
+                return await store.AttemptAsync(cluster, destination, key, attempt).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (attempt.IsCancellationRequested && !caller.IsCancellationRequested
+                && exception is OperationCanceledException or IOException or HttpRequestException)
+            {
+                // The attempt's timeout, not the caller: the node is hung (cancelling a read may surface as an I/O error).
+                // Rethrown as a cancellation of the attempt, which the pipeline turns into its timeout.
+                TimedOut = true;
+                store.Failed(cluster, destination, OriginFailureKind.Timeout, "timed out");
+                throw new OperationCanceledException("The origin attempt timed out.", exception, attempt);
+            }
+            catch (HttpRequestException exception)
+            {
+                // Refused, reset before the response, a response that ends in its headers, DNS, TLS.
+                throw store.Failed(cluster, destination, OriginFailureKind.Transport, exception.HttpRequestError.ToString(), exception);
+            }
+            catch (IOException exception) when (!caller.IsCancellationRequested)
+            {
+                // HttpIOException and socket errors while reading the body: the node stopped in the middle of it.
+                throw store.Failed(cluster, destination, OriginFailureKind.Truncated, exception.GetType().Name, exception);
+            }
+        }
+    }
 
     private static partial class Log
     {

@@ -48,12 +48,22 @@ internal sealed class OriginOptions
     public TimeSpan UnhealthyFor { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// <c>Origin:BreakAfterFailures</c>: consecutive failed fetches (every attempt failed) after which the
-    /// breaker opens and fetches fail at once for <c>Origin:BreakFor</c>; stale copies answer meanwhile.
+    /// <c>Origin:BreakAfterFailures</c>: failed fetches (every attempt failed) within <c>Origin:BreakSamplingDuration</c>,
+    /// with none succeeding, after which the breaker opens and fetches fail at once for <c>Origin:BreakFor</c>; stale
+    /// copies answer meanwhile. At least 2 (Polly's minimum throughput): one unlucky fetch is not an outage.
     /// </summary>
     public int BreakAfterFailures { get; set; } = 5;
 
-    /// <summary><c>Origin:BreakFor</c>: how long the open breaker refuses before one probe fetch is let through.</summary>
+    /// <summary>
+    /// <c>Origin:BreakSamplingDuration</c>: the window in which <c>Origin:BreakAfterFailures</c> failures must fall. Long
+    /// enough that a trickle of misses during an outage still trips it, short enough that old failures are forgotten.
+    /// </summary>
+    public TimeSpan BreakSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// <c>Origin:BreakFor</c>: how long the open breaker refuses before one probe fetch is let through (at least half a
+    /// second, Polly's minimum). Whatever becomes of that probe, the breaker closes or opens again: it never sticks.
+    /// </summary>
     public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(5);
 
     public bool IsConfigured => Destinations.Count > 0 || Clusters.Count > 0;
@@ -80,9 +90,9 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
             errors.Add("Origin:Credential is required when Origin:Destinations is set.");
         }
 
-        if (options.TryTimeout <= TimeSpan.Zero || options.TryTimeout > TimeSpan.FromMinutes(1))
+        if (options.TryTimeout < TimeSpan.FromMilliseconds(10) || options.TryTimeout > TimeSpan.FromMinutes(1))
         {
-            errors.Add("Origin:TryTimeout must be between 00:00:00.001 and 00:01:00.");
+            errors.Add("Origin:TryTimeout must be between 00:00:00.010 and 00:01:00.");
         }
 
         if (options.Retries is < 0 or > 5)
@@ -100,14 +110,19 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
             errors.Add("Origin:UnhealthyFor must be positive.");
         }
 
-        if (options.BreakAfterFailures < 1)
+        if (options.BreakAfterFailures < 2)
         {
-            errors.Add("Origin:BreakAfterFailures must be at least 1.");
+            errors.Add("Origin:BreakAfterFailures must be at least 2.");
         }
 
-        if (options.BreakFor <= TimeSpan.Zero)
+        if (options.BreakSamplingDuration < TimeSpan.FromMilliseconds(500) || options.BreakSamplingDuration > TimeSpan.FromDays(1))
         {
-            errors.Add("Origin:BreakFor must be positive.");
+            errors.Add("Origin:BreakSamplingDuration must be between 00:00:00.5 and 1.00:00:00.");
+        }
+
+        if (options.BreakFor < TimeSpan.FromMilliseconds(500) || options.BreakFor > TimeSpan.FromDays(1))
+        {
+            errors.Add("Origin:BreakFor must be between 00:00:00.5 and 1.00:00:00.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Transforms;
 using Microsoft.Extensions.Options;
 
@@ -40,7 +41,7 @@ internal sealed class LocalFolderOriginalStore(
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             // A disk that fails is this store's equivalent of an origin that fails; the path stays private.
-            throw EdgeProblemException.BadGateway("The original could not be read.");
+            throw UpstreamFailureException.Of(OriginFailureKind.Transport);
         }
 
         if (key.Version is not null && key.Version != original.Version)

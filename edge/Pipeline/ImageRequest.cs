@@ -12,14 +12,29 @@ namespace EdgeImages.Edge.Pipeline;
 /// <param name="MaxAge">How long an unversioned variant of this tenant stays fresh.</param>
 internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, AcceptedFormats Accepted, TimeSpan MaxAge)
 {
+    // A pinned version never changes; it stays as long as memory and Redis keep it.
+    private static readonly TimeSpan PinnedFreshFor = TimeSpan.FromDays(365);
+
+    /// <summary>RFC 5861 <c>stale-while-revalidate</c> of this tenant's variants.</summary>
+    public TimeSpan StaleWhileRevalidate { get; init; }
+
+    /// <summary>RFC 5861 <c>stale-if-error</c> of this tenant's variants.</summary>
+    public TimeSpan StaleIfError { get; init; }
+
+    /// <summary>How long the variant is fresh in the edge's tiers, and the stale windows after that.</summary>
+    public Freshness Freshness => new(Original.Version is null ? MaxAge : PinnedFreshFor, StaleWhileRevalidate, StaleIfError);
+
     /// <summary>Whether the response depends on <c>Accept</c>, so caches must key on it too.</summary>
     public bool VariesByAccept => !Options.IsPassThrough && Options.EffectiveFormat == ImageFormat.Auto;
+
+    /// <summary>When the URL stops working (its <c>exp</c>), or null when it never does.</summary>
+    public DateTimeOffset? ExpiresAt => Options.ExpiresAt is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
 
     /// <summary>The purge handles of this request's variants: tenant, folders, original.</summary>
     public IReadOnlyList<string> Tags => CacheTags.For(Original.Tenant, Original.Path);
 
     /// <summary>
-    /// The cache key: tenant, path, pinned version or latest, canonical options, and for <c>f:auto</c>
+    /// The cache key: tenant, path, pinned version or the marker of the latest, canonical options, and for <c>f:auto</c>
     /// what this client's <c>Accept</c> named of the negotiated formats. The query string is never part of it.
     /// </summary>
     public string CacheKey
@@ -27,7 +42,7 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
         get
         {
             var negotiated = VariesByAccept ? Accepted.CacheKeySuffix : "";
-            return $"{Original.Tenant}/{Original.Path}@{Original.Version ?? "latest"}|{CanonicalOptions.Format(Options)}{negotiated}";
+            return $"{Original.Tenant}/{Original.Path}@{CacheKeys.VersionMarker(Original.Version)}|{CanonicalOptions.Format(Options)}{negotiated}";
         }
     }
 }

@@ -60,7 +60,11 @@ internal sealed class ImageRequestReader(
             options,
             new OriginalKey(url.Tenant, url.Path, url.Options.Version, tenant.Origin),
             AcceptedFormats.FromAccept(context.Request.Headers.Accept),
-            tenant.MaxAge ?? cacheOptions.Value.MaxAge);
+            tenant.MaxAge ?? cacheOptions.Value.MaxAge)
+        {
+            StaleWhileRevalidate = tenant.StaleWhileRevalidate ?? cacheOptions.Value.StaleWhileRevalidate,
+            StaleIfError = tenant.StaleIfError ?? cacheOptions.Value.StaleIfError,
+        };
     }
 
     /// <summary>A tenant may restrict which options its URLs use; the rest are refused even when signed.</summary>

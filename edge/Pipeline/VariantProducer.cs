@@ -4,6 +4,7 @@ using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Transforms;
 using Microsoft.Extensions.Options;
 
@@ -58,7 +59,7 @@ internal sealed class VariantProducer(
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw EdgeProblemException.GatewayTimeout("The origin did not answer in time.");
+            throw UpstreamFailureException.Of(OriginFailureKind.Timeout);
         }
     }
 

@@ -5,6 +5,7 @@ using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -45,6 +46,17 @@ internal static class RateLimitingServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// The client address the per-client limit keys on: the connection's peer, or, behind a load balancer listed in
+    /// <c>ForwardedHeaders</c>, the client that balancer names in <c>X-Forwarded-For</c> (see <see cref="ForwardedHeadersSettings"/>).
+    /// </summary>
+    public static IServiceCollection AddClientAddress(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ForwardedHeadersSettings, ForwardedHeadersSettingsValidator>(configuration, ForwardedHeadersSettings.SectionName);
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((forwarded, settings) => settings.Value.ApplyTo(forwarded));
+        return services;
+    }
+
     // Probes and scrapes come from a handful of addresses every few seconds; a limit there would blind monitoring.
     private static bool IsImageRequest(PathString path) =>
         path != "/" && path != "/favicon.ico" && path != "/healthz" && path != "/readyz" && path != "/metrics";
@@ -59,6 +71,7 @@ internal static class TenantRateLimitingServiceCollectionExtensions
     public static IServiceCollection AddTenantRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<TenantRateLimitOptions, TenantRateLimitOptionsValidator>(configuration, ClientRateLimitOptions.SectionName);
+        RegionalTenantRateLimiter.AddPipeline(services);
         // The regional bucket exists only with Redis; it is made here rather than registered, so that a
         // container validated at build finds nothing it cannot make. The tenant limiter owns and disposes it.
         services.AddSingleton(provider => new TenantRateLimiter(

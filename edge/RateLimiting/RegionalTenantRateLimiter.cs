@@ -2,6 +2,10 @@ using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using EdgeImages.Edge.Caching;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Fallback;
+using Polly.Registry;
 using RedisRateLimiting;
 using StackExchange.Redis;
 
@@ -19,45 +23,75 @@ internal enum RegionalVerdict
 
 /// <summary>
 /// A tenant's quota shared by every edge of a region: one token bucket per tenant in the region's Redis
-/// (RedisRateLimiting's Lua token bucket, on the edge's one connection). Every call is bounded by
-/// <see cref="TenantRateLimitOptions.RegionalBudget"/>; a failure or a late answer opens a breaker for
-/// <see cref="TenantRateLimitOptions.RegionalCooldown"/>, and meanwhile the answer is
-/// <see cref="RegionalVerdict.Unavailable"/>, never an error: a dead Redis must not take the edge down.
+/// (RedisRateLimiting's Lua token bucket, on the edge's one connection). Every call goes through the
+/// <see cref="Pipeline"/>: a fallback to <see cref="RegionalVerdict.Unavailable"/>, a breaker that skips Redis for
+/// <see cref="TenantRateLimitOptions.RegionalCooldown"/> after failures, and <see cref="TenantRateLimitOptions.RegionalBudget"/>
+/// as a timeout. Whatever happens to Redis the answer is a verdict, never an error: a dead Redis must not take the edge down.
 /// </summary>
 internal sealed partial class RegionalTenantRateLimiter(
     RedisConnection redis,
-    IOptions<TenantRateLimitOptions> options,
-    TimeProvider timeProvider,
-    ILogger<RegionalTenantRateLimiter> logger) : IDisposable
+    ResiliencePipelineProvider<string> pipelines) : IDisposable
 {
-    private readonly ConcurrentDictionary<TenantQuota, RateLimiter> _buckets = new();
-    private long _closedAfterTimestamp;
+    public const string PipelineKey = "regional-quota";
 
-    public bool IsAvailable => timeProvider.GetTimestamp() >= Interlocked.Read(ref _closedAfterTimestamp);
+    private readonly ConcurrentDictionary<TenantQuota, RateLimiter> _buckets = new();
+    private readonly ResiliencePipeline<RegionalVerdict> _pipeline = pipelines.GetPipeline<RegionalVerdict>(PipelineKey);
 
     public async ValueTask<RegionalVerdict> TryAcquireAsync(TenantQuota quota, CancellationToken cancellationToken)
     {
-        if (!IsAvailable || !redis.IsConnected)
+        if (!redis.IsConnected)
         {
             return RegionalVerdict.Unavailable;
         }
 
         var bucket = _buckets.GetOrAdd(quota, Create);
-        var budget = options.Value.RegionalBudget;
-        try
-        {
-            // The library's acquire takes no token; WaitAsync bounds the wait, and an abandoned call only
-            // spends a token that nobody uses.
-            using var lease = await bucket.AcquireAsync(1, cancellationToken).AsTask()
-                .WaitAsync(budget, timeProvider, cancellationToken).ConfigureAwait(false);
-            return lease.IsAcquired ? RegionalVerdict.Allowed : RegionalVerdict.Rejected;
-        }
-        catch (Exception exception) when (exception is TimeoutException or RedisException && !cancellationToken.IsCancellationRequested)
-        {
-            Open(exception);
-            return RegionalVerdict.Unavailable;
-        }
+        return await _pipeline.ExecuteAsync(
+            static async (bucket, budget) =>
+            {
+                // The library's acquire takes no token; WaitAsync bounds the wait, and an abandoned call only
+                // spends a token that nobody uses.
+                using var lease = await bucket.AcquireAsync(1, budget).AsTask().WaitAsync(budget).ConfigureAwait(false);
+                return lease.IsAcquired ? RegionalVerdict.Allowed : RegionalVerdict.Rejected;
+            },
+            bucket,
+            cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Registers the pipeline: fallback (outermost), breaker, budget.</summary>
+    public static IServiceCollection AddPipeline(IServiceCollection services) =>
+        services.AddResiliencePipeline<string, RegionalVerdict>(PipelineKey, (builder, context) =>
+        {
+            var provider = context.ServiceProvider;
+            var options = provider.GetRequiredService<IOptions<TenantRateLimitOptions>>().Value;
+            var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger<RegionalTenantRateLimiter>();
+            builder.TimeProvider = provider.GetRequiredService<TimeProvider>();
+            builder.AddFallback(new FallbackStrategyOptions<RegionalVerdict>
+            {
+                // Late, failed or skipped (open breaker): each edge judges by its own bucket. The caller's own
+                // cancellation is the one failure that is not turned into a verdict.
+                ShouldHandle = new PredicateBuilder<RegionalVerdict>().Handle<Exception>(exception => exception is not OperationCanceledException),
+                FallbackAction = static _ => Outcome.FromResultAsValueTask(RegionalVerdict.Unavailable),
+            });
+            if (options.RegionalCooldown > TimeSpan.Zero)
+            {
+                var breaker = RedisPipeline.BreakerFor(options.RegionalCooldown, (reason, cooldown) => Log.RegionalUnavailable(logger, cooldown, reason));
+                builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<RegionalVerdict>
+                {
+                    ShouldHandle = new PredicateBuilder<RegionalVerdict>().Handle<Exception>(exception => exception is not OperationCanceledException),
+                    FailureRatio = breaker.FailureRatio,
+                    MinimumThroughput = breaker.MinimumThroughput,
+                    SamplingDuration = breaker.SamplingDuration,
+                    BreakDuration = breaker.BreakDuration,
+                    OnOpened = args =>
+                    {
+                        Log.RegionalUnavailable(logger, args.BreakDuration, args.Outcome.Exception?.GetType().Name ?? "failed");
+                        return ValueTask.CompletedTask;
+                    },
+                });
+            }
+
+            builder.AddTimeout(options.RegionalBudget);
+        });
 
     private RateLimiter Create(TenantQuota quota) =>
         // The Redis key is the tenant's alone: every edge of the region meets in the same bucket, and a
@@ -69,13 +103,6 @@ internal sealed partial class RegionalTenantRateLimiter(
             TokensPerPeriod = quota.PerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
         });
-
-    private void Open(Exception exception)
-    {
-        var closedAfter = timeProvider.GetTimestamp() + (long)(options.Value.RegionalCooldown.TotalSeconds * timeProvider.TimestampFrequency);
-        Interlocked.Exchange(ref _closedAfterTimestamp, closedAfter);
-        Log.RegionalUnavailable(logger, options.Value.RegionalCooldown, exception.GetType().Name);
-    }
 
     public void Dispose()
     {

@@ -17,7 +17,7 @@ internal sealed class TenantRateLimitOptions
 
     /// <summary>
     /// <c>RateLimiting:RegionalCooldown</c>: after a failed or late call, how long the shared bucket is not asked
-    /// at all; the first request after it probes Redis again. Short enough that the regional limit comes back
+    /// at all; the first request after it probes Redis again. Zero means no breaker (every request pays the budget). Short enough that the regional limit comes back
     /// quickly, long enough that a dead Redis is not asked (and waited on) by every request.
     /// </summary>
     public TimeSpan RegionalCooldown { get; set; } = TimeSpan.FromSeconds(5);
@@ -28,14 +28,15 @@ internal sealed class TenantRateLimitOptionsValidator : IValidateOptions<TenantR
     public ValidateOptionsResult Validate(string? name, TenantRateLimitOptions options)
     {
         var errors = new List<string>();
-        if (options.RegionalBudget <= TimeSpan.Zero || options.RegionalBudget > TimeSpan.FromSeconds(5))
+        // The bounds are Polly's: a timeout of at least 10 ms, a break of at least half a second.
+        if (options.RegionalBudget < TimeSpan.FromMilliseconds(10) || options.RegionalBudget > TimeSpan.FromSeconds(5))
         {
-            errors.Add("RateLimiting:RegionalBudget must be between 00:00:00.001 and 00:00:05.");
+            errors.Add("RateLimiting:RegionalBudget must be between 00:00:00.010 and 00:00:05.");
         }
 
-        if (options.RegionalCooldown < TimeSpan.Zero || options.RegionalCooldown > TimeSpan.FromHours(1))
+        if (options.RegionalCooldown != TimeSpan.Zero && (options.RegionalCooldown < TimeSpan.FromMilliseconds(500) || options.RegionalCooldown > TimeSpan.FromHours(1)))
         {
-            errors.Add("RateLimiting:RegionalCooldown must be between 00:00:00 and 01:00:00.");
+            errors.Add("RateLimiting:RegionalCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 01:00:00.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

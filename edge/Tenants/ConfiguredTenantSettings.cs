@@ -27,6 +27,8 @@ internal sealed class ConfiguredTenantSettings : ITenantSettingsProvider
         return new TenantSettings
         {
             MaxAge = tenant.GetValue<TimeSpan?>("MaxAge"),
+            StaleWhileRevalidate = tenant.GetValue<TimeSpan?>("StaleWhileRevalidate"),
+            StaleIfError = tenant.GetValue<TimeSpan?>("StaleIfError"),
             Origin = tenant["Origin"],
             RequestsPerSecond = tenant.GetValue<int?>("RequestsPerSecond"),
             Burst = tenant.GetValue<int?>("Burst"),

@@ -15,6 +15,18 @@ internal sealed record TenantSettings
     public TimeSpan? MaxAge { get; init; }
 
     /// <summary>
+    /// <c>Tenants:{tenant}:StaleWhileRevalidate</c>: after max-age, how long an expired variant still answers at once
+    /// while one background fetch refreshes it (RFC 5861); null means <c>Caching:StaleWhileRevalidate</c>.
+    /// </summary>
+    public TimeSpan? StaleWhileRevalidate { get; init; }
+
+    /// <summary>
+    /// <c>Tenants:{tenant}:StaleIfError</c>: after max-age, how long an expired variant answers when the origin fails
+    /// (RFC 5861); null means <c>Caching:StaleIfError</c>, which also bounds how long the edge keeps it.
+    /// </summary>
+    public TimeSpan? StaleIfError { get; init; }
+
+    /// <summary>
     /// <c>Tenants:{tenant}:Origin</c>: the origin cluster this tenant's originals live in, one of
     /// <c>Origin:Clusters:{name}</c>; null means the edge's default cluster (<c>Origin:Destinations</c>).
     /// </summary>

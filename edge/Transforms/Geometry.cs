@@ -1,4 +1,3 @@
-using EdgeImages.Edge.Http;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
 
@@ -13,6 +12,13 @@ internal readonly record struct PixelSize(int Width, int Height)
 
     public override string ToString() => $"{Width}x{Height}";
 }
+
+/// <summary>
+/// Options that cannot apply to this source's size (a <c>crop</c> outside it). Geometry knows sizes, not HTTP: the
+/// edge's one problem translator (<c>Http/EdgeProblems</c>) answers it as a 400, since the URL asked for it.
+/// </summary>
+/// <param name="message">What does not fit, in the URL's terms; safe to show the client.</param>
+internal sealed class GeometryException(string message) : Exception(message);
 
 /// <summary>
 /// What the resize step must produce. <see cref="Scaled"/> is the size the whole (cropped, rotated)
@@ -40,7 +46,7 @@ internal static class Geometry
     /// <summary>The upright size of a stored image: EXIF origins 5 to 8 swap width and height.</summary>
     public static PixelSize Orient(PixelSize stored, SKEncodedOrigin origin) => SwapsAxes(origin) ? stored.Transposed : stored;
 
-    /// <summary>The size after <c>crop</c>; a rectangle not wholly inside the oriented source is a 400.</summary>
+    /// <summary>The size after <c>crop</c>; a rectangle not wholly inside the oriented source is a <see cref="GeometryException"/>.</summary>
     public static PixelSize Crop(PixelSize oriented, CropRect? crop)
     {
         if (crop is not { } c)
@@ -52,8 +58,7 @@ internal static class Geometry
             && (long)c.X + c.Width <= oriented.Width && (long)c.Y + c.Height <= oriented.Height;
         return inside
             ? new PixelSize(c.Width, c.Height)
-            : throw EdgeProblemException.BadRequest(
-                $"crop {c.X}:{c.Y}:{c.Width}:{c.Height} does not lie inside the {oriented} source.");
+            : throw new GeometryException($"crop {c.X}:{c.Y}:{c.Width}:{c.Height} does not lie inside the {oriented} source.");
     }
 
     /// <summary>The size after <c>rot</c>: a quarter turn swaps width and height.</summary>

@@ -70,7 +70,7 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
             {
                 step(ctx);
             }
-            catch (Exception ex) when (ex is not (EdgeProblemException or OperationCanceledException or InvalidOperationException))
+            catch (Exception ex) when (ex is not (EdgeProblemException or GeometryException or OperationCanceledException or InvalidOperationException))
             {
                 // Skia reports most failures as null or a result code, but a hostile file must never surface as a
                 // 500 or crash the worker: whatever escapes native code while handling the pixels is "undecodable".

@@ -276,7 +276,7 @@ internal sealed class MemoryBudget
 
     private EdgeProblemException Overloaded() => EdgeProblemException.Overloaded(ShedDetail, _retryAfter);
 
-    private void Shed(bool deadline) => _metrics?.TransformShed(deadline);
+    private void Shed(bool deadline) => _metrics?.TransformShed(deadline ? ShedReason.Deadline : ShedReason.QueueFull);
 
     private sealed class Waiter
     {

@@ -44,7 +44,7 @@ internal sealed class TransformScheduler : IDisposable
             using var lease = await _slots.AcquireAsync(1, linked.Token).ConfigureAwait(false);
             if (!lease.IsAcquired)
             {
-                _metrics?.TransformShed(deadline: false);
+                _metrics?.TransformShed(ShedReason.QueueFull);
                 throw EdgeProblemException.Overloaded("Too many transforms are waiting; try again shortly.", _options.RetryAfter);
             }
 
@@ -53,7 +53,7 @@ internal sealed class TransformScheduler : IDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            _metrics?.TransformShed(deadline: true);
+            _metrics?.TransformShed(ShedReason.Deadline);
             throw EdgeProblemException.Overloaded("The transform did not finish within its deadline.", _options.RetryAfter);
         }
     }

@@ -17,9 +17,8 @@ namespace EdgeImages.Benchmarks;
 /// </summary>
 internal static class CompareCommand
 {
-    public static int Run(string[] args)
+    public static int Run(CompareSettings settings)
     {
-        var settings = CompareSettings.Parse(args);
         var clock = Stopwatch.StartNew();
         PrintHeader(settings);
 
@@ -279,27 +278,6 @@ internal static class CompareCommand
 /// <summary>How many images each case runs, and whether to run sharp.</summary>
 internal sealed record CompareSettings(int Warmup, int Rounds, int Iterations, bool RunSharp)
 {
-    public static CompareSettings Parse(string[] args)
-    {
-        // Defaults sized so that the whole run, sharp included, takes about two minutes on two cores.
-        var settings = new CompareSettings(Warmup: 2, Rounds: 5, Iterations: 4, RunSharp: true);
-        for (var i = 0; i < args.Length; i++)
-        {
-            settings = args[i] switch
-            {
-                "--warmup" => settings with { Warmup = PositiveInt(args, ++i) },
-                "--rounds" => settings with { Rounds = PositiveInt(args, ++i) },
-                "--iterations" => settings with { Iterations = PositiveInt(args, ++i) },
-                "--no-sharp" => settings with { RunSharp = false },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Try --help."),
-            };
-        }
-
-        return settings;
-    }
-
-    private static int PositiveInt(string[] args, int index) =>
-        index < args.Length && int.TryParse(args[index], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n
-            : throw new ArgumentException($"'{args[index - 1]}' needs a positive integer.");
+    /// <summary>Sized so that the whole run, sharp included, takes about two minutes on two cores.</summary>
+    public static CompareSettings Default { get; } = new(Warmup: 2, Rounds: 5, Iterations: 4, RunSharp: true);
 }

@@ -1,29 +1,61 @@
+using System.CommandLine;
 using BenchmarkDotNet.Running;
 using EdgeImages.Benchmarks;
 
-// Usage (from the repository root):
-//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- --compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]
-//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- --bdn [BenchmarkDotNet arguments, e.g. --filter '*']
-//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- --formats [--width N] [--rounds N]
-// With no arguments it runs --compare.
-if (args.Length > 0 && args[0] == "--bdn")
+// Usage (from the repository root), parsed by System.CommandLine (--help on each command):
+//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]
+//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter '*']
+//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- formats [--width N] [--rounds N] [--curve]
+// With no command it runs compare. The older spellings --compare and --bdn still work.
+var warmup = PositiveOption("--warmup", "Warm-up images per case.", CompareSettings.Default.Warmup);
+var rounds = PositiveOption("--rounds", "Rounds per case; the figure is the median round.", CompareSettings.Default.Rounds);
+var iterations = PositiveOption("--iterations", "Images per round.", CompareSettings.Default.Iterations);
+var noSharp = new Option<bool>("--no-sharp") { Description = "Measure the .NET pipelines only." };
+
+var compare = new Command("compare", "CPU ms per image of the edge's transform and the reference pipelines, side by side with sharp.")
+{
+    warmup, rounds, iterations, noSharp,
+};
+compare.Aliases.Add("--compare");
+compare.SetAction(parse => CompareCommand.Run(new CompareSettings(
+    parse.GetValue(warmup), parse.GetValue(rounds), parse.GetValue(iterations), RunSharp: !parse.GetValue(noSharp))));
+
+// BenchmarkDotNet parses its own arguments: everything after `bdn` goes to it untouched.
+var bdn = new Command("bdn", "The BenchmarkDotNet cases; further arguments go to BenchmarkDotNet (default: --filter '*').")
+{
+    TreatUnmatchedTokensAsErrors = false,
+};
+bdn.Aliases.Add("--bdn");
+bdn.SetAction(parse =>
 {
     var prepared = BenchInputs.EnsureBaseline();
     Console.Error.WriteLine($"inputs: derived baseline JPEG at {prepared}");
-    var rest = args[1..];
+    var rest = parse.UnmatchedTokens.ToArray();
     BenchmarkSwitcher.FromTypes([typeof(TransformBenchmarks)]).Run(rest.Length > 0 ? rest : ["--filter", "*"]);
     return 0;
-}
+});
 
-if (args.Length > 0 && args[0] == "--formats")
+// Its own small argument reader (--width N, --rounds N, --curve): everything after `formats` goes to it.
+var formats = new Command("formats", "Bytes, PSNR and encode CPU of JPEG, WebP and AVIF at equal PSNR on the benchmark photos.")
 {
-    return FormatsCommand.Run(args[1..]);
-}
+    TreatUnmatchedTokensAsErrors = false,
+};
+formats.Aliases.Add("--formats");
+formats.SetAction(parse => FormatsCommand.Run(parse.UnmatchedTokens.ToArray()));
 
-if (args.Length > 0 && args[0] is "-h" or "--help")
+var root = new RootCommand("EdgeImages transform benchmarks (loadtests/README.md).") { compare, bdn, formats };
+// No command: the comparison with its defaults, as before.
+return await root.Parse(args.Length == 0 ? ["compare"] : args).InvokeAsync().ConfigureAwait(false);
+
+static Option<int> PositiveOption(string name, string description, int defaultValue)
 {
-    Console.WriteLine("--compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]  |  --bdn [BenchmarkDotNet args]  |  --formats [--width N] [--rounds N]");
-    return 0;
+    var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+    option.Validators.Add(result =>
+    {
+        if (result.GetValueOrDefault<int>() <= 0)
+        {
+            result.AddError($"{name} needs a positive integer.");
+        }
+    });
+    return option;
 }
-
-return CompareCommand.Run(args.Length > 0 && args[0] == "--compare" ? args[1..] : args);

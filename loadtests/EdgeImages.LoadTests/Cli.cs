@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeImages.LoadTests.Generation;
@@ -10,49 +11,96 @@ namespace EdgeImages.LoadTests;
 /// <summary>
 /// <c>generate</c> writes the catalog and request mix; <c>run SCENARIO</c> starts a region on loopback and runs
 /// <c>scenarios/SCENARIO.mjs</c> against it (exit code: the scenario's, non-zero when a threshold broke);
-/// <c>consistency</c> measures how long a new version takes to show after PUT and purge.
+/// <c>consistency</c> measures how long a new version takes to show after PUT and purge; <c>flood</c> sends one edge
+/// far more misses than it may hold; <c>control-plane</c> measures the control plane's propagation and failover
+/// times on a topology that <c>deploy.ps1 up</c> started.
+/// Parsed by System.CommandLine, which also answers <c>--help</c> for each command.
 /// </summary>
 internal static class Cli
 {
-    public const string Usage = """
-        usage: dotnet run -c Release --project loadtests/EdgeImages.LoadTests -- COMMAND [options]
-          generate [--data DIR] [--seed N] [--tenants N] [--originals N] [--requests N] [--misses N] [--zipf S] [--max-edge PX]
-          run SCENARIO [--data DIR] [--out DIR] [--redis] [--origin] [--edges N] [--set Key=Value]... [-- scenario options]
-              SCENARIO: smoke | steady | ramp | spike | soak | tiers   (scenario options: --duration S, --rate R, --connections C)
-          consistency [--rounds N] [--redis] [--origin] [--edges N]
-          flood [--misses N] [--connections C] [--budget-mib M] [--origin] [--set Key=Value]...
-        """;
+    public static Task<int> RunAsync(string[] args, TextWriter log, CancellationToken cancellationToken) =>
+        Build(log).Parse(args).InvokeAsync(new InvocationConfiguration { Output = log, Error = log }, cancellationToken);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter log, CancellationToken cancellationToken)
+    private static RootCommand Build(TextWriter log)
     {
-        var split = Array.IndexOf(args, "--");
-        var own = split < 0 ? args : args[..split];
-        var passed = split < 0 ? [] : args[(split + 1)..];
-        if (own.Length == 0)
-        {
-            log.WriteLine(Usage);
-            return 2;
-        }
+        var data = new Option<string?>("--data") { Description = "The catalog's folder (default: loadtests/out/data, or out/smoke-data for smoke)." };
+        var generator = new GeneratorOptions();
 
-        var options = Options.Parse(own[0] == "run" && own.Length > 1 ? own[2..] : own[1..]);
-        switch (own[0])
+        var generate = new Command("generate", "Write the catalog of originals and the request mix.") { data };
+        generator.AddTo(generate);
+        generate.SetAction(parse =>
         {
-            case "generate":
-                Generator.Generate(GeneratorSettingsFrom(options, small: false), RepositoryPaths.TestImages, DataFolder(options, "data"), log);
-                return 0;
-            case "run" when own.Length > 1:
-                return await RunScenarioAsync(own[1], options, passed, log, cancellationToken);
-            case "consistency":
-                return await RunConsistencyAsync(options, log);
-            case "flood":
-                return await RunFloodAsync(options, log);
-            default:
-                log.WriteLine(Usage);
+            Generator.Generate(generator.Settings(parse, small: false), RepositoryPaths.TestImages, DataFolder(parse.GetValue(data), "data"), log);
+            return 0;
+        });
+
+        var region = new RegionOptions();
+        var scenario = new Argument<string>("scenario") { Description = "smoke | steady | ramp | spike | soak | tiers" };
+        var output = new Option<string?>("--out") { Description = "Where summary.json and chart.html go (default: loadtests/out/SCENARIO)." };
+        var regenerate = new Option<bool>("--generate") { Description = "Make the catalog again, with the generator's options." };
+        var passed = new Argument<string[]>("scenario-options")
+        {
+            Description = "After --: the scenario's own options (--duration S, --rate R, --connections C).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var run = new Command("run", "Start a region on loopback and run a scenario against it.") { scenario, data, output, regenerate, passed };
+        region.AddTo(run);
+        generator.AddTo(run);
+        run.SetAction((parse, cancellationToken) =>
+        {
+            var source = new DataSource(parse.GetValue(data), parse.GetValue(regenerate), generator, parse);
+            return RunScenarioAsync(parse.GetValue(scenario)!, source, region.Settings(parse), parse.GetValue(output), parse.GetValue(passed) ?? [], log, cancellationToken);
+        });
+
+        var rounds = new Option<int>("--rounds") { Description = "Versions written and awaited.", DefaultValueFactory = _ => 20 };
+        var consistency = new Command("consistency", "How long a new version takes to show on every edge after PUT and purge.") { rounds, data };
+        region.AddTo(consistency);
+        consistency.SetAction(parse => RunConsistencyAsync(new DataSource(parse.GetValue(data), false, generator, parse), region.Settings(parse), parse.GetValue(rounds), log));
+
+        var runDir = new Option<string>("--run-dir")
+        {
+            Description = "The run folder of a topology started by deploy.ps1 up.",
+            DefaultValueFactory = _ => Path.Combine(RepositoryPaths.Root, "run"),
+        };
+        var purges = new Option<int>("--purges") { Description = "Purges timed one after another.", DefaultValueFactory = _ => 1000 };
+        var controlPlane = new Command("control-plane", "Propagation and failover times of the control plane, on a running deploy.ps1 topology.") { runDir, purges };
+        controlPlane.SetAction(async parse =>
+        {
+            if (!File.Exists(Path.Combine(parse.GetValue(runDir)!, "topology.json")))
+            {
+                log.WriteLine($"No topology in {parse.GetValue(runDir)}: start one first (dotnet pwsh ./deploy.ps1 up).");
                 return 2;
-        }
+            }
+
+            await ControlPlaneProbe.RunAsync(DeployedTopology.Read(parse.GetValue(runDir)!), parse.GetValue(purges), Path.Combine(LoadTestsFolder, "out", "control-plane.json"), log);
+            return 0;
+        });
+
+        var floodMisses = new Option<int>("--misses") { Description = "Distinct misses sent at once.", DefaultValueFactory = _ => 1000 };
+        var floodConnections = new Option<int>("--connections") { Description = "Connections sending them.", DefaultValueFactory = _ => 64 };
+        var quietMisses = new Option<int>("--quiet-misses") { Description = "Misses of the quiet tenant meanwhile.", DefaultValueFactory = _ => 50 };
+        var hitConnections = new Option<int>("--hit-connections") { Description = "Connections asking for hits meanwhile.", DefaultValueFactory = _ => 8 };
+        var budget = new Option<int>("--budget-mib") { Description = "The edge's memory budget, so the figures do not depend on the machine.", DefaultValueFactory = _ => 256 };
+        var flood = new Command("flood", "1000 distinct misses and the bombs on one edge: peak RSS, shed ratio per tenant, hit p99.")
+        {
+            floodMisses, floodConnections, quietMisses, hitConnections, budget, data,
+        };
+        region.AddTo(flood);
+        flood.SetAction(parse => RunFloodAsync(
+            new DataSource(parse.GetValue(data), false, generator, parse),
+            region.Settings(parse),
+            new FloodSettings(
+                Misses: parse.GetValue(floodMisses),
+                Connections: parse.GetValue(floodConnections),
+                QuietMisses: parse.GetValue(quietMisses),
+                HitConnections: parse.GetValue(hitConnections),
+                BudgetBytes: parse.GetValue(budget) * 1048576L),
+            log));
+
+        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood };
     }
 
-    private static async Task<int> RunScenarioAsync(string scenario, Options options, string[] passed, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<int> RunScenarioAsync(string scenario, DataSource source, RegionSettings asked, string? outFolder, string[] passed, TextWriter log, CancellationToken cancellationToken)
     {
         var script = Path.Combine(LoadTestsFolder, "scenarios", scenario + ".mjs");
         if (!File.Exists(script))
@@ -63,14 +111,14 @@ internal static class Cli
 
         // The smoke scenario runs inside the test suite: a small catalog of its own, quick to make.
         var small = scenario == "smoke";
-        var data = LoadOrGenerate(options, small, log);
-        var dataFolder = DataFolder(options, small ? "smoke-data" : "data");
+        var data = LoadOrGenerate(source, small, log);
+        var dataFolder = DataFolder(source.Folder, small ? "smoke-data" : "data");
         var tiers = scenario == "tiers";
-        var settings = RegionFrom(options) with
+        var settings = asked with
         {
             // L2 hits need a second edge of the region and its Redis.
-            Edges = tiers ? Math.Max(2, options.Int("edges", 1)) : options.Int("edges", 1),
-            Redis = tiers || options.Flag("redis"),
+            Edges = tiers ? Math.Max(2, asked.Edges) : asked.Edges,
+            Redis = tiers || asked.Redis,
         };
 
         await using var region = await Region.StartAsync(settings, data, dataFolder, log);
@@ -78,7 +126,7 @@ internal static class Cli
         var (hotBody, hotType, hotTag) = await WarmHotAsync(edge, data.Hot);
         await using var bare = await BareServer.StartAsync(hotBody, hotType, hotTag, region.Stats);
 
-        var output = options.Get("out") ?? Path.Combine(LoadTestsFolder, "out", scenario);
+        var output = outFolder ?? Path.Combine(LoadTestsFolder, "out", scenario);
         Directory.CreateDirectory(output);
         var exit = await NodeAsync(script,
         [
@@ -96,12 +144,11 @@ internal static class Cli
         return exit;
     }
 
-    private static async Task<int> RunConsistencyAsync(Options options, TextWriter log)
+    private static async Task<int> RunConsistencyAsync(DataSource source, RegionSettings settings, int rounds, TextWriter log)
     {
-        var data = LoadOrGenerate(options, small: true, log);
-        var dataFolder = DataFolder(options, "smoke-data");
-        await using var region = await Region.StartAsync(RegionFrom(options), data, dataFolder, log);
-        var rounds = options.Int("rounds", 20);
+        var data = LoadOrGenerate(source, small: true, log);
+        var dataFolder = DataFolder(source.Folder, "smoke-data");
+        await using var region = await Region.StartAsync(settings, data, dataFolder, log);
         await ConsistencyProbe.RunAsync(region, data, dataFolder, rounds, Path.Combine(LoadTestsFolder, "out", "consistency.json"), log);
         return 0;
     }
@@ -110,17 +157,10 @@ internal static class Cli
     /// The flood (<see cref="FloodProbe"/>) on one edge with an explicit memory budget (default 256 MiB), so that the
     /// figures do not depend on the machine's memory; <c>--set</c> adds any other edge setting (slots, queue).
     /// </summary>
-    private static async Task<int> RunFloodAsync(Options options, TextWriter log)
+    private static async Task<int> RunFloodAsync(DataSource source, RegionSettings region, FloodSettings settings, TextWriter log)
     {
-        var data = LoadOrGenerate(options, small: true, log);
-        var dataFolder = DataFolder(options, "smoke-data");
-        var settings = new FloodSettings(
-            Misses: options.Int("misses", 1000),
-            Connections: options.Int("connections", 64),
-            QuietMisses: options.Int("quiet-misses", 50),
-            HitConnections: options.Int("hit-connections", 8),
-            BudgetBytes: options.Int("budget-mib", 256) * 1048576L);
-        var region = RegionFrom(options);
+        var data = LoadOrGenerate(source, small: true, log);
+        var dataFolder = DataFolder(source.Folder, "smoke-data");
         var edge = new Dictionary<string, string>(region.EdgeSettings)
         {
             ["Transforms:MemoryBudgetBytes"] = settings.BudgetBytes.ToString(CultureInfo.InvariantCulture),
@@ -129,37 +169,12 @@ internal static class Cli
         return await FloodProbe.RunAsync(running, data, dataFolder, settings, Path.Combine(LoadTestsFolder, "out", "flood"), log);
     }
 
-    private static RegionSettings RegionFrom(Options options) => new()
+    private static LoadTestData LoadOrGenerate(DataSource source, bool small, TextWriter log)
     {
-        Edges = options.Int("edges", 1),
-        Redis = options.Flag("redis"),
-        Origin = options.Flag("origin"),
-        EdgeSettings = options.All("set").Select(s => s.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""),
-    };
-
-    private static LoadTestData LoadOrGenerate(Options options, bool small, TextWriter log)
-    {
-        var folder = DataFolder(options, small ? "smoke-data" : "data");
-        return File.Exists(Path.Combine(folder, LoadTestData.FileName)) && !options.Flag("generate")
+        var folder = DataFolder(source.Folder, small ? "smoke-data" : "data");
+        return File.Exists(Path.Combine(folder, LoadTestData.FileName)) && !source.Regenerate
             ? LoadTestData.Read(folder)
-            : Generator.Generate(GeneratorSettingsFrom(options, small), RepositoryPaths.TestImages, folder, log);
-    }
-
-    private static GeneratorSettings GeneratorSettingsFrom(Options options, bool small)
-    {
-        var defaults = small
-            ? new GeneratorSettings { Tenants = 2, Originals = 8, Requests = 3_000, Misses = 300, MaxEdge = 1000 }
-            : new GeneratorSettings();
-        return new GeneratorSettings
-        {
-            Seed = options.Int("seed", defaults.Seed),
-            Tenants = options.Int("tenants", defaults.Tenants),
-            Originals = options.Int("originals", defaults.Originals),
-            Requests = options.Int("requests", defaults.Requests),
-            Misses = options.Int("misses", defaults.Misses),
-            ZipfExponent = options.Double("zipf", defaults.ZipfExponent),
-            MaxEdge = options.Int("max-edge", defaults.MaxEdge),
-        };
+            : Generator.Generate(source.Generator.Settings(source.Parse, small), RepositoryPaths.TestImages, folder, log);
     }
 
     /// <summary>GETs the hot variant once (so the scenario starts with it in L1) and returns what a hit answers.</summary>
@@ -214,40 +229,73 @@ internal static class Cli
 
     public static string LoadTestsFolder => Path.Combine(RepositoryPaths.Root, "loadtests");
 
-    private static string DataFolder(Options options, string name) =>
-        options.Get("data") is { } data ? Path.GetFullPath(data) : Path.Combine(LoadTestsFolder, "out", name);
+    private static string DataFolder(string? asked, string name) =>
+        asked is { } data ? Path.GetFullPath(data) : Path.Combine(LoadTestsFolder, "out", name);
 }
 
-/// <summary><c>--name value</c>, <c>--flag</c> and repeatable <c>--set k=v</c>; nothing clever.</summary>
-internal sealed class Options
+/// <summary>The generator's options, shared by the commands that may make a catalog.</summary>
+internal sealed class GeneratorOptions
 {
-    private readonly List<(string Name, string? Value)> _values = [];
+    private static readonly GeneratorSettings Full = new();
+    private static readonly GeneratorSettings Small = new() { Tenants = 2, Originals = 8, Requests = 3_000, Misses = 300, MaxEdge = 1000 };
 
-    public static Options Parse(string[] args)
+    private readonly Option<int?> _seed = new("--seed") { Description = $"Random seed (default {Full.Seed})." };
+    private readonly Option<int?> _tenants = new("--tenants") { Description = $"Tenants (default {Full.Tenants})." };
+    private readonly Option<int?> _originals = new("--originals") { Description = $"Originals (default {Full.Originals})." };
+    private readonly Option<int?> _requests = new("--requests") { Description = $"Requests in the mix (default {Full.Requests})." };
+    private readonly Option<int?> _misses = new("--misses") { Description = $"Distinct all-miss URLs (default {Full.Misses})." };
+    private readonly Option<double?> _zipf = new("--zipf") { Description = $"Zipf exponent of popularity (default {Full.ZipfExponent})." };
+    private readonly Option<int?> _maxEdge = new("--max-edge") { Description = $"Longest side of an original, px (default {Full.MaxEdge})." };
+
+    public void AddTo(Command command)
     {
-        var options = new Options();
-        for (var i = 0; i < args.Length; i++)
+        foreach (var option in new Option[] { _seed, _tenants, _originals, _requests, _misses, _zipf, _maxEdge })
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"unexpected argument '{args[i]}'\n{Cli.Usage}");
-            }
-
-            var name = args[i][2..];
-            var value = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
-            options._values.Add((name, value));
+            command.Options.Add(option);
         }
-
-        return options;
     }
 
-    public string? Get(string name) => _values.LastOrDefault(v => v.Name == name).Value;
-
-    public IEnumerable<string> All(string name) => _values.Where(v => v.Name == name && v.Value is not null).Select(v => v.Value!);
-
-    public bool Flag(string name) => _values.Any(v => v.Name == name);
-
-    public int Int(string name, int fallback) => Get(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-
-    public double Double(string name, double fallback) => Get(name) is { } value ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
+    /// <summary>The settings asked for; what is not given comes from the full catalog's defaults or the smoke's small one.</summary>
+    public GeneratorSettings Settings(ParseResult parse, bool small)
+    {
+        var defaults = small ? Small : Full;
+        return new GeneratorSettings
+        {
+            Seed = parse.GetValue(_seed) ?? defaults.Seed,
+            Tenants = parse.GetValue(_tenants) ?? defaults.Tenants,
+            Originals = parse.GetValue(_originals) ?? defaults.Originals,
+            Requests = parse.GetValue(_requests) ?? defaults.Requests,
+            Misses = parse.GetValue(_misses) ?? defaults.Misses,
+            ZipfExponent = parse.GetValue(_zipf) ?? defaults.ZipfExponent,
+            MaxEdge = parse.GetValue(_maxEdge) ?? defaults.MaxEdge,
+        };
+    }
 }
+
+/// <summary>The region's shape: how many edges, and whether Redis and an origin node run behind them.</summary>
+internal sealed class RegionOptions
+{
+    private readonly Option<int> _edges = new("--edges") { Description = "Edges in the region.", DefaultValueFactory = _ => 1 };
+    private readonly Option<bool> _redis = new("--redis") { Description = "A real redis-server as the region's L2." };
+    private readonly Option<bool> _origin = new("--origin") { Description = "PostgreSQL and an origin node, the catalog uploaded by PUT." };
+    private readonly Option<string[]> _set = new("--set") { Description = "Any edge setting, Key=Value; repeatable." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _edges, _redis, _origin, _set })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public RegionSettings Settings(ParseResult parse) => new()
+    {
+        Edges = parse.GetValue(_edges),
+        Redis = parse.GetValue(_redis),
+        Origin = parse.GetValue(_origin),
+        EdgeSettings = (parse.GetValue(_set) ?? []).Select(s => s.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""),
+    };
+}
+
+/// <summary>Where a command's catalog comes from: the folder asked for, made there when missing or asked to.</summary>
+internal sealed record DataSource(string? Folder, bool Regenerate, GeneratorOptions Generator, ParseResult Parse);

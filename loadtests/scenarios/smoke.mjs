@@ -10,5 +10,7 @@ await runScenario(args, {
     { name: 'warm-up', duration: 1, connections: 4, source: 'mix', measured: false },
     { name: 'mix', duration, connections: args.connections ?? 8, rate: args.rate ?? 200, source: 'mix' }
   ],
-  thresholds: [thresholds.errorRate(0.01), thresholds.p99(3000), thresholds.hitRatio(0.3)]
+  // No latency threshold: the smoke runs inside the test suite, on machines whose load says nothing about speed.
+  // Its latencies are still reported; the other scenarios hold them to a bound.
+  thresholds: [thresholds.errorRate(0.01), thresholds.hitRatio(0.3)]
 })

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace EdgeImages.Telemetry;
 
 /// <summary>
-/// One log line per request: method, route template, status, duration and <c>X-Cache</c>. Never the path or the
+/// One log line per request: method, route template, status, duration, and what the service said of it in its
+/// <see cref="IRequestLogFeature"/> (the edge: cache tier and verified tenant). Never the path or the
 /// query: on the edge the path starts with a signature and is untrusted until verified, on the origin it sits next
 /// to API keys, and the route template already says which endpoint answered. It replaces ASP.NET Core's own
 /// "Request starting GET /…" lines, which are switched off for that reason. The trace id comes from the scope.
@@ -33,15 +34,15 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
                     var pattern => pattern,
                 };
                 var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                var cache = context.Response.Headers["X-Cache"].ToString();
-                Log.Request(logger, level, context.Request.Method, route, context.Response.StatusCode, elapsedMs, cache);
+                var outcome = context.Features.Get<IRequestLogFeature>();
+                Log.Request(logger, level, context.Request.Method, route, context.Response.StatusCode, elapsedMs, outcome?.Cache ?? "", outcome?.Tenant ?? "");
             }
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Message = "{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms (X-Cache: {Cache})")]
-        public static partial void Request(ILogger logger, LogLevel level, string method, string route, int status, double elapsedMs, string cache);
+        [LoggerMessage(EventId = 1, Message = "{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms (X-Cache: {Cache}, tenant: {Tenant})")]
+        public static partial void Request(ILogger logger, LogLevel level, string method, string route, int status, double elapsedMs, string cache, string tenant);
     }
 }

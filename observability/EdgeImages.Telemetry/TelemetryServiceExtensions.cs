@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
@@ -14,6 +15,9 @@ namespace EdgeImages.Telemetry;
 /// <summary>The one call that gives an EdgeImages service its metrics, traces, logs and health endpoints.</summary>
 public static class TelemetryServiceExtensions
 {
+    // The name OpenTelemetry's IMetricsListener registers under (OpenTelemetry.Extensions.Hosting's WithMetrics).
+    private const string OpenTelemetryListenerName = "OpenTelemetry";
+
     /// <summary>
     /// Registers OpenTelemetry (ASP.NET Core, HttpClient and runtime instrumentation plus the service's own meters and
     /// sources; Prometheus exporter; OTLP for traces when <c>Telemetry:OtlpEndpoint</c> is set), W3C trace context,
@@ -72,14 +76,30 @@ public static class TelemetryServiceExtensions
                 }
             })
             .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryMeter.Name)
-                .AddMeter([.. setup.Meters])
                 // Prometheus scrapes every 15 s or so; a cached answer would only confuse someone comparing two curls.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        EnableMeters(builder.Metrics, setup);
         return builder;
+    }
+
+    /// <summary>
+    /// ASP.NET Core's and HttpClient's meters and the service's own reach the exporter through the host's metrics rules,
+    /// not the SDK's <c>AddMeter</c> (which <c>AddAspNetCoreInstrumentation</c> calls). <c>AddMeter</c> subscribes to every
+    /// meter of a name in the process, whichever host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/> made
+    /// it: with two hosts in one process each exported the other's traffic, and when one host stopped, its disposed
+    /// instruments ended the shared series in the other's exporter too. A rule matches only this host's meters
+    /// (<see cref="MeterScope.Local"/>) and process-wide ones made with <c>new Meter</c> (<see cref="MeterScope.Global"/>,
+    /// such as Npgsql's or a bare HttpClient's). The runtime's meter is process-wide by nature and stays on AddMeter.
+    /// </summary>
+    private static void EnableMeters(IMetricsBuilder metrics, TelemetrySetup setup)
+    {
+        // A rule's meter name is a prefix: "Microsoft.AspNetCore" is hosting, Kestrel, routing, rate limiting and the rest.
+        string[] frameworkMeters = ["Microsoft.AspNetCore", "System.Net.Http", "System.Net.NameResolution"];
+        foreach (var meter in frameworkMeters.Append(TelemetryMeter.Name).Concat(setup.Meters))
+        {
+            metrics.EnableMetrics(meter, instrumentName: null, listenerName: OpenTelemetryListenerName, MeterScope.Global | MeterScope.Local);
+        }
     }
 
     private static void AddLogging(ILoggingBuilder logging, TelemetryOptions options)

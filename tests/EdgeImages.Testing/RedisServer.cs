@@ -43,6 +43,14 @@ public sealed class RedisServer : LoopbackServer
     /// <summary>Sends one command in RESP and returns the raw first line of the reply.</summary>
     public async Task<string> CommandAsync(CancellationToken cancellationToken, params string[] arguments)
     {
+        var reply = await ReplyAsync(cancellationToken, arguments);
+        var end = reply.IndexOf("\r\n", StringComparison.Ordinal);
+        return end < 0 ? reply : reply[..end];
+    }
+
+    /// <summary>The whole raw reply of one short command (up to 4 KiB), e.g. the key names of a <c>KEYS</c>.</summary>
+    public async Task<string> ReplyAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
         ArgumentNullException.ThrowIfNull(arguments);
         using var client = new TcpClient();
         await client.ConnectAsync(Host, Port, cancellationToken);
@@ -56,9 +64,7 @@ public sealed class RedisServer : LoopbackServer
         await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()), cancellationToken);
         var buffer = new byte[4096];
         var read = await stream.ReadAsync(buffer, cancellationToken);
-        var reply = Encoding.UTF8.GetString(buffer, 0, read);
-        var end = reply.IndexOf("\r\n", StringComparison.Ordinal);
-        return end < 0 ? reply : reply[..end];
+        return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
     protected override ProcessHandle StartProcess() => ProcessHandle.Start(Binary,

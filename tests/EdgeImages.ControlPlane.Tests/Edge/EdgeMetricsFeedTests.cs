@@ -47,8 +47,10 @@ public sealed class EdgeMetricsFeedTests(Deployment world) : IClassFixture<Deplo
         // Both edges of this world run in this process, and OpenTelemetry listens to every meter of a name, so each
         // edge's /metrics also counts the other's purge: at least one more observation, not exactly one.
         Assert.True(Value(samples, "edgeimages_purge_propagation_lag_seconds_count") >= before + 1);
-        // Committed and applied on one machine: well inside the 60 s bucket the alert cares about.
-        Assert.True(Value(samples, "edgeimages_purge_propagation_lag_seconds_sum") < 60);
+        // In seconds, with the 60 s bucket the purge-lag alert reads. How long the purge took is not asserted (the wait
+        // above is a hang guard); loadtests measures it.
+        Assert.Contains(samples, s => s.Name == "edgeimages_purge_propagation_lag_seconds_bucket"
+            && double.Parse(s.Labels["le"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) == 60);
         Assert.True(Value(samples, "edgeimages_purges_total") >= 1);
     }
 

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.ControlPlane.Tests.Keys;
-using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Faults;
 
@@ -13,7 +11,7 @@ namespace EdgeImages.ControlPlane.Tests.Faults;
 /// a second (no quorum: admin writes fail fast with 503, edges keep serving, an edge restarted meanwhile serves from
 /// its state file), then recovery.
 /// </summary>
-public sealed class EtcdFaultTests(Deployment world, ITestOutputHelper output) : IClassFixture<Deployment>
+public sealed class EtcdFaultTests(Deployment world) : IClassFixture<Deployment>
 {
     private const string Image = "photos/cat.jpg";
 
@@ -42,17 +40,14 @@ public sealed class EtcdFaultTests(Deployment world, ITestOutputHelper output) :
         // 2. A second member killed: no quorum. Writes answer 503 problem+json within the request timeout.
         await etcdLeader.KillAsync();
         // A hang guard, not a speed test: without its own deadline the write would wait for a quorum forever.
+        // (loadtests' control-plane command measures how soon the 503 comes.)
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var started = Stopwatch.GetTimestamp();
         using var refused = await admin.PutAsJsonAsync("/v1/tenants/acme", new { maxAgeSeconds = 222 }, guard.Token);
-        var refusal = Stopwatch.GetElapsedTime(started);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(refused.Headers.RetryAfter);
         using var refusedPurge = await admin.PostAsJsonAsync("/v1/purge", new { tenant = "acme" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedPurge.StatusCode);
-        output.WriteLine($"admin write without quorum answered 503 in {refusal.TotalMilliseconds:F0} ms");
-        Console.WriteLine($"[measure] admin write without quorum answered 503 in {refusal.TotalMilliseconds:F0} ms");
 
         // Edges keep serving with the control plane's key and tenant settings; routing answers from the last view.
         await AssertServingAsync(edges, secret);

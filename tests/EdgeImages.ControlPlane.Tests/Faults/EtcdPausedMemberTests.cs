@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
@@ -35,14 +34,13 @@ public sealed class EtcdPausedMemberTests(Deployment world) : IClassFixture<Depl
         {
             // Readiness says how many members answer: the frozen one is out of the rotation once it reads 2 of 3. (Until
             // then the readiness read itself may be sent to the frozen member and answer 503.)
-            var excluded = await Eventually.WaitAsync(
+            await Eventually.WaitAsync(
                 async () =>
                 {
                     using var readiness = await admin.GetAsync("/readyz");
                     return readiness.IsSuccessStatusCode && (await readiness.Content.ReadAsStringAsync()).Contains("2 of 3 members answering", StringComparison.Ordinal);
                 },
                 TimeSpan.FromSeconds(30), "readiness reports the paused member as not answering", TimeSpan.FromMilliseconds(100));
-            Console.WriteLine($"[measure] paused etcd member out of the control plane's rotation after {excluded.TotalMilliseconds:F0} ms");
 
             // Each write is asked until it is accepted, and every refusal is counted. Without the probe a third of the
             // calls would still go to the frozen member and wait out their deadline: most writes (two etcd calls or
@@ -76,7 +74,6 @@ public sealed class EtcdPausedMemberTests(Deployment world) : IClassFixture<Depl
             follower.Resume();
         }
 
-        Console.WriteLine($"[measure] 12 admin writes and a purge with a member paused: {failedAttempts.Count} refused attempts");
         Assert.True(failedAttempts.Count <= 2, "refused: " + string.Join(", ", failedAttempts));
         await world.Etcd.WaitHealthyAsync();
     }

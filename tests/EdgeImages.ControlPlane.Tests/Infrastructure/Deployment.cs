@@ -50,7 +50,7 @@ public sealed class Deployment : IAsyncLifetime
         (await admin.PutAsJsonAsync("/v1/pops/iad", new { region = "us-east", latitude = 38.95, longitude = -77.45 })).EnsureSuccessStatusCode();
     }
 
-    internal static Task<TimeSpan> WaitRegisteredAsync(ControlPlaneServer server, int edges) =>
+    internal static Task WaitRegisteredAsync(ControlPlaneServer server, int edges) =>
         Eventually.WaitAsync(() => server.Services.GetRequiredService<EdgeImages.ControlPlane.Etcd.ClusterView>().Current.Edges.Count >= edges,
             TimeSpan.FromSeconds(20), $"{edges} edges registered");
 

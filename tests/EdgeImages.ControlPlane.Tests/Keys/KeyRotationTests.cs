@@ -1,14 +1,12 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Keys;
 
-public sealed class KeyRotationTests(Deployment world, ITestOutputHelper output) : IClassFixture<Deployment>
+public sealed class KeyRotationTests(Deployment world) : IClassFixture<Deployment>
 {
     private const string Image = "photos/cat.jpg";
 
@@ -22,17 +20,12 @@ public sealed class KeyRotationTests(Deployment world, ITestOutputHelper output)
         (await admin.PostAsync("/v1/keys/rot-a/activate", null)).EnsureSuccessStatusCode();
         await WaitAcceptedAsync(edges, "rot-a", first);
 
-        // Rotation: a new key, activated. Measured from the activate request to every edge accepting its URLs.
+        // Rotation: a new key, activated, reaches every edge (how soon: loadtests' control-plane command).
         var second = await CreateKeyAsync(admin, "rot-b");
         await WaitAcceptedAsync(edges, "rot-b", second); // verify-only keys verify too: edges know it before it signs
-        var started = Stopwatch.GetTimestamp();
         (await admin.PostAsync("/v1/keys/rot-b/activate", null)).EnsureSuccessStatusCode();
         await Eventually.WaitAsync(() => edges.All(e => e.State.TryGetKey("rot-b", out var key) && key.State == Sdk.Signing.SigningKeyState.Active),
             TimeSpan.FromSeconds(20), "rot-b active on every edge", TimeSpan.FromMilliseconds(1));
-        var propagation = Stopwatch.GetElapsedTime(started);
-        output.WriteLine($"key activation propagation to {edges.Length} edges: {propagation.TotalMilliseconds:F1} ms");
-        Console.WriteLine($"[measure] key activation propagation to {edges.Length} edges: {propagation.TotalMilliseconds:F1} ms");
-        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
 
         // The previous key is verify-only now, and keeps verifying.
         var keys = await admin.GetFromJsonAsync<JsonElement>("/v1/keys");
@@ -109,7 +102,7 @@ public sealed class KeyRotationTests(Deployment world, ITestOutputHelper output)
         return Convert.FromHexString(created.GetProperty("secret").GetString()!);
     }
 
-    private static Task<TimeSpan> WaitAcceptedAsync(EdgeNode[] edges, string kid, byte[] secret) =>
+    private static Task WaitAcceptedAsync(EdgeNode[] edges, string kid, byte[] secret) =>
         Eventually.WaitAsync(async () =>
         {
             foreach (var edge in edges)

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.Testing;
-using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Leadership;
 
-public sealed class LeaderFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class LeaderFailoverTests : IAsyncLifetime
 {
     private EtcdCluster _etcd = null!;
 
@@ -14,9 +12,10 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task DisposeAsync() => await _etcd.DisposeAsync();
 
     [Fact]
-    public async Task KilledLeader_IsReplacedWithinTheLeaseTtl_AndThereIsNeverMoreThanOne()
+    public async Task KilledOrStoppedLeader_IsReplaced_NeverTwoLeadersAtOnce()
     {
-        // The production default TTL, so the measured failover is the one operators get.
+        // The production default TTL: the failover tested is the one operators get (loadtests' control-plane command
+        // measures how long it takes).
         var settings = new Dictionary<string, string?> { ["Leadership:LeaseTtl"] = "00:00:05" };
         await using var a = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-a", settings);
         await using var b = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-b", settings);
@@ -40,26 +39,18 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output) : IAsyncLifeti
         });
 
         // Crash: the leader stops renewing and vanishes without revoking its lease.
-        var started = Stopwatch.GetTimestamp();
         leader.Election.Abandon();
         await leader.StopAsync();
         await Eventually.WaitAsync(() => follower.Election.IsLeader, TimeSpan.FromSeconds(30), "the follower takes over", TimeSpan.FromMilliseconds(5));
-        var crashFailover = Stopwatch.GetElapsedTime(started);
 
         // Graceful: a new replica, then the current leader stops and revokes its lease.
         await using var c = await ControlPlaneServer.StartAsync(_etcd.Endpoints, "cp-c", settings);
-        started = Stopwatch.GetTimestamp();
         await follower.StopAsync();
         await Eventually.WaitAsync(() => c.Election.IsLeader, TimeSpan.FromSeconds(30), "the new replica takes over", TimeSpan.FromMilliseconds(5));
-        var gracefulFailover = Stopwatch.GetElapsedTime(started);
 
         await stop.CancelAsync();
         await watcher;
-        var line = $"leader failover (Leadership:LeaseTtl 5 s): killed leader {crashFailover.TotalMilliseconds:F0} ms, stopped leader {gracefulFailover.TotalMilliseconds:F0} ms";
-        output.WriteLine(line);
-        Console.WriteLine("[measure] " + line);
         Assert.Equal(0, twoLeaders);
-        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
         var leaderKey = await c.Client.GetStringAsync("/v1/leader");
         Assert.Contains("cp-c", leaderKey, StringComparison.Ordinal);
     }

@@ -1,14 +1,12 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeImages.ControlPlane.Tests.Infrastructure;
 using EdgeImages.Etcd.Documents;
-using Xunit.Abstractions;
 
 namespace EdgeImages.ControlPlane.Tests.Routing;
 
-public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : IClassFixture<Deployment>
+public sealed class RoutingTests(Deployment world) : IClassFixture<Deployment>
 {
     private const string Paris = "198.51.100.7";
     private const string NewYork = "203.0.113.9";
@@ -89,7 +87,7 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
     }
 
     [Fact]
-    public async Task CrashedPopsAndRegion_LeaveRoutes_WithinTheLeaseTtl()
+    public async Task CrashedPopsAndRegion_LeaveRoutes()
     {
         var admin = world.ControlPlane.Client;
         (await admin.PutAsJsonAsync("/v1/regions/eu-north", new { latitude = 59.3, longitude = 18.1 })).EnsureSuccessStatusCode();
@@ -100,21 +98,13 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
         await Eventually.WaitAsync(async () => (await PopsAsync(admin, Paris)).SequenceEqual(["ams", "fra", "arn", "iad"]), TimeSpan.FromSeconds(20), "four PoPs routed");
 
         // One PoP fails: its edge dies without a word (no lease revoke), as a crash or a cut cable would.
-        var started = Stopwatch.GetTimestamp();
+        // The waits are hang guards; how soon routing drops a PoP is measured by loadtests' control-plane command.
         await amsterdam.CrashAsync();
         await Eventually.WaitAsync(async () => !(await PopsAsync(admin, Paris)).Contains("ams"), TimeSpan.FromSeconds(30), "ams excluded");
-        var popFailover = Stopwatch.GetElapsedTime(started);
 
         // Then the rest of the region.
-        started = Stopwatch.GetTimestamp();
         await stockholm.CrashAsync();
         await Eventually.WaitAsync(async () => (await PopsAsync(admin, Paris)).SequenceEqual(["fra", "iad"]), TimeSpan.FromSeconds(30), "eu-north excluded");
-        var regionFailover = Stopwatch.GetElapsedTime(started);
-
-        var line = $"routing failover (edge lease TTL 3 s, leader probes every 0.5 s): PoP {popFailover.TotalMilliseconds:F0} ms, whole region {regionFailover.TotalMilliseconds:F0} ms";
-        output.WriteLine(line);
-        Console.WriteLine("[measure] " + line);
-        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
     }
 
     [Fact]
@@ -133,15 +123,9 @@ public sealed class RoutingTests(Deployment world, ITestOutputHelper output) : I
             Pop = "cdg",
             Address = world.Frankfurt.Address.ToString().TrimEnd('/'),
         };
-        var started = Stopwatch.GetTimestamp();
         await etcd.PutAsync(etcd.Keys.Edges + "cdg/cdg-1", DocumentJson.Encode(frozen), lease, CancellationToken.None);
         await Eventually.WaitAsync(async () => (await PopsAsync(admin, Paris)).FirstOrDefault() == "cdg", TimeSpan.FromSeconds(20), "cdg routed first from Paris");
         await Eventually.WaitAsync(async () => !(await PopsAsync(admin, Paris)).Contains("cdg"), TimeSpan.FromSeconds(30), "cdg excluded", TimeSpan.FromMilliseconds(20));
-        var gone = Stopwatch.GetElapsedTime(started);
-        var line = $"routing failover by lease alone (ControlPlane:LeaseTtl 3 s, last renewal to excluded): {gone.TotalMilliseconds:F0} ms";
-        output.WriteLine(line);
-        Console.WriteLine("[measure] " + line);
-        // Measured and printed, not asserted: the waits above are the hang guards; speed is reported, not tested.
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class MemoryTierPurgeTests
         await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
         {
             ["Caching:MaxAge"] = "00:00:01",
+            // The refresh below must be the request's own, not a background one (stale-while-revalidate).
+            ["Caching:StaleWhileRevalidate"] = "00:00:00",
             ["Admin:Token"] = AdminToken,
         });
         edge.WithOriginal("a.png", "tiny-2x3.png");

@@ -14,7 +14,7 @@ namespace EdgeImages.Edge.Tests.Diagnostics;
 /// origin node (a process of its own, writing JSON logs to stdout) on a real PostgreSQL: one trace crosses both, and
 /// no secret reaches either side's logs or the edge's spans.
 /// </summary>
-[Collection(MetricsRunAlone.Name)]
+[Collection(TracesRunAlone.Name)]
 public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
 {
     private const string EdgeCredential = "edge-credential-5ec7e7-0123456789abcdef0123";
@@ -112,20 +112,11 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Readyz_OriginNodeAnswers_OriginCheckHealthy()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var body = await _edge.Client.GetFromJsonAsync<JsonElement>("/readyz");
-            var origin = body.GetProperty("checks").GetProperty("origin");
-            if (origin.GetProperty("status").GetString() == "Healthy")
-            {
-                Assert.Equal("1 of 1 origin nodes reachable.", origin.GetProperty("description").GetString());
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"The origin check never became healthy: {body}");
-            await Task.Delay(100);
-        }
+        var body = await Eventually.ValueAsync(
+            () => _edge.Client.GetFromJsonAsync<JsonElement>("/readyz"),
+            body => body.GetProperty("checks").GetProperty("origin").GetProperty("status").GetString() == "Healthy",
+            TimeSpan.FromSeconds(20), "the origin check healthy", TimeSpan.FromMilliseconds(100));
+        Assert.Equal("1 of 1 origin nodes reachable.", body.GetProperty("checks").GetProperty("origin").GetProperty("description").GetString());
     }
 
     [Fact]
@@ -216,21 +207,9 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
             .Select(scope => scope.GetProperty(name).GetString())
             .FirstOrDefault();
 
-    private static async Task<T> WaitForAsync<T>(Func<T?> find)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for telemetry to arrive.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task<T> WaitForAsync<T>(Func<T?> find)
+        where T : class =>
+        Eventually.FoundAsync(find, TimeSpan.FromSeconds(15), "telemetry to arrive", TimeSpan.FromMilliseconds(50));
 
     private static async Task<JsonElement> WaitForLineAsync(Func<JsonElement?> find) =>
         (JsonElement)await WaitForAsync<object>(() => find());

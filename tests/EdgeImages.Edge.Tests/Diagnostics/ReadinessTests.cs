@@ -10,7 +10,6 @@ namespace EdgeImages.Edge.Tests.Diagnostics;
 /// <c>/readyz</c> on ASP.NET Core health checks: an edge whose Redis or origin is away still serves (cache, stale
 /// copies), so it reports itself degraded with a 200 and stays in rotation; the metrics say which dependency is down.
 /// </summary>
-[Collection(MetricsRunAlone.Name)]
 public sealed class ReadinessTests
 {
     [Fact]
@@ -57,32 +56,20 @@ public sealed class ReadinessTests
         Assert.Empty(body.GetProperty("checks").EnumerateObject());
     }
 
-    private static async Task<JsonElement> WaitForReadinessAsync(EdgeServer edge, string check, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            using var response = await edge.Client.GetAsync("/readyz");
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            // Degraded is still ready: 200, so that load balancers and deploy.ps1 keep the edge in rotation.
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            if (body.GetProperty("checks").GetProperty(check).GetProperty("status").GetString() == status)
+    private static Task<JsonElement> WaitForReadinessAsync(EdgeServer edge, string check, string status) =>
+        Eventually.ValueAsync(
+            async () =>
             {
-                return body;
-            }
+                using var response = await edge.Client.GetAsync("/readyz");
+                // Degraded is still ready: 200, so that load balancers and deploy.ps1 keep the edge in rotation.
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return await response.Content.ReadFromJsonAsync<JsonElement>();
+            },
+            body => body.GetProperty("checks").GetProperty(check).GetProperty("status").GetString() == status,
+            TimeSpan.FromSeconds(20), $"/readyz reporting {check} {status}", TimeSpan.FromMilliseconds(100));
 
-            Assert.True(DateTime.UtcNow < deadline, $"/readyz never reported {check} {status}: {body}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task WaitForMetricAsync(EdgeServer edge, string dependency, double value)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((await MetricsEndpointTests.ScrapeAsync(edge)).ValueOf("edgeimages_dependency_up", ("dependency", dependency)) != value)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"edgeimages_dependency_up{{dependency=\"{dependency}\"}} never became {value}.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForMetricAsync(EdgeServer edge, string dependency, double value) =>
+        Eventually.WaitAsync(
+            async () => (await MetricsEndpointTests.ScrapeAsync(edge)).ValueOf("edgeimages_dependency_up", ("dependency", dependency)) == value,
+            TimeSpan.FromSeconds(20), $"edgeimages_dependency_up{{dependency=\"{dependency}\"}} to become {value}", TimeSpan.FromMilliseconds(100));
 }

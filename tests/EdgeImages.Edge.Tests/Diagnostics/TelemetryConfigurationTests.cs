@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeImages.Edge.Tests.Diagnostics;
 
 /// <summary>The <c>Telemetry</c> section: bad values stop the edge; an OTLP endpoint receives the edge's spans.</summary>
-[Collection(MetricsRunAlone.Name)]
+[Collection(TracesRunAlone.Name)]
 public sealed class TelemetryConfigurationTests
 {
     [Theory]

@@ -44,7 +44,8 @@ internal sealed class OriginClusterFixture : IAsyncDisposable
     public static Dictionary<string, string> NodeSettings(string connectionString) => new()
     {
         ["Origin:Database:ConnectionString"] = connectionString,
-        ["Origin:Database:ConnectTimeout"] = "00:00:01",
+        // Short, so that a paused database soon costs a 503; not so short that a loaded test machine fails start-up.
+        ["Origin:Database:ConnectTimeout"] = "00:00:03",
         ["Origin:EdgeCredentials:edges"] = EdgeCredential,
         ["Origin:AdminToken"] = AdminToken,
         ["Logging:LogLevel:Default"] = "Warning",

@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Origin;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,12 +10,14 @@ namespace EdgeImages.Edge.Tests.Pipeline;
 public sealed class OriginFailureTests
 {
     [Fact]
-    public async Task OriginNeverAnswers_Returns504WithinFetchTimeout()
+    public async Task OriginNeverAnswers_FetchTimeoutEndsTheWait_Returns504()
     {
         await using var edge = await EdgeServer.StartAsync(
             new Dictionary<string, string?> { ["Originals:FetchTimeout"] = "00:00:00.300" },
             services => services.Replace(ServiceDescriptor.Singleton<IOriginalStore, StuckStore>()));
 
+        // The store only ever returns by being cancelled, so a 504 (not the client's own timeout) shows that the
+        // fetch timeout ended the wait. How soon is not asserted: a loaded machine says nothing about it.
         using var response = await edge.GetAsync("w:100", "any.jpg");
 
         await UrlContractTests.AssertProblemAsync(response, HttpStatusCode.GatewayTimeout);
@@ -32,7 +35,7 @@ public sealed class OriginFailureTests
     }
 
     [Fact]
-    public async Task ConcurrentMisses_OneKey_OneFetchAndOneTransform()
+    public async Task ConcurrentMisses_OneKey_OneFetchAndOneVariant()
     {
         var counting = new CountingStore();
         await using var edge = await EdgeServer.StartAsync(services: services =>
@@ -65,7 +68,7 @@ public sealed class OriginFailureTests
     private sealed class FailingStore : IOriginalStore
     {
         public Task<Original> FetchAsync(OriginalKey key, CancellationToken cancellationToken) =>
-            throw EdgeProblemException.BadGateway("The origin answered 500.");
+            throw UpstreamFailureException.Of(OriginFailureKind.Status);
     }
 
     private sealed class CountingStore : IOriginalStore

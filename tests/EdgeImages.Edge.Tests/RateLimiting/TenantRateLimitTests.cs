@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeImages.Edge.Http;
 using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Tests.Infrastructure;
@@ -16,24 +17,25 @@ public sealed class TenantRateLimitTests
     };
 
     [Fact]
-    public async Task TenantOverQuota_Returns429ProblemWithRetryAfter_OtherTenantAndHealthUnaffected()
+    public async Task TenantOverQuota_MissesGet429ProblemWithRetryAfter_OtherTenantAndHealthUnaffected()
     {
         await using var edge = await EdgeServer.StartAsync(AcmeQuota);
         edge.WithOriginal("a.png", "tiny-2x3.png");
         WithOriginalOf(edge, "beta", "b.png", "tiny-2x3.png");
 
+        // Six different variants: six misses, each a fetch and a transform that the quota pays for.
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)
         {
-            using var response = await edge.GetAsync("w:2", "a.png");
+            using var response = await edge.GetAsync($"w:{i + 1}", "a.png");
             statuses.Add(response.StatusCode);
         }
 
-        using var limited = await edge.GetAsync("w:2", "a.png");
+        using var limited = await edge.GetAsync("w:7", "a.png");
         var otherTenant = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)
         {
-            using var response = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:2", "b.png", "beta", edge.PlatformKey))));
+            using var response = await edge.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url($"w:{i + 1}", "b.png", "beta", edge.PlatformKey))));
             otherTenant.Add(response.StatusCode);
         }
 
@@ -44,6 +46,40 @@ public sealed class TenantRateLimitTests
         Assert.NotNull(limited.Headers.RetryAfter);
         Assert.All(otherTenant, s => Assert.Equal(HttpStatusCode.OK, s));
         Assert.Equal(HttpStatusCode.OK, (await edge.Client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task CachedUrlReplayedFarPastTheQuota_EveryHitServed_QuotaStillBindsMisses()
+    {
+        await using var edge = await EdgeServer.StartAsync(AcmeQuota);
+        edge.WithOriginal("a.png", "tiny-2x3.png");
+
+        using (var first = await edge.GetAsync("w:2", "a.png"))
+        {
+            Assert.Equal("MISS", first.Headers.GetValues("X-Cache").Single());
+        }
+
+        // One public <img> URL replayed from one address, ten times the tenant's burst: hits cost the tenant nothing
+        // (the per-client limit, generous by default, is what bounds a replay).
+        var replays = new List<(HttpStatusCode Status, string Cache)>();
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await edge.GetAsync("w:2", "a.png");
+            replays.Add((response.StatusCode, response.Headers.GetValues("X-Cache").Single()));
+        }
+
+        // Real visitors asking for variants not yet made still find the quota the replay did not touch; it runs
+        // out at its burst, as it should.
+        var misses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await edge.GetAsync($"w:1,q:{50 + i}", "a.png");
+            misses.Add(response.StatusCode);
+        }
+
+        Assert.All(replays, r => Assert.Equal((HttpStatusCode.OK, "HIT-MEMORY"), r));
+        Assert.True(misses[0] == HttpStatusCode.OK && misses[1] == HttpStatusCode.OK, string.Join(",", misses));
+        Assert.Contains(HttpStatusCode.TooManyRequests, misses);
     }
 
     [Fact]
@@ -90,7 +126,7 @@ public sealed class TenantRateLimitTests
 
         await limiter.AcquireAsync("a", CancellationToken.None);
         await limiter.AcquireAsync("a", CancellationToken.None);
-        var over = await Assert.ThrowsAsync<Http.EdgeProblemException>(() => limiter.AcquireAsync("a", CancellationToken.None).AsTask());
+        var over = await Assert.ThrowsAsync<EdgeProblemException>(() => limiter.AcquireAsync("a", CancellationToken.None).AsTask());
         await limiter.AcquireAsync("b", CancellationToken.None);
 
         Assert.Equal(429, over.Status);

@@ -59,7 +59,7 @@ public sealed class HitsUnderOverloadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task TenfoldOverloadOfMisses_HitsAndHealthAllAnswer200_MissesAre200Or503_MemoryBounded()
+    public async Task TenfoldOverloadOfMisses_HitsAndHealthAllAnswer200_MissesAre200Or503_RetainedHeapUnder256MiB()
     {
         // One slot and one place in the queue, then 40 distinct 12 MP transforms at once: far past ten times capacity.
         await using var edge = await EdgeServer.StartAsync(OneSlotOneQueued);
@@ -70,16 +70,6 @@ public sealed class HitsUnderOverloadTests(ITestOutputHelper output)
 
         GC.Collect();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        var peakHeap = heapBefore;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peakHeap = Math.Max(peakHeap, GC.GetGCMemoryInfo().HeapSizeBytes);
-                await Task.Delay(10, CancellationToken.None);
-            }
-        });
 
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var misses = Enumerable.Range(0, 40).Select(i => StatusAsync(edge, edge.Url($"w:{200 + i},f:jpeg", "big.jpg"), bounded.Token)).ToList();
@@ -88,18 +78,16 @@ public sealed class HitsUnderOverloadTests(ITestOutputHelper output)
         var hitStatuses = await Task.WhenAll(hits);
         var healthStatuses = await Task.WhenAll(health);
         var missStatuses = await Task.WhenAll(misses);
-        await sampling.CancelAsync();
-        await sampler;
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
 
         output.WriteLine($"misses: {missStatuses.Count(s => s == HttpStatusCode.OK)} ok, {missStatuses.Count(s => s == HttpStatusCode.ServiceUnavailable)} shed; " +
-            $"GC heap before {heapBefore / 1048576} MiB, peak {peakHeap / 1048576} MiB, after {heapAfter / 1048576} MiB");
+            $"GC heap before {heapBefore / 1048576} MiB, after {heapAfter / 1048576} MiB");
         Assert.All(hitStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
         Assert.All(healthStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
         Assert.All(missStatuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, s.ToString()));
         Assert.Contains(HttpStatusCode.ServiceUnavailable, missStatuses);
         // What stays after the storm is the cached variants (a few kB each), not the originals or queued work.
-        // Generous, so that it cannot flake; the load runner reports the measured peak.
+        // Generous, so that it cannot flake; the peak under overload is measured by the load runner (run spike).
         Assert.True(heapAfter - heapBefore < 256L * 1024 * 1024, $"{(heapAfter - heapBefore) / 1048576} MiB retained");
     }
 

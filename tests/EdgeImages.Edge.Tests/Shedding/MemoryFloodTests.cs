@@ -44,8 +44,10 @@ public sealed class MemoryFloodTests(ITestOutputHelper output)
 
             await using var edge = await EdgeProcess.StartAsync(new Dictionary<string, string>
             {
-                [$"Signing:Keys:{EdgeServer.KeyId}"] = Convert.ToHexString(EdgeServer.Secret),
-                ["Signing:ActiveKey"] = EdgeServer.KeyId,
+                // A secret nobody published: this edge runs as Production, which refuses the spec's test key.
+                [$"Signing:Keys:{EdgeServer.PlatformKeyId}"] = Convert.ToHexString(EdgeServer.PlatformSecret),
+                [$"Signing:KeyTenants:{EdgeServer.PlatformKeyId}"] = EdgeServer.Tenant,
+                ["Signing:ActiveKey"] = EdgeServer.PlatformKeyId,
                 ["Originals:Path"] = originals,
                 ["RateLimiting:PerClientPerSecond"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
@@ -56,7 +58,7 @@ public sealed class MemoryFloodTests(ITestOutputHelper output)
                 ["Transforms:Deadline"] = "00:00:30",
             });
             using var client = new HttpClient { BaseAddress = edge.Address, Timeout = TimeSpan.FromSeconds(60) };
-            var key = new SigningKey(EdgeServer.KeyId, EdgeServer.Secret, KeyTenants.Of(EdgeServer.Tenant));
+            var key = new SigningKey(EdgeServer.PlatformKeyId, EdgeServer.PlatformSecret, KeyTenants.Of(EdgeServer.Tenant), SigningKeyState.Active);
             string Url(string options, string path)
             {
                 var message = $"/{options}/{EdgeServer.Tenant}/{path}";

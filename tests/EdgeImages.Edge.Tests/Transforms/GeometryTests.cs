@@ -1,6 +1,8 @@
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Urls;
+using Microsoft.Extensions.Options;
 using SkiaSharp;
 
 namespace EdgeImages.Edge.Tests.Transforms;
@@ -34,10 +36,14 @@ public sealed class GeometryTests
     [InlineData(-1, 0, 10, 10)]
     [InlineData(0, 0, 0, 10)]
     [InlineData(int.MaxValue, 0, int.MaxValue, 10)]
-    public void Crop_OutsideSource_IsBadRequest(int x, int y, int width, int height)
+    public void Crop_OutsideSource_ThrowsGeometryErrorThatTheEdgeAnswersAs400(int x, int y, int width, int height)
     {
-        var ex = Assert.Throws<EdgeProblemException>(() => Geometry.Crop(Landscape, new CropRect(x, y, width, height)));
-        Assert.Equal(400, ex.Status);
+        var ex = Assert.Throws<GeometryException>(() => Geometry.Crop(Landscape, new CropRect(x, y, width, height)));
+        var problem = new EdgeProblems(Options.Create(new CacheOptions()), TimeProvider.System).Translate(ex);
+
+        Assert.Contains("does not lie inside the 4000x3000 source", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(400, problem?.Status);
+        Assert.Equal(ex.Message, problem?.Detail);
     }
 
     [Theory]

@@ -150,7 +150,8 @@ public sealed class OutputTests
     public void Timings_FromTimeProvider_OneTickPerPhase()
     {
         var transformer = new Edge.Transforms.ImageTransformer(
-            Microsoft.Extensions.Options.Options.Create(new Edge.Transforms.TransformLimits()), new SteppingTimeProvider());
+            Microsoft.Extensions.Options.Options.Create(new Edge.Transforms.TransformLimits()),
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromSeconds(1) }); // every reading a second after the last
 
         var result = transformer.Transform(TestImages.Read("tiny-1x1.png"), new TransformOptions(), default, CancellationToken.None);
 
@@ -166,14 +167,4 @@ public sealed class OutputTests
         [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => ImageFormat.Gif,
         _ => null,
     };
-
-    /// <summary>Every reading is one second after the previous one.</summary>
-    private sealed class SteppingTimeProvider : TimeProvider
-    {
-        private long now;
-
-        public override long TimestampFrequency => 1;
-
-        public override long GetTimestamp() => now++;
-    }
 }

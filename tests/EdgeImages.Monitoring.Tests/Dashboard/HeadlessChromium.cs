@@ -80,16 +80,16 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Polls <paramref name="expression"/> until it is true, failing with <paramref name="what"/> after the timeout.</summary>
     public async Task WaitForAsync(string expression, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while ((await EvaluateAsync($"Boolean({expression})"))?.GetValue<bool>() != true)
+        try
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                var body = await EvaluateAsync("document.body ? document.body.innerText : ''");
-                Assert.Fail($"Timed out waiting for {what}. The page shows:\n{body}");
-            }
-
-            await Task.Delay(100);
+            await Eventually.WaitAsync(
+                async () => (await EvaluateAsync($"Boolean({expression})"))?.GetValue<bool>() == true,
+                timeout ?? TimeSpan.FromSeconds(15), what, TimeSpan.FromMilliseconds(100));
+        }
+        catch (TimeoutException exception)
+        {
+            var body = await EvaluateAsync("document.body ? document.body.innerText : ''");
+            throw new TimeoutException($"{exception.Message}. The page shows:\n{body}", exception);
         }
     }
 

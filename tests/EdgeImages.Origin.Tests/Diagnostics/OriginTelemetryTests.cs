@@ -103,13 +103,6 @@ public sealed class OriginTelemetryTests(PostgresFixture postgres) : IClassFixtu
         return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task WaitForAsync(OriginServer origin, Func<IReadOnlyList<PrometheusSample>, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition(await ScrapeAsync(origin)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The metric never reached the expected value.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(OriginServer origin, Func<IReadOnlyList<PrometheusSample>, bool> condition) =>
+        Eventually.WaitAsync(async () => condition(await ScrapeAsync(origin)), TimeSpan.FromSeconds(20), "the metric to reach the expected value", TimeSpan.FromMilliseconds(100));
 }

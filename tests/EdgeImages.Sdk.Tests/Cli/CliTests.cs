@@ -16,7 +16,7 @@ public sealed class CliTests
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = CliApp.Run(args, stdout, stderr, name => name == CliApp.KeysVariable ? environmentKeys : null, new FixedTimeProvider(Now));
+        var exit = CliApp.Run(args, stdout, stderr, name => name == CliApp.KeysVariable ? environmentKeys : null, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now));
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

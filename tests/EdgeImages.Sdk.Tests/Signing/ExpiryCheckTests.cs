@@ -40,5 +40,5 @@ public sealed class ExpiryCheckTests
 
     [Fact]
     public void TimeProvider_AfterExp_IsExpired() =>
-        Assert.NotNull(ExpiryCheck.CheckExpiry(Options, new FixedTimeProvider(Exp.AddSeconds(1))));
+        Assert.NotNull(ExpiryCheck.CheckExpiry(Options, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Exp.AddSeconds(1))));
 }

@@ -9,9 +9,3 @@ internal static class TestKeys
     // Bound to every tenant: these keys test MACs, states and rings; the binding has tests of its own (KeyTenantsTests).
     public static SigningKey Key(string id, SigningKeyState state = SigningKeyState.Active, byte seed = 0) => new(id, Secret(seed), KeyTenants.AllTenants, state);
 }
-
-/// <summary>A clock that says what the test tells it to.</summary>
-internal sealed class FixedTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}

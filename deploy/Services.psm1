@@ -1,0 +1,359 @@
+# Each kind of service: how it is published, started, configured, seeded and probed, and the commands that bring
+# the whole topology up and down in dependency order. Secrets go to services through their environment
+# (Secrets.psm1); their command lines carry only what anyone may read.
+
+Set-StrictMode -Version Latest
+
+Import-Module (Join-Path $PSScriptRoot 'Topology.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
+
+$script:PostgresBin = '/usr/lib/postgresql/15/bin'
+
+#region Health
+
+function Test-Healthy {
+    <# One probe of a process's health, as its own kind of server understands it. #>
+    param($Topology, $Process)
+    switch ($Process.Kind) {
+        'etcd' { return (Test-Http "http://127.0.0.1:$($Process.Port)/health") -eq 200 }
+        'postgres' { & "$script:PostgresBin/pg_isready" -q -h 127.0.0.1 -p $Process.Port 2>$null; return $LASTEXITCODE -eq 0 }
+        'redis' { return (redis-cli -h 127.0.0.1 -p $Process.Port ping 2>$null) -eq 'PONG' }
+        default { return (Test-Http "http://127.0.0.1:$($Process.Port)/healthz") -eq 200 }
+    }
+}
+
+function Wait-Healthy {
+    param($Topology, $Process, [int] $TimeoutSeconds = 60)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if (Test-Healthy $Topology $Process) { return }
+        if (-not (Get-RunningPid $Topology $Process)) {
+            $tail = Get-Content (Get-LogFile $Topology $Process) -Tail 20 -ErrorAction SilentlyContinue
+            throw "$($Process.Name) exited during start-up. Last lines of its log:`n$($tail -join "`n")"
+        }
+        Start-Sleep -Milliseconds 200
+    }
+    throw "$($Process.Name) did not become healthy within $TimeoutSeconds s; see $(Get-LogFile $Topology $Process)."
+}
+
+#endregion
+
+#region Starting each kind
+
+function Publish-Services {
+    param($Topology)
+    $projects = [ordered]@{
+        edge = 'edge/EdgeImages.Edge.csproj'
+        origin = 'origin/EdgeImages.Origin.csproj'
+        'control-plane' = 'control-plane/EdgeImages.ControlPlane.csproj'
+        cli = 'sdk/cli/EdgeImages.Cli.csproj'
+    }
+    $i = 0
+    foreach ($name in @($projects.Keys)) {
+        if (-not (Test-Path (Join-Path $Topology.RepoRoot $projects[$name]))) { $projects.Remove($name) }
+    }
+    foreach ($name in $projects.Keys) {
+        $i++
+        Write-Progress -Activity 'Publishing (Release)' -Status $name -PercentComplete (100 * $i / ($projects.Count + 1))
+        Write-Host "  publishing $name"
+        $output = dotnet publish (Join-Path $Topology.RepoRoot $projects[$name]) -c Release -o (Join-Path $Topology.Publish $name) -nologo -v quiet 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "dotnet publish $name failed:`n$($output -join "`n")" }
+    }
+    Write-Progress -Activity 'Publishing (Release)' -Completed
+}
+
+function Start-Etcd($Topology, $Process) {
+    $data = Get-DataDir $Topology $Process
+    # etcd would create missing parents mode 700, locking the postgres user out of the shared data folder.
+    New-Item -ItemType Directory -Force -Path (Split-Path $data) | Out-Null
+    Start-Managed $Topology $Process '/usr/bin/etcd' @(
+        '--name', $Process.Name, '--data-dir', $data,
+        '--listen-client-urls', "http://127.0.0.1:$($Process.Port)", '--advertise-client-urls', "http://127.0.0.1:$($Process.Port)",
+        '--listen-peer-urls', "http://127.0.0.1:$($Process.PeerPort)", '--initial-advertise-peer-urls', "http://127.0.0.1:$($Process.PeerPort)",
+        '--initial-cluster', $Process.Cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'edgeimages',
+        '--heartbeat-interval', '100', '--election-timeout', '1000') | Out-Null
+}
+
+function Start-Postgres($Topology, $Process) {
+    $data = Get-DataDir $Topology $Process
+    $sockets = Join-Path $data 'sockets'
+    $asUser = if ((id -u) -eq '0') { 'postgres' } else { '' }
+    # The postgres user must reach its folder: the run folder may have been made private (mode 700).
+    if ($asUser) { chmod 755 $Topology.RunDir (Split-Path $data) }
+    if (-not (Test-Path (Join-Path $data 'cluster' 'PG_VERSION'))) {
+        New-Item -ItemType Directory -Force -Path $sockets | Out-Null
+        if ($asUser) { chown -R "${asUser}:${asUser}" $data }
+        $init = @("$script:PostgresBin/initdb", '-D', (Join-Path $data 'cluster'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8')
+        if ($asUser) { $init = @('setpriv', "--reuid=$asUser", "--regid=$asUser", '--init-groups') + $init }
+        $output = & $init[0] $init[1..($init.Count - 1)] 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "initdb failed:`n$($output -join "`n")" }
+    }
+    Start-Managed $Topology $Process "$script:PostgresBin/postgres" @(
+        '-D', (Join-Path $data 'cluster'), '-p', "$($Process.Port)", '-k', $sockets,
+        '-c', 'listen_addresses=127.0.0.1', '-c', 'synchronous_commit=on', '-c', 'max_connections=300') -AsUser $asUser | Out-Null
+}
+
+function Initialize-OriginDatabase($Topology, $Process) {
+    $exists = & "$script:PostgresBin/psql" -h 127.0.0.1 -p $Process.Port -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'edgeimages'" 2>&1
+    if ("$exists".Trim() -ne '1') {
+        & "$script:PostgresBin/psql" -h 127.0.0.1 -p $Process.Port -U postgres -c 'CREATE DATABASE edgeimages' 2>&1 | Out-Null
+    }
+}
+
+function Start-Redis($Topology, $Process) {
+    $data = Get-DataDir $Topology $Process
+    New-Item -ItemType Directory -Force -Path $data | Out-Null
+    Start-Managed $Topology $Process '/usr/bin/redis-server' @(
+        '--port', "$($Process.Port)", '--bind', '127.0.0.1', '--dir', $data, '--save', '', '--appendonly', 'no',
+        '--protected-mode', 'no', '--maxmemory', '256mb', '--maxmemory-policy', 'allkeys-lru') | Out-Null
+}
+
+function Start-Dotnet {
+    <# One .NET service from a published folder: settings on its command line, its kind's secrets in its environment. #>
+    param($Topology, $Process, [string] $Service, [hashtable] $Settings)
+    $dll = Get-ChildItem (Join-Path $Topology.Publish $Service) -Filter 'EdgeImages.*.dll' |
+        Where-Object { Test-Path ([IO.Path]::ChangeExtension($_.FullName, '.runtimeconfig.json')) } | Select-Object -First 1
+    if (-not $dll) { throw "No published $Service in $($Topology.Publish); run up without -NoBuild." }
+    $arguments = @($dll.FullName, '--urls', "http://127.0.0.1:$($Process.Port)", '--environment', 'Production', '--contentRoot', $dll.DirectoryName)
+    foreach ($key in $Settings.Keys) { $arguments += "--$key=$($Settings[$key])" }
+    Start-Managed $Topology $Process 'dotnet' $arguments -Environment (Get-SecretEnvironment $Topology $Process.Kind) | Out-Null
+}
+
+function Get-OriginSettings($Topology) {
+    $postgres = Get-Processes $Topology -Kind postgres | Select-Object -First 1
+    @{ 'Origin:Database:ConnectionString' = "Host=127.0.0.1;Port=$($postgres.Port);Username=postgres;Database=edgeimages" }
+}
+
+function Get-EtcdEndpoints($Topology) {
+    (Get-Processes $Topology -Kind etcd | ForEach-Object { "http://127.0.0.1:$($_.Port)" }) -join ','
+}
+
+function Get-ControlPlaneSettings($Topology, $Process) {
+    $settings = @{
+        'Etcd:Endpoints' = Get-EtcdEndpoints $Topology
+        'Leadership:ReplicaId' = $Process.Name
+    }
+    # The leader probes the origin nodes too.
+    foreach ($origin in Get-Processes $Topology -Kind origin) {
+        $settings["Leadership:Origins:$($origin.Name)"] = "http://127.0.0.1:$($origin.Port)/readyz"
+    }
+    # The CIDR table: each region's loopback network is where its clients live.
+    $i = 0
+    foreach ($region in $Topology.Regions) {
+        $place = Get-RegionPlace $region
+        $settings["Routing:Networks:${i}:Cidr"] = $place.Network
+        $settings["Routing:Networks:${i}:Latitude"] = $place.Latitude
+        $settings["Routing:Networks:${i}:Longitude"] = $place.Longitude
+        $i++
+    }
+    return $settings
+}
+
+function Get-EdgeSettings($Topology, $Process) {
+    $secrets = Get-Secrets $Topology
+    $redis = Get-Processes $Topology -Kind redis -Region $Process.Region | Select-Object -First 1
+    $settings = @{
+        "Signing:KeyTenants:$($secrets.SigningKeyId)" = 'demo'
+        'Signing:ActiveKey' = $secrets.SigningKeyId
+        'Caching:Redis' = "127.0.0.1:$($redis.Port)"
+        'ControlPlane:Etcd' = Get-EtcdEndpoints $Topology
+        'ControlPlane:Region' = $Process.Region
+        'ControlPlane:Pop' = $Process.Pop
+        'ControlPlane:EdgeId' = $Process.Name
+        'ControlPlane:PublicAddress' = "http://127.0.0.1:$($Process.Port)"
+        'ControlPlane:StateFile' = Join-Path (Get-DataDir $Topology $Process) 'last-known-good.json'
+    }
+    foreach ($origin in Get-Processes $Topology -Kind origin) {
+        $settings["Origin:Destinations:$($origin.Name)"] = "http://127.0.0.1:$($origin.Port)"
+    }
+    New-Item -ItemType Directory -Force -Path (Get-DataDir $Topology $Process) | Out-Null
+    return $settings
+}
+
+function Start-ProcessOfKind {
+    param($Topology, $Process)
+    switch ($Process.Kind) {
+        'etcd' { Start-Etcd $Topology $Process }
+        'postgres' { Start-Postgres $Topology $Process }
+        'redis' { Start-Redis $Topology $Process }
+        'origin' { Start-Dotnet $Topology $Process 'origin' (Get-OriginSettings $Topology) }
+        'control-plane' { Start-Dotnet $Topology $Process 'control-plane' (Get-ControlPlaneSettings $Topology $Process) }
+        'edge' { Start-Dotnet $Topology $Process 'edge' (Get-EdgeSettings $Topology $Process) }
+    }
+}
+
+function Start-IfStopped {
+    <# The idempotent heart of `up`: a process that runs is left alone; one that does not is started and awaited. #>
+    param($Topology, $Process)
+    if (Get-RunningPid $Topology $Process) {
+        Write-Host ("  {0,-22} already running" -f $Process.Name)
+        return
+    }
+    Start-ProcessOfKind $Topology $Process
+    Wait-Healthy $Topology $Process
+    Write-Host ("  {0,-22} started on 127.0.0.1:{1}" -f $Process.Name, $Process.Port)
+}
+
+#endregion
+
+#region Talking to the services
+
+function Invoke-Api {
+    param([string] $Method, [string] $Url, [string] $Token, $Body, [string] $ContentType = 'application/json')
+    $headers = @{}
+    if ($Token) { $headers['Authorization'] = "Bearer $Token" }
+    $parameters = @{ Method = $Method; Uri = $Url; Headers = $headers; SkipHttpErrorCheck = $true; StatusCodeVariable = 'status' }
+    if ($null -ne $Body) {
+        # Assigned in each branch: an `if` expression would unroll a byte[] into an object[] of numbers.
+        if ($Body -is [byte[]]) { $parameters['Body'] = $Body } else { $parameters['Body'] = $Body | ConvertTo-Json -Depth 6 }
+        $parameters['ContentType'] = $ContentType
+    }
+    $response = Invoke-RestMethod @parameters
+    return [pscustomobject]@{ Status = $status; Body = $response }
+}
+
+function Get-ControlPlaneUrl($Topology) {
+    foreach ($process in Get-Processes $Topology -Kind control-plane) {
+        if ((Test-Http "http://127.0.0.1:$($process.Port)/healthz") -eq 200) { return "http://127.0.0.1:$($process.Port)" }
+    }
+    return $null
+}
+
+function Get-Route {
+    <# The PoPs the control plane would send a client of -Region to, nearest first (empty when it cannot say). #>
+    param($Topology, [string] $Region, [string] $ControlPlane)
+    $url = if ($ControlPlane) { $ControlPlane } else { Get-ControlPlaneUrl $Topology }
+    if (-not $url) { return @() }
+    $answer = Invoke-Api GET "$url/v1/route?ip=$((Get-RegionPlace $Region).Client)" $null $null
+    if ($answer.Status -ne 200) { return @() }
+    return @($answer.Body.pops)
+}
+
+function Show-Routes {
+    param($Topology)
+    $rows = foreach ($region in $Topology.Regions) {
+        $pops = Get-Route $Topology $region
+        [pscustomobject]@{ 'Client in' = $region; 'Routed to (nearest healthy first)' = (($pops | ForEach-Object { $_.id }) -join ' > ') }
+    }
+    Write-Host 'Routes'
+    $rows | Format-Table -AutoSize | Out-String | Write-Host
+}
+
+#endregion
+
+#region Seeding
+
+function Initialize-DemoTenant {
+    <# Tenant `demo` at the origin, with the quick start's sample images uploaded once. #>
+    param($Topology)
+    $secrets = Get-Secrets $Topology
+    $origin = "http://127.0.0.1:$((Get-Processes $Topology -Kind origin | Select-Object -First 1).Port)"
+    if (-not $secrets.TenantApiKey) {
+        $created = Invoke-Api POST "$origin/v1/admin/tenants/demo/keys" $secrets.OriginAdminToken $null
+        if ($created.Status -ne 201) { throw "Creating tenant demo at the origin answered $($created.Status)." }
+        Save-Secret $Topology 'tenant-api-key' $created.Body.key
+        $secrets = Get-Secrets $Topology
+    }
+    $samples = Join-Path $Topology.RepoRoot 'edge' 'originals' 'demo'
+    foreach ($file in Get-ChildItem $samples -Recurse -File) {
+        $path = [IO.Path]::GetRelativePath($samples, $file.FullName).Replace('\', '/')
+        $present = Test-Http "$origin/v1/demo/$path"
+        if ($present -eq 401 -or $present -eq 404 -or $present -eq 0) {
+            $put = Invoke-Api PUT "$origin/v1/demo/$path" $secrets.TenantApiKey ([IO.File]::ReadAllBytes($file.FullName)) 'application/octet-stream'
+            if ($put.Status -ne 201) { throw "Uploading demo/$path answered $($put.Status)." }
+        }
+    }
+}
+
+function Initialize-ControlPlane {
+    <# Regions and PoPs on the map, through the admin API (idempotent: PUT replaces). #>
+    param($Topology)
+    $secrets = Get-Secrets $Topology
+    $url = Get-ControlPlaneUrl $Topology
+    foreach ($region in $Topology.Regions) {
+        $place = Get-RegionPlace $region
+        $body = @{ name = $region; latitude = $place.Latitude; longitude = $place.Longitude }
+        $answer = Invoke-Api PUT "$url/v1/regions/$region" $secrets.ControlPlaneAdminKey $body
+        if ($answer.Status -ge 300) { throw "PUT /v1/regions/$region answered $($answer.Status)." }
+        $pop = @{ region = $region; latitude = $place.Latitude; longitude = $place.Longitude }
+        $answer = Invoke-Api PUT "$url/v1/pops/$region-pop" $secrets.ControlPlaneAdminKey $pop
+        if ($answer.Status -ge 300) { throw "PUT /v1/pops/$region-pop answered $($answer.Status)." }
+    }
+}
+
+#endregion
+
+#region Up and down
+
+function Invoke-Up {
+    param($Topology, [switch] $NoBuild)
+    $missing = @('/usr/bin/etcd', "$script:PostgresBin/postgres", '/usr/bin/redis-server') | Where-Object { -not (Test-Path $_) }
+    if ($missing) {
+        throw "Missing: $($missing -join ', '). Install the Debian packages: apt-get install etcd-server postgresql redis-server"
+    }
+    $started = [Diagnostics.Stopwatch]::StartNew()
+    Write-Host "EdgeImages up: $($Topology.Regions.Count) regions, run folder $($Topology.RunDir)"
+    Get-Secrets $Topology | Out-Null
+    Save-TopologyFile $Topology
+    if (-not $NoBuild) { Write-Host 'Building'; Publish-Services $Topology }
+
+    $order = 'etcd', 'postgres', 'origin', 'control-plane', 'redis', 'edge'
+    $all = @($order | ForEach-Object { Get-Processes $Topology -Kind $_ })
+    $n = 0
+    foreach ($kind in $order) {
+        Write-Host "Starting $kind"
+        foreach ($process in Get-Processes $Topology -Kind $kind) {
+            $n++
+            Write-Progress -Activity 'Starting the topology' -Status $process.Name -PercentComplete (100 * $n / $all.Count)
+            if ($kind -eq 'etcd') {
+                # Members of a new cluster wait for each other: start them all, then wait for health.
+                if (-not (Get-RunningPid $Topology $process)) { Start-Etcd $Topology $process }
+                continue
+            }
+            Start-IfStopped $Topology $process
+            if ($kind -eq 'postgres') { Initialize-OriginDatabase $Topology $process }
+        }
+        if ($kind -eq 'etcd') { Get-Processes $Topology -Kind etcd | ForEach-Object { Wait-Healthy $Topology $_ } }
+        if ($kind -eq 'origin') { Initialize-DemoTenant $Topology }
+        if ($kind -eq 'control-plane') { Initialize-ControlPlane $Topology }
+    }
+    Write-Progress -Activity 'Starting the topology' -Completed
+    # Up means routable: every PoP's edges have registered and passed the leader's probes, so the clients of each
+    # region are sent home first. On a loaded machine that can lag the processes' own health by a few seconds.
+    Write-Host 'Waiting for routing to send every region its own PoP first'
+    foreach ($region in $Topology.Regions) {
+        Wait-Until -TimeoutSeconds 60 -What "clients of $region to be routed to $region-pop first" {
+            $pops = @(Get-Route $Topology $region)
+            $pops.Count -gt 0 -and $pops[0].id -eq "$region-pop"
+        }
+    }
+    Write-Host ("Up in {0:N1} s. Try: dotnet pwsh ./deploy.ps1 status" -f $started.Elapsed.TotalSeconds)
+    $controlPlane = Get-Processes $Topology -Kind control-plane | Select-Object -First 1
+    $edge = Get-Processes $Topology -Kind edge | Select-Object -First 1
+    Write-Host "Operator dashboard: http://127.0.0.1:$($controlPlane.Port)/dashboard/"
+    Write-Host "Demo page of an edge: http://127.0.0.1:$($edge.Port)/ (signed with this topology's key)"
+}
+
+function Invoke-Down {
+    param($Topology)
+    $order = 'edge', 'redis', 'control-plane', 'origin', 'postgres', 'etcd'
+    foreach ($kind in $order) {
+        foreach ($process in Get-Processes $Topology -Kind $kind) {
+            if (Get-RunningPid $Topology $process) {
+                Write-Host "  stopping $($process.Name)"
+                # PostgreSQL: SIGINT is its fast shutdown; SIGTERM would wait for every client to leave.
+                $signal = if ($kind -eq 'postgres') { 'INT' } else { 'TERM' }
+                Stop-Managed $Topology $process -Signal $signal
+            } else {
+                Remove-Item -Force -ErrorAction SilentlyContinue (Get-PidFile $Topology $process)
+            }
+        }
+    }
+    Write-Host 'Down: every recorded process is stopped.'
+}
+
+#endregion
+
+Export-ModuleMember -Function Test-Healthy, Wait-Healthy, Publish-Services, Start-Dotnet, Get-EdgeSettings, Start-IfStopped, `
+    Invoke-Api, Get-ControlPlaneUrl, Get-Route, Show-Routes, Invoke-Up, Invoke-Down
