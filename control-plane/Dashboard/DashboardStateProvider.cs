@@ -3,6 +3,7 @@ using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Routing;
 using EdgeImages.Etcd;
 using EdgeImages.Etcd.Documents;
+using EdgeImages.Etcd.Purges;
 using EdgeImages.Telemetry.Dashboard;
 
 namespace EdgeImages.ControlPlane.Dashboard;
@@ -176,12 +177,8 @@ internal sealed partial class DashboardStateProvider(
         return result;
     }
 
-    private static string Target(PurgeDocument purge) => (purge.Path, purge.Prefix) switch
-    {
-        ({ Length: > 0 } path, _) => $"{purge.Tenant}/{path}",
-        (_, { Length: > 0 } prefix) => $"{purge.Tenant}/{prefix}",
-        _ => purge.Tenant,
-    };
+    // An event that names nothing valid (written around the API) is shown as it was stored, marked.
+    private static string Target(PurgeDocument purge) => PurgeTarget.FromDocument(purge)?.Display ?? $"{purge.Tenant}/? (invalid)";
 
     private static List<KeyState> Keys(ClusterState state) =>
         [.. state.SigningKeys.Values

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using EdgeImages.Etcd;
 using EdgeImages.Etcd.Documents;
-using Etcdserverpb;
+using EdgeImages.Etcd.Watching;
 using Mvccpb;
 
 namespace EdgeImages.ControlPlane.Etcd;
@@ -49,13 +49,13 @@ internal sealed record ClusterState
 }
 
 /// <summary>
-/// Keeps <see cref="ClusterState"/> current by watch: one consistent read of every watched range in a single
-/// transaction (one revision), then a watch from the next revision. Routing and authentication read this snapshot,
-/// so they keep answering from the last known state while etcd has no quorum; writes go to etcd and fail then.
+/// Keeps <see cref="ClusterState"/> current by watch, over the shared load-then-watch (<see cref="RangeFollowing"/>):
+/// one consistent read of every range it needs, then a watch of the same ranges. Routing and authentication read this
+/// snapshot, so they keep answering from the last known state while etcd has no quorum; writes go to etcd and fail then.
+/// The state is a picture, not a log: after a compaction the read simply replaces it.
 /// </summary>
-internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILogger<ClusterView> logger) : BackgroundService
+internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILogger<ClusterView> logger) : BackgroundService, IRangeFollower
 {
-    private static readonly TimeSpan WatchIdle = TimeSpan.FromSeconds(3);
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ClusterState _state = ClusterState.Empty;
 
@@ -67,80 +67,39 @@ internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILo
     /// <summary>Raised after each applied change (tests and the probe loop wait on it).</summary>
     public event Action<ClusterState>? Changed;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var keys = etcd.Keys;
-        string[] ranges = [keys.Regions, keys.Pops, keys.Edges, keys.Probes, keys.Drains, keys.AdminKeys, keys.Keys];
-        long revision = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (revision == 0)
-                {
-                    revision = await LoadAsync(ranges, stoppingToken).ConfigureAwait(false);
-                }
-
-                await foreach (var response in etcd.WatchAsync([keys.Prefix], revision + 1, WatchIdle, stoppingToken).ConfigureAwait(false))
-                {
-                    if (response.Events.Count == 0)
-                    {
-                        continue;
-                    }
-
-                    var state = Current;
-                    foreach (var change in response.Events)
-                    {
-                        var key = change.Kv.Key.ToStringUtf8();
-                        if (key.StartsWith(keys.Audit, StringComparison.Ordinal) || key.StartsWith(keys.Purges, StringComparison.Ordinal))
-                        {
-                            continue;
-                        }
-
-                        state = state.Apply(keys, key, change.Type == Event.Types.EventType.Delete ? null : change.Kv.Value);
-                    }
-
-                    revision = response.Header.Revision;
-                    Publish(state with { Revision = revision });
-                }
-            }
-            catch (EtcdCompactedException)
-            {
-                revision = 0;
-            }
-#pragma warning disable CA1031 // A background loop must outlive any failure of etcd or the network; it logs and retries.
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-#pragma warning restore CA1031
-            {
-                Log.WatchInterrupted(logger, exception.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(250), time, stoppingToken).ConfigureAwait(false);
-            }
-        }
+        string[] ranges = [keys.Regions, keys.Pops, keys.Edges, keys.Probes, keys.Drains, keys.AdminKeys, keys.Keys, keys.Leader];
+        return etcd.FollowAsync(ranges, this, time, fromRevision: 0, stoppingToken);
     }
 
-    private async Task<long> LoadAsync(string[] ranges, CancellationToken cancellationToken)
+    ValueTask IRangeFollower.LoadAsync(RangeRead read, CancellationToken cancellationToken)
     {
-        var txn = new TxnRequest();
-        foreach (var prefix in ranges)
-        {
-            txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdGateway.Bytes(prefix), RangeEnd = EtcdGateway.RangeEnd(prefix) } });
-        }
-
-        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdGateway.Bytes(etcd.Keys.Leader) } });
-        var response = await etcd.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
         var state = ClusterState.Empty;
-        foreach (var op in response.Responses)
+        foreach (var kv in read.Kvs)
         {
-            foreach (var kv in op.ResponseRange.Kvs)
-            {
-                state = state.Apply(etcd.Keys, kv.Key.ToStringUtf8(), kv.Value);
-            }
+            state = state.Apply(etcd.Keys, kv.Key.ToStringUtf8(), kv.Value);
         }
 
-        Publish(state with { Revision = response.Header.Revision });
+        Publish(state with { Revision = read.Revision });
         _loaded.TrySetResult();
-        return response.Header.Revision;
+        return ValueTask.CompletedTask;
     }
+
+    ValueTask IRangeFollower.ApplyAsync(IReadOnlyList<Event> events, long revision, CancellationToken cancellationToken)
+    {
+        var state = Current;
+        foreach (var change in events)
+        {
+            state = state.Apply(etcd.Keys, change.Kv.Key.ToStringUtf8(), change.Type == Event.Types.EventType.Delete ? null : change.Kv.Value);
+        }
+
+        Publish(state with { Revision = revision });
+        return ValueTask.CompletedTask;
+    }
+
+    void IRangeFollower.Interrupted(string reason) => Log.WatchInterrupted(logger, reason);
 
     private void Publish(ClusterState state)
     {

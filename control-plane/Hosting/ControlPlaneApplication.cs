@@ -59,6 +59,7 @@ internal static class ControlPlaneApplication
         services.AddHostedService<LeaderJobs>();
         services.AddSingleton<SecretBox>();
         services.AddAdminAuthentication();
+        services.AddPurge(builder.Configuration);
         services.AddSingleton<GeoLocator>();
         services.AddSingleton<Router>();
 

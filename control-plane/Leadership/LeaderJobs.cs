@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.Etcd.Documents;
+using EdgeImages.Etcd.Purges;
 using Etcdserverpb;
 using Microsoft.Extensions.Options;
 
@@ -127,12 +128,10 @@ internal sealed partial class LeaderJobs(
         }
     }
 
-    private async Task DeleteOldPurgesAsync(CancellationToken cancellationToken)
+    private Task DeleteOldPurgesAsync(CancellationToken cancellationToken)
     {
-        // Purge keys sort by time, so everything older than the retention is one contiguous range.
-        var cutoff = time.GetUtcNow() - Settings.PurgeRetention;
-        var end = etcd.Keys.Purges + cutoff.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
-        await etcd.DeleteRangeAsync(etcd.Keys.Purges, end, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        return PurgeLog.DeleteIssuedBeforeAsync(etcd, etcd.Keys, now - Settings.PurgeRetention, now, cancellationToken);
     }
 
     private static partial class Log

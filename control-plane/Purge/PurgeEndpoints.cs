@@ -1,16 +1,18 @@
 using EdgeImages.ControlPlane.Admin;
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
-using EdgeImages.ControlPlane.Tenants;
 using EdgeImages.Etcd.Documents;
+using EdgeImages.Etcd.Purges;
 
 namespace EdgeImages.ControlPlane.Purge;
 
 /// <summary>
 /// <c>POST /v1/purge</c>: one event under <c>purges/</c>; every edge watching it evicts its memory tier and its
 /// region's Redis tier. The answer (202) means the purge is committed in etcd, not that every edge has acted: edges
-/// apply it within the watch's propagation time (measured in the tests). The leader deletes events older than
-/// <c>Purge:Retention</c>; an edge cut off longer than that re-reads its state but cannot replay what it missed.
+/// apply it within the watch's propagation time (measured in the tests). The path or prefix is read as an image URL
+/// writes it (percent-encoded) and checked by the same rules (<see cref="PurgeTarget"/>). The leader deletes events
+/// older than <c>Leadership:PurgeRetention</c>, raising the purge horizon: an edge cut off for longer replays what is
+/// left and drops what it can no longer prove clean.
 /// </summary>
 internal static class PurgeEndpoints
 {
@@ -19,31 +21,23 @@ internal static class PurgeEndpoints
             .WithSummary("Purges an original ('path'), a folder ('prefix' ending in '/') or a whole tenant (neither) on every PoP.")
             .RequireAuthorization(AdminPolicies.Purge);
 
-    private static async Task<IResult> PurgeAsync(HttpContext context, ChangeWriter writer, TimeProvider time, PurgeRequest request)
+    private static async Task<IResult> PurgeAsync(HttpContext context, PurgeRateLimiter limiter, ChangeWriter writer, TimeProvider time, PurgeRequest request)
     {
         var caller = AdminCaller.From(context.User);
         var actor = caller.Actor;
-        if (request.Tenant is not { } tenant || !TenantEndpoints.IsTenantId(tenant))
+        limiter.Take(actor);
+        if (PurgeTarget.TryParse(request.Tenant, request.Path, request.Prefix, out var target) is { } error)
         {
-            throw ControlPlaneProblemException.BadRequest("'tenant' must be 1 to 63 characters of [a-z0-9-].");
+            throw ControlPlaneProblemException.BadRequest(error);
         }
 
-        caller.RequireTenant(tenant);
-
-        var (path, prefix) = (request.Path?.Trim('/'), request.Prefix?.TrimStart('/'));
-        var what = (path, prefix) switch
-        {
-            ({ Length: > 0 }, null) => $"original {tenant}/{path}",
-            (null, { Length: > 1 }) when prefix.EndsWith('/') => $"prefix {tenant}/{prefix}",
-            (null, null) => $"tenant {tenant}",
-            _ => throw ControlPlaneProblemException.BadRequest("Give 'path' (one original), or 'prefix' ending in '/' (a folder), or neither (the whole tenant)."),
-        };
+        caller.RequireTenant(target!.Tenant);
 
         var at = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N")[..12];
-        var document = new PurgeDocument(id, tenant, path, prefix, what, actor, at);
-        await writer.CommitAsync(actor, "purge", what, id, [], [ChangeWriter.Put(writer.Keys.Purge(at, id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
-        return Results.Accepted(value: new PurgeAccepted(id, what, at));
+        var document = target!.ToDocument(id, actor, at);
+        await writer.CommitAsync(actor, "purge", target.What, id, [], [ChangeWriter.Put(writer.Keys.Purge(at, id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false);
+        return Results.Accepted(value: new PurgeAccepted(id, target.What, at));
     }
 }
 

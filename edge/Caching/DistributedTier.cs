@@ -7,9 +7,20 @@ namespace EdgeImages.Edge.Caching;
 /// tags and their invalidation, stampede protection) with its own in-process tier switched off, because
 /// <see cref="MemoryTier"/> must bound memory in bytes, keep stale copies and tell HIT-MEMORY apart.
 /// Without Redis configured this tier is a pass-through to the factory.
+/// Every key carries the region's Redis generation (<see cref="Generation"/>, from the control plane): raising it
+/// leaves whatever the region wrote before unread, for when an edge of the region missed purges it cannot replay.
 /// </summary>
 internal sealed class DistributedTier(HybridCache hybrid)
 {
+    private long _generation;
+
+    /// <summary>The region's Redis generation in force; 0 (no control plane, or never raised) adds nothing to keys.</summary>
+    public long Generation
+    {
+        get => Volatile.Read(ref _generation);
+        set => Volatile.Write(ref _generation, value);
+    }
+
     public async Task<CacheLookup> GetOrCreateAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {
         var entryOptions = new HybridCacheEntryOptions { Expiration = freshFor, Flags = HybridCacheEntryFlags.DisableLocalCache };
@@ -19,7 +30,7 @@ internal sealed class DistributedTier(HybridCache hybrid)
         if (ReferenceEquals(variant, CachedVariantSerializer.Rejected))
         {
             // Redis held something no edge wrote (poisoned, or of another format): drop it, and make the variant.
-            await hybrid.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+            await RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
             variant = await GetOrCreateAsync(key, tags, entryOptions, fill).ConfigureAwait(false);
             if (ReferenceEquals(variant, CachedVariantSerializer.Rejected))
             {
@@ -32,7 +43,7 @@ internal sealed class DistributedTier(HybridCache hybrid)
 
     private ValueTask<CachedVariant> GetOrCreateAsync(string key, IReadOnlyList<string> tags, HybridCacheEntryOptions entryOptions, Fill fill) =>
         hybrid.GetOrCreateAsync(
-            key,
+            InGeneration(key),
             fill,
             static async (state, token) => await state.RunAsync(token).ConfigureAwait(false),
             entryOptions,
@@ -43,7 +54,9 @@ internal sealed class DistributedTier(HybridCache hybrid)
         hybrid.RemoveByTagAsync(tag, cancellationToken);
 
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken) =>
-        hybrid.RemoveAsync(key, cancellationToken);
+        hybrid.RemoveAsync(InGeneration(key), cancellationToken);
+
+    private string InGeneration(string key) => Generation is var generation and > 0 ? $"g{generation}|{key}" : key;
 
     /// <summary>Remembers whether L2 missed, i.e. whether the factory had to run.</summary>
     private sealed class Fill(Func<CancellationToken, Task<CachedVariant>> factory)

@@ -1,3 +1,5 @@
+using EdgeImages.Etcd.Purges;
+
 namespace EdgeImages.Edge.Caching;
 
 /// <summary>
@@ -15,6 +17,18 @@ internal interface IVariantCache
         Func<CancellationToken, Task<CachedVariant>> factory,
         CancellationToken cancellationToken);
 
-    /// <summary>Evicts every variant carrying <paramref name="tag"/> (see <see cref="CacheTags"/>) from every tier this edge reaches.</summary>
-    Task<int> PurgeAsync(string tag, CancellationToken cancellationToken);
+    /// <summary>Evicts every variant <paramref name="target"/> names from every tier this edge reaches; returns how many left memory.</summary>
+    Task<int> PurgeAsync(PurgeTarget target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Drops everything this edge holds in memory and fences every fill running: for an edge that missed purges it
+    /// cannot replay, so nothing it holds can be proved clean.
+    /// </summary>
+    void ForgetEverything();
+
+    /// <summary>
+    /// Moves to the region's Redis generation <paramref name="generation"/> (what older generations hold is never read
+    /// again) and drops from memory whatever was read from Redis.
+    /// </summary>
+    void ForgetDistributed(long generation);
 }

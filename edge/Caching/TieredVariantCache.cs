@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Origin;
+using EdgeImages.Etcd.Purges;
 
 namespace EdgeImages.Edge.Caching;
 
@@ -48,12 +49,31 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
         }
     }
 
-    public async Task<int> PurgeAsync(string tag, CancellationToken cancellationToken)
+    public async Task<int> PurgeAsync(PurgeTarget target, CancellationToken cancellationToken)
     {
         notFound.Clear();
-        var evicted = memory.RemoveByTag(tag);
+        var (tag, exact) = CacheTags.For(target);
+        var evicted = memory.RemoveByTag(tag, exact ? null : target);
         await distributed.RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false);
         return evicted;
+    }
+
+    public void ForgetEverything()
+    {
+        notFound.Clear();
+        memory.Clear();
+    }
+
+    public void ForgetDistributed(long generation)
+    {
+        // Generations only go up; the same one again (the edge that raised it, then its configuration) changes nothing.
+        if (generation <= distributed.Generation)
+        {
+            return;
+        }
+
+        distributed.Generation = generation;
+        memory.RemoveFromDistributed();
     }
 
     /// <summary>The one fill of <paramref name="key"/>: the running one, or a new one.</summary>
@@ -77,22 +97,29 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
 
     private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
     {
-        var purgesSeen = memory.Purges;
-        // Stamped as it is made, before HybridCache writes it to Redis, so that its age travels with it.
-        var lookup = await distributed.GetOrCreateAsync(
-            key,
-            tags,
-            freshFor,
-            async token => await factory(token).ConfigureAwait(false) with { MadeAt = timeProvider.GetUtcNow() }).ConfigureAwait(false);
-        if (!memory.TrySet(key, lookup.Variant, tags, freshFor, purgesSeen))
+        var ticket = memory.BeginFill();
+        try
         {
-            // A purge landed while this fill ran: its bytes may be older than the purge. They answer the requests that
-            // joined the fill (here, or in HybridCache's own coalescing), and are kept in neither tier; the next
-            // request makes the variant again.
-            await distributed.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
-        }
+            // Stamped as it is made, before HybridCache writes it to Redis, so that its age travels with it.
+            var lookup = await distributed.GetOrCreateAsync(
+                key,
+                tags,
+                freshFor,
+                async token => await factory(token).ConfigureAwait(false) with { MadeAt = timeProvider.GetUtcNow() }).ConfigureAwait(false);
+            if (!memory.TrySet(key, lookup.Variant, tags, freshFor, ticket, fromDistributed: lookup.Tier == CacheTier.Redis))
+            {
+                // A purge of one of its tags landed while this fill ran: its bytes may be older than the purge. They
+                // answer the requests that joined the fill (here, or in HybridCache's own coalescing), and are kept in
+                // neither tier; the next request makes the variant again.
+                await distributed.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
 
-        return lookup;
+            return lookup;
+        }
+        finally
+        {
+            memory.EndFill(ticket);
+        }
     }
 
     /// <summary>

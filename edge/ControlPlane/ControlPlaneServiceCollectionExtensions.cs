@@ -11,7 +11,7 @@ internal static class ControlPlaneServiceCollectionExtensions
     /// <summary>
     /// Signing keys and tenant settings come from <see cref="ControlPlaneState"/>: the configured ones (<c>Signing:Keys</c>,
     /// <c>Tenants</c>) merged with the control plane's when <c>ControlPlane:Etcd</c> is set, the configured ones alone
-    /// otherwise. The agent that registers, watches and purges runs only when the link is on.
+    /// otherwise. Registration, configuration sync and purge application run only when the link is on.
     /// </summary>
     public static WebApplicationBuilder AddControlPlane(this WebApplicationBuilder builder)
     {
@@ -30,8 +30,12 @@ internal static class ControlPlaneServiceCollectionExtensions
                 var options = provider.GetRequiredService<IOptions<ControlPlaneOptions>>();
                 return new EtcdGateway(() => new EtcdConnectionSettings(options.Value.EndpointUris(), options.Value.RequestTimeout), provider.GetRequiredService<TimeProvider>());
             });
-            services.AddSingleton<EdgeAgent>();
-            services.AddHostedService(provider => provider.GetRequiredService<EdgeAgent>());
+            services.AddSingleton<EdgeRegistrar>();
+            services.AddHostedService(provider => provider.GetRequiredService<EdgeRegistrar>());
+            services.AddSingleton<ConfigurationSync>();
+            services.AddHostedService(provider => provider.GetRequiredService<ConfigurationSync>());
+            services.AddSingleton<PurgeApplier>();
+            services.AddHostedService(provider => provider.GetRequiredService<PurgeApplier>());
         }
 
         return builder;

@@ -6,7 +6,7 @@ namespace EdgeImages.Edge.ControlPlane;
 
 /// <summary>
 /// What the edge holds from the control plane at one etcd revision: signing keys (secrets still sealed), tenants,
-/// and whether its PoP is drained. Immutable; a change builds a new one and swaps the reference.
+/// whether its PoP is drained, and its region's Redis generation. Immutable; a change builds a new one and swaps the reference.
 /// </summary>
 internal sealed record ControlPlaneSnapshot
 {
@@ -20,6 +20,9 @@ internal sealed record ControlPlaneSnapshot
 
     public bool Drained { get; init; }
 
+    /// <summary>The region's Redis generation (<c>cache-generations/{region}</c>); 0 until an edge of the region raises it.</summary>
+    public long CacheGeneration { get; init; }
+
     /// <summary>Where it came from: <c>etcd</c>, <c>file</c> (the last known good, read at start) or <c>none</c>.</summary>
     public string Source { get; init; } = "none";
 }
@@ -27,7 +30,7 @@ internal sealed record ControlPlaneSnapshot
 /// <summary>The snapshot on local disk, written atomically: a crash mid-write leaves the previous file, never half of one.</summary>
 internal static class SnapshotFile
 {
-    private sealed record Content(long Revision, IReadOnlyList<SigningKeyDocument> Keys, IReadOnlyList<TenantDocument> Tenants, bool Drained);
+    private sealed record Content(long Revision, IReadOnlyList<SigningKeyDocument> Keys, IReadOnlyList<TenantDocument> Tenants, bool Drained, long CacheGeneration = 0);
 
     public static void Write(string path, ControlPlaneSnapshot snapshot)
     {
@@ -35,7 +38,7 @@ internal static class SnapshotFile
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp";
         var bytes = JsonSerializer.SerializeToUtf8Bytes(
-            new Content(snapshot.Revision, [.. snapshot.Keys.Values], [.. snapshot.Tenants.Values], snapshot.Drained), DocumentJson.Options);
+            new Content(snapshot.Revision, [.. snapshot.Keys.Values], [.. snapshot.Tenants.Values], snapshot.Drained, snapshot.CacheGeneration), DocumentJson.Options);
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
         {
             stream.Write(bytes);
@@ -64,6 +67,7 @@ internal static class SnapshotFile
                     Keys = content.Keys.ToImmutableDictionary(k => k.Kid, StringComparer.Ordinal),
                     Tenants = content.Tenants.ToImmutableDictionary(t => t.Id, StringComparer.Ordinal),
                     Drained = content.Drained,
+                    CacheGeneration = content.CacheGeneration,
                     Source = "file",
                 };
         }

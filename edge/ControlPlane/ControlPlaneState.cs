@@ -49,6 +49,10 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
     public bool TryGetKey(ReadOnlySpan<char> kid, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SigningKey? key) =>
         Volatile.Read(ref _derived).Ring.TryGetKey(kid, out key);
 
+    /// <summary>Whether a key document's sealed secret opens with this edge's master key (an edge refuses one that does not).</summary>
+    public bool CanOpen(SigningKeyDocument document) =>
+        _masterKey is not null && SealedSecret.Open(_masterKey, document.Kid, document.Secret) is { Length: >= SigningKey.MinSecretBytes };
+
     public TenantSettings Get(string tenant) =>
         Volatile.Read(ref _derived).Tenants.TryGetValue(tenant, out var settings) ? settings : _configuredTenants.Get(tenant);
 

@@ -31,6 +31,7 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _purges;
     private readonly Histogram<double> _purgeLag;
+    private readonly Counter<long> _configRejected;
     private Func<long> _transformQueueDepth = static () => 0;
     private Func<long> _memoryTierBytes = static () => 0;
     private Func<long> _memoryTierEntries = static () => 0;
@@ -59,8 +60,11 @@ internal sealed class EdgeMetrics
             "edgeimages.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit.");
         _purges = meter.CreateCounter<long>("edgeimages.purges", "{purge}", "Purges applied on this edge.");
         _purgeLag = meter.CreateHistogram(
-            "edgeimages.purge.propagation_lag", "s", "Time from the control plane issuing a purge (X-Purge-Issued-At) to this edge applying it.",
+            "edgeimages.purge.propagation_lag", "s", "Time from the control plane committing a purge (the event's timestamp) to this edge applying it.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+        _configRejected = meter.CreateCounter<long>(
+            "edgeimages.config.rejected", "{document}",
+            "Control-plane documents this edge refused (unparsable or breaking a rule), by kind: signing_key, tenant, cache_generation, purge. The last good value stays.");
         meter.CreateObservableGauge(
             "edgeimages.transforms.queue_depth", () => _transformQueueDepth(), "{request}", "Transforms waiting for a slot now.");
         meter.CreateObservableGauge(
@@ -74,11 +78,8 @@ internal sealed class EdgeMetrics
             "When that configuration was applied, in Unix seconds; its age is time() minus this.");
         meter.CreateObservableGauge(
             "edgeimages.control_plane.revision", () => Volatile.Read(ref _controlPlaneRevision), null,
-            "The etcd revision up to which this edge has applied the control plane's changes, purges included (0: not linked).");
+            "The etcd revision up to which this edge has applied the control plane's purges (0: not linked).");
     }
-
-    /// <summary>The header the control plane sets on a purge it fans out: when it issued it, RFC 3339 / ISO 8601.</summary>
-    public const string PurgeIssuedAtHeader = "X-Purge-Issued-At";
 
     /// <param name="status">The status the client got.</param>
     /// <param name="tier">Where the answer came from (<see cref="CacheTier.Miss"/> for every error, as <c>X-Cache</c> says).</param>
@@ -130,19 +131,6 @@ internal sealed class EdgeMetrics
 
     public void RateLimited() => _rateLimited.Add(1);
 
-    /// <summary>Counts a purge and, when the control plane said when it issued it, how long it took to get here.</summary>
-    public void PurgeApplied(string? issuedAtHeader)
-    {
-        if (DateTimeOffset.TryParse(issuedAtHeader, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var issuedAt))
-        {
-            PurgeApplied(issuedAt);
-        }
-        else
-        {
-            _purges.Add(1);
-        }
-    }
-
     /// <summary>Counts a purge issued at <paramref name="issuedAt"/> (the control plane's clock) and records its lag.</summary>
     public void PurgeApplied(DateTimeOffset issuedAt)
     {
@@ -151,9 +139,12 @@ internal sealed class EdgeMetrics
         _purgeLag.Record(Math.Max(0, (_timeProvider.GetUtcNow() - issuedAt).TotalSeconds));
     }
 
+    /// <summary>Counts a control-plane document refused, by kind (a small closed set, never the key).</summary>
+    public void ConfigRejected(string kind) => _configRejected.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
     /// <summary>
-    /// For the control-plane agent: every change up to this etcd revision (purges too) is applied here. The control
-    /// plane's dashboard compares it with a purge's revision to tell which PoPs have applied it.
+    /// For the purge applier: every purge up to this etcd revision is applied here. The control plane's dashboard
+    /// compares it with a purge's revision to tell which PoPs have applied it.
     /// </summary>
     public void ControlPlaneRevisionApplied(long revision) => Volatile.Write(ref _controlPlaneRevision, revision);
 

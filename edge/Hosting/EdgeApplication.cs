@@ -1,4 +1,3 @@
-using EdgeImages.Edge.Admin;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.ControlPlane;
 using EdgeImages.Edge.Demo;
@@ -53,7 +52,6 @@ internal static class EdgeApplication
         services.AddTransforms();
         builder.Services.AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder.Configuration, TransformLimits.SectionName);
         builder.Services.AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder.Configuration, OriginOptions.SectionName);
-        builder.Services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(builder.Configuration, AdminOptions.SectionName);
         builder.Services.AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder.Configuration, ClientRateLimitOptions.SectionName);
         services.AddPresets();
         services.AddRateLimiter(_ => { });
@@ -69,7 +67,6 @@ internal static class EdgeApplication
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
         services.AddSingleton<ImageRequestHandler>();
-        services.AddSingleton<PurgeEndpoint>();
 
         services.AddDemoPage();
         return builder;
@@ -103,7 +100,6 @@ internal static class EdgeApplication
         // YARP holds the origin cluster (destinations, health probes, load balancing) but proxies no route:
         // mapping it with none loads the cluster and starts its health checks.
         app.MapReverseProxy();
-        app.MapPost("/admin/purge", (PurgeEndpoint purge, HttpContext context, PurgeRequest request) => purge.HandleAsync(context, request));
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
         app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context))

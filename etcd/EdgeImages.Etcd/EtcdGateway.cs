@@ -296,6 +296,10 @@ public class EtcdGateway : IDisposable
         {
             Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
             ServiceProvider = services.BuildServiceProvider(),
+            // gRPC backs off reconnecting for up to two minutes: an edge whose only reachable member came back (or whose
+            // link to etcd healed) would stay cut off that long, replaying nothing. Members are few; ask again soon.
+            InitialReconnectBackoff = AnsweringMembersResolver.Interval,
+            MaxReconnectBackoff = TimeSpan.FromSeconds(2),
             ServiceConfig = new ServiceConfig
             {
                 LoadBalancingConfigs = { new RoundRobinConfig() },

@@ -13,6 +13,8 @@ namespace EdgeImages.Etcd;
 /// keys/{kid}              a signing key: AES-GCM-encrypted secret, state, timestamps
 /// tenants/{id}            a tenant's settings
 /// purges/{id}             a purge event; the leader deletes them after Purge:Retention
+/// purge-horizon           the highest revision of a purge event the leader has deleted (see PurgeLog)
+/// cache-generations/{region}  the generation of the region's Redis tier, raised by an edge that missed purges
 /// audit/{time}-{id}       who changed what, when; written in the same transaction as the change
 /// admin-keys/{id}         a scoped API key, SHA-256 of the key only
 /// leader                  the elected replica, under its lease
@@ -38,6 +40,10 @@ public sealed class EtcdKeys(string prefix)
 
     public string Purges => Prefix + "purges/";
 
+    public string PurgeHorizon => Prefix + "purge-horizon";
+
+    public string CacheGenerations => Prefix + "cache-generations/";
+
     public string Audit => Prefix + "audit/";
 
     public string AdminKeys => Prefix + "admin-keys/";
@@ -59,6 +65,8 @@ public sealed class EtcdKeys(string prefix)
     public string Tenant(string id) => Tenants + id;
 
     public string AdminKey(string id) => AdminKeys + id;
+
+    public string CacheGeneration(string region) => CacheGenerations + region;
 
     /// <summary>Sortable by time, unique by the random suffix, so a range read of <c>purges/</c> is in order.</summary>
     public string Purge(DateTimeOffset at, string id) => $"{Purges}{at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}-{id}";

@@ -148,7 +148,7 @@ internal static class Cli
     {
         var data = LoadOrGenerate(source, small: true, log);
         var dataFolder = DataFolder(source.Folder, "smoke-data");
-        await using var region = await Region.StartAsync(settings, data, dataFolder, log);
+        await using var region = await Region.StartAsync(settings with { Etcd = true }, data, dataFolder, log);
         await ConsistencyProbe.RunAsync(region, data, dataFolder, rounds, Path.Combine(LoadTestsFolder, "out", "consistency.json"), log);
         return 0;
     }

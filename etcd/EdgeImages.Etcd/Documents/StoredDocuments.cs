@@ -64,8 +64,21 @@ public sealed record TenantDocument
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
-/// <summary>A purge event: by <paramref name="Path"/>, by <paramref name="Prefix"/>, or of the whole tenant when neither is set.</summary>
+/// <summary>
+/// A purge event: by <paramref name="Path"/>, by <paramref name="Prefix"/>, or of the whole tenant when neither is set.
+/// Path and prefix are stored decoded (<c>a b/café.png</c>, <c>photos/</c>), as the edge names an original; read it
+/// through <see cref="Purges.PurgeTarget.FromDocument"/>.
+/// </summary>
 public sealed record PurgeDocument(string Id, string Tenant, string? Path, string? Prefix, string What, string By, DateTimeOffset At);
+
+/// <summary>Purge events with a revision up to <paramref name="Revision"/> may have been deleted (see <see cref="Purges.PurgeLog"/>).</summary>
+public sealed record PurgeHorizonDocument(long Revision, DateTimeOffset At);
+
+/// <summary>
+/// The generation of a region's Redis tier: edges put it in every Redis key, so raising it leaves everything
+/// written before unreadable. Raised by an edge that cannot prove it applied every purge (<see cref="By"/> says which).
+/// </summary>
+public sealed record CacheGenerationDocument(string Region, long Generation, string By, DateTimeOffset At);
 
 public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail);
 

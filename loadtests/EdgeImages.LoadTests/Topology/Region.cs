@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using EdgeImages.Etcd;
+using EdgeImages.Etcd.Documents;
+using EdgeImages.Etcd.Purges;
 using EdgeImages.LoadTests.Generation;
 using EdgeImages.Testing;
 
@@ -15,17 +18,20 @@ internal sealed record RegionSettings
 
     public bool Origin { get; init; }
 
+    /// <summary>A one-member etcd the edges follow, so that purges reach them as they do from the control plane.</summary>
+    public bool Etcd { get; init; }
+
     /// <summary>Extra edge settings (<c>key=value</c>), e.g. <c>Transforms:QueueLength=8</c>.</summary>
     public IReadOnlyDictionary<string, string> EdgeSettings { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
-/// One region on loopback: its edges, and when asked its Redis and an origin node on PostgreSQL with the
-/// catalog uploaded through the origin's API. Bounded: a few processes, all stopped at dispose.
+/// One region on loopback: its edges, and when asked its Redis, an origin node on PostgreSQL with the
+/// catalog uploaded through the origin's API, and an etcd the edges take purges from. Bounded: a few processes, all stopped at dispose.
 /// </summary>
 internal sealed class Region : IAsyncDisposable
 {
-    public const string AdminToken = "loadtests-admin-token-0123456789abcdef";
+    private const string MasterKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     private const string OriginAdminToken = "loadtests-origin-admin-0123456789abcdef";
     private const string EdgeCredential = "loadtests-edge-credential-0123456789abcdef";
 
@@ -36,6 +42,8 @@ internal sealed class Region : IAsyncDisposable
     public RedisServer? Redis { get; private set; }
 
     public OriginNode? Origin { get; private set; }
+
+    public EtcdCluster? Etcd { get; private set; }
 
     /// <summary>Per tenant, the API key that uploads (origin topology only).</summary>
     public Dictionary<string, string> TenantKeys { get; } = new(StringComparer.Ordinal);
@@ -50,7 +58,6 @@ internal sealed class Region : IAsyncDisposable
                 [$"Signing:Keys:{data.KeyId}"] = data.KeyHex,
                 [$"Signing:KeyTenants:{data.KeyId}"] = "*",
                 ["Signing:ActiveKey"] = data.KeyId,
-                ["Admin:Token"] = AdminToken,
                 // The whole load comes from one address: the per-client limit would measure itself, not the edge.
                 ["RateLimiting:PerClientPerSecond"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
@@ -89,8 +96,26 @@ internal sealed class Region : IAsyncDisposable
                 edge[key] = value;
             }
 
+            if (settings.Etcd)
+            {
+                region.Etcd = await EtcdCluster.StartAsync(size: 1);
+                region._owned.Add(region.Etcd);
+                edge["ControlPlane:Etcd"] = region.Etcd.Endpoints;
+                edge["ControlPlane:Region"] = "loadtests";
+                edge["ControlPlane:Pop"] = "lt";
+                edge["ControlPlane:PublicAddress"] = "http://127.0.0.1";
+                edge["ControlPlane:MasterKey"] = MasterKey;
+                log.WriteLine($"etcd on {region.Etcd.Endpoints}");
+            }
+
             for (var i = 0; i < settings.Edges; i++)
             {
+                if (settings.Etcd)
+                {
+                    edge["ControlPlane:EdgeId"] = $"edge-{i.ToString(CultureInfo.InvariantCulture)}";
+                    edge["ControlPlane:StateFile"] = Path.Combine(dataFolder, $"control-plane-state-{i.ToString(CultureInfo.InvariantCulture)}.json");
+                }
+
                 var process = await EdgeProcess.StartAsync(edge);
                 region.Edges.Add(process);
                 region._owned.Add(process);
@@ -139,6 +164,16 @@ internal sealed class Region : IAsyncDisposable
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKeys[tenant]);
         using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Commits a purge of one original into etcd, as the control plane's <c>POST /v1/purge</c> does (etcd topology only).</summary>
+    public async Task PurgeAsync(string tenant, string path)
+    {
+        using var etcd = new EtcdGateway(() => new EtcdConnectionSettings([new Uri(Etcd!.Members[0].ClientUrl)], TimeSpan.FromSeconds(5)), TimeProvider.System);
+        var at = DateTimeOffset.UtcNow;
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var document = PurgeTarget.ForOriginal(tenant, path).ToDocument(id, "loadtests", at);
+        await etcd.PutAsync(new EtcdKeys("/edgeimages/").Purge(at, id), DocumentJson.Encode(document), 0, CancellationToken.None);
     }
 
     /// <summary>Memory of every edge, for <c>/stats</c>.</summary>

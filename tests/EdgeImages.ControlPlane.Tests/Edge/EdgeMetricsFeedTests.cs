@@ -37,7 +37,7 @@ public sealed class EdgeMetricsFeedTests(Deployment world) : IClassFixture<Deplo
     {
         var edge = world.Ashburn;
         var before = Value(await ScrapeAsync(edge), "edgeimages_purge_propagation_lag_seconds_count") ?? 0;
-        var applied = WaitPurgedAsync(edge.Agent, "photos/lag.jpg");
+        var applied = WaitPurgedAsync(edge.Purges, "photos/lag.jpg");
 
         using var response = await world.ControlPlane.Client.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = "photos/lag.jpg" });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -60,7 +60,7 @@ public sealed class EdgeMetricsFeedTests(Deployment world) : IClassFixture<Deplo
     private static double? Value(IReadOnlyList<PrometheusSample> samples, string name) =>
         samples.Where(s => s.Name == name).Select(s => (double?)s.Value).SingleOrDefault();
 
-    private static Task WaitPurgedAsync(EdgeAgent agent, string path)
+    private static Task WaitPurgedAsync(PurgeApplier agent, string path)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Handler(PurgeDocument purge)

@@ -35,6 +35,10 @@ public sealed class Deployment : IAsyncLifetime
         // Origins the leader probes: one that answers (an etcd member's /health) and one where nothing listens.
         settings["Leadership:Origins:up"] = Etcd.Members[0].ClientUrl + "/health";
         settings["Leadership:Origins:down"] = $"http://127.0.0.1:{FreePort.Next()}/readyz";
+        // The bootstrap key purges a thousand times in a row in the propagation measurement; the per-key limit is
+        // tested on a replica of its own (PurgeTests).
+        settings["Purge:PerKeyPerSecond"] = "100000";
+        settings["Purge:Burst"] = "100000";
         ControlPlane = await ControlPlaneServer.StartAsync(Etcd.Endpoints, "cp-a", settings);
         await SeedTopologyAsync(ControlPlane.Client);
         Frankfurt = await EdgeNode.StartAsync(Etcd.Endpoints, "eu-west", "fra", "fra-1");

@@ -44,7 +44,11 @@ internal sealed class EdgeNode : IAsyncDisposable
 
     public ControlPlaneState State => _app.Services.GetRequiredService<ControlPlaneState>();
 
-    public EdgeAgent Agent => _app.Services.GetRequiredService<EdgeAgent>();
+    public PurgeApplier Purges => _app.Services.GetRequiredService<PurgeApplier>();
+
+    public EdgeRegistrar Registrar => _app.Services.GetRequiredService<EdgeRegistrar>();
+
+    public IServiceProvider Services => _app.Services;
 
     /// <param name="folder">Reuse an edge's folder (originals and state file) to restart "the same machine".</param>
     public static async Task<EdgeNode> StartAsync(string etcd, string region, string pop, string edgeId, string? folder = null, IDictionary<string, string?>? settings = null)
@@ -100,7 +104,7 @@ internal sealed class EdgeNode : IAsyncDisposable
     /// <summary>Stops as a crash would for routing: the lease is not revoked and must run out.</summary>
     public async Task CrashAsync()
     {
-        Agent.LeaveWithoutRevoking = true;
+        Registrar.LeaveWithoutRevoking = true;
         await StopAsync();
     }
 

@@ -33,7 +33,7 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
         // The second edge finds it there: the tier is really in use.
         Assert.Equal("HIT-REDIS", await CacheStatusAsync(second, options, Image));
 
-        var applied = new[] { first, second }.Select(e => WaitPurgedAsync(e.Agent)).ToArray();
+        var applied = new[] { first, second }.Select(e => WaitPurgedAsync(e.Purges)).ToArray();
         (await world.ControlPlane.Client.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = Image })).EnsureSuccessStatusCode();
         await Task.WhenAll(applied).WaitAsync(TimeSpan.FromSeconds(20));
 
@@ -48,7 +48,7 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
         return response.Headers.TryGetValues("X-Cache", out var values) ? values.First() : null;
     }
 
-    private static Task WaitPurgedAsync(EdgeAgent agent)
+    private static Task WaitPurgedAsync(PurgeApplier agent)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.Purged += _ => done.TrySetResult();

@@ -1,8 +1,10 @@
 using System.Net;
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
-using System.Net.Http.Json;
+using EdgeImages.Etcd.Purges;
 using EdgeImages.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeImages.Edge.Tests.Caching;
 
@@ -158,22 +160,16 @@ public sealed class RedisTierTests : IAsyncLifetime
         await using var admin = await EdgeServer.StartAsync(new Dictionary<string, string?>
         {
             ["Caching:Redis"] = _redis.Configuration,
-            ["Admin:Token"] = new string('t', 40),
         });
         admin.WithOriginal("flower.jpg", "photo-flower-3mp-baseline.jpg");
         await WaitForRedisReadyAsync(admin);
         using var first = await admin.GetAsync("w:130,f:jpeg", "flower.jpg");
         using var cached = await admin.GetAsync("w:130,f:jpeg", "flower.jpg");
 
-        using var purge = new HttpRequestMessage(HttpMethod.Post, "/admin/purge")
-        {
-            Content = JsonContent.Create(new { tenant = EdgeServer.Tenant, path = "flower.jpg" }),
-        };
-        purge.Headers.Authorization = new("Bearer", new string('t', 40));
-        using var purged = await admin.Client.SendAsync(purge);
+        var evicted = await admin.Services.GetRequiredService<IVariantCache>().PurgeAsync(PurgeTarget.ForOriginal(EdgeServer.Tenant, "flower.jpg"), CancellationToken.None);
         using var after = await admin.GetAsync("w:130,f:jpeg", "flower.jpg");
 
-        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.Equal(1, evicted);
         Assert.Equal("HIT-MEMORY", UrlContractTests.Header(cached, "X-Cache"));
         Assert.Equal("MISS", UrlContractTests.Header(after, "X-Cache"));
     }

@@ -19,7 +19,6 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
 {
     private const string EdgeCredential = "edge-credential-5ec7e7-0123456789abcdef0123";
     private const string OriginAdminToken = "origin-admin-5ec7e7-0123456789abcdef0123456";
-    private const string EdgeAdminToken = "edge-admin-5ec7e7-0123456789abcdef012345678";
 
     private readonly List<Activity> _spans = [];
     private readonly CapturedLogs _edgeLogs = new();
@@ -64,7 +63,6 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
             {
                 ["Origin:Destinations:a"] = _origin.Address.ToString(),
                 ["Origin:Credential"] = EdgeCredential,
-                ["Admin:Token"] = EdgeAdminToken,
             },
             services =>
             {
@@ -125,7 +123,6 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
         var signed = _edge.Url("w:90", "flower.jpg");
         var signature = signed.Split('/')[1];
         const string Forged = "Zm9yZ2VkLXNpZ25hdHVyZQ";
-        const string WrongToken = "wrong-admin-5ec7e7-0123456789abcdef0123456";
 
         using (var miss = await _edge.Client.GetAsync(_edge.RawUri(signed)))
         using (var hit = await _edge.Client.GetAsync(_edge.RawUri(signed)))
@@ -136,11 +133,9 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
             Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.OK, await PurgeAsync(EdgeAdminToken));
-        Assert.Equal(HttpStatusCode.Unauthorized, await PurgeAsync(WrongToken));
-        await WaitForAsync(() => Spans().Count(span => span.Kind == ActivityKind.Server) >= 5 ? (object)true : null);
+        await WaitForAsync(() => Spans().Count(span => span.Kind == ActivityKind.Server) >= 3 ? (object)true : null); // miss, hit, forged
 
-        string[] secrets = [signature, Forged, Convert.ToHexString(EdgeServer.Secret), EdgeCredential, EdgeAdminToken, WrongToken, OriginAdminToken, _apiKey];
+        string[] secrets = [signature, Forged, Convert.ToHexString(EdgeServer.Secret), EdgeCredential, OriginAdminToken, _apiKey];
         var edgeLogs = _edgeLogs.Text;
         var spanValues = string.Join('\n', EdgeSpans().SelectMany(span => span.TagObjects.Select(tag => $"{span.DisplayName} {tag.Key}={tag.Value}")));
         var originLogs = _origin.Output;
@@ -152,14 +147,6 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
             Assert.DoesNotContain(secret, spanValues, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(secret, originLogs, StringComparison.OrdinalIgnoreCase);
         }
-    }
-
-    private async Task<HttpStatusCode> PurgeAsync(string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/purge") { Content = JsonContent.Create(new { tenant = "acme", path = "flower.jpg" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await _edge.Client.SendAsync(request);
-        return response.StatusCode;
     }
 
     private List<Activity> Spans()

@@ -1,7 +1,10 @@
 using System.Net;
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
+using EdgeImages.Etcd.Purges;
 using EdgeImages.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeImages.Edge.Tests.Origin;
 
@@ -153,21 +156,16 @@ public sealed class OriginFallbackTests : IAsyncLifetime
     [Fact]
     public async Task NewVersionAndPurge_UnversionedShowsNew_PinnedNeverChanges()
     {
-        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Admin:Token", new string('p', 40))));
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings());
         using var before = await edge.GetAsync("w:120,f:png", "photos/flower.jpg");
         using var pinnedBefore = await edge.GetAsync($"w:120,f:png,v:{_flowerVersion}", "photos/flower.jpg");
 
         await _origin.PutAsync("photos/flower.jpg", "photo-portrait-5mp.jpg");
-        using var purge = new HttpRequestMessage(HttpMethod.Post, "/admin/purge")
-        {
-            Content = System.Net.Http.Json.JsonContent.Create(new { tenant = EdgeServer.Tenant, path = "photos/flower.jpg" }),
-        };
-        purge.Headers.Authorization = new("Bearer", new string('p', 40));
-        using var purged = await edge.Client.SendAsync(purge);
+        // The purge as the edge applies one from the control plane (tests/EdgeImages.ControlPlane.Tests cover the fan-out).
+        await edge.Services.GetRequiredService<IVariantCache>().PurgeAsync(PurgeTarget.ForOriginal(EdgeServer.Tenant, "photos/flower.jpg"), CancellationToken.None);
         using var after = await edge.GetAsync("w:120,f:png", "photos/flower.jpg");
         using var pinnedAfter = await edge.GetAsync($"w:120,f:png,v:{_flowerVersion}", "photos/flower.jpg");
 
-        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
         // The new original is a portrait: 120 wide is now taller than wide.
         Assert.Equal((120, 80), Images.SizeOf(await before.Content.ReadAsByteArrayAsync()));
         Assert.Equal((120, 160), Images.SizeOf(await after.Content.ReadAsByteArrayAsync()));

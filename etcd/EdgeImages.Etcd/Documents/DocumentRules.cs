@@ -1,0 +1,102 @@
+using EdgeImages.Sdk.Urls;
+
+namespace EdgeImages.Etcd.Documents;
+
+/// <summary>
+/// What makes a stored document valid, beyond parsing: the admin API refuses a request that breaks a rule (400), and
+/// an edge refuses a document that breaks one (written straight into etcd, or by an older control plane) and keeps
+/// its last good value. One set of rules, so the two can never disagree.
+/// </summary>
+public static class DocumentRules
+{
+    /// <summary>Every problem of a tenant's settings stored under <paramref name="id"/>, each naming its field; empty when valid.</summary>
+    public static IReadOnlyList<string> Tenant(string id, TenantDocument tenant)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var errors = new List<string>();
+        if (ImagePaths.ValidateTenant(id) is not null)
+        {
+            errors.Add("The tenant id must be 1 to 63 characters of [a-z0-9-].");
+        }
+        else if (!string.Equals(tenant.Id, id, StringComparison.Ordinal))
+        {
+            errors.Add($"'id' must be the tenant id it is stored under ('{id}').");
+        }
+
+        if (tenant.MaxAgeSeconds is < 0 or > 31_536_000)
+        {
+            errors.Add("'maxAgeSeconds' must be 0 to 31536000.");
+        }
+
+        if (tenant.RequestsPerSecond is <= 0)
+        {
+            errors.Add("'requestsPerSecond' must be positive (omit it for unlimited).");
+        }
+
+        if (tenant.Burst is < 0)
+        {
+            errors.Add("'burst' must not be negative.");
+        }
+
+        if (tenant.AllowedOptions?.Any(o => o is null || !OptionsParser.Names.Contains(o)) == true)
+        {
+            errors.Add("'allowedOptions' must be option names such as w, h, fit, q.");
+        }
+
+        foreach (var (name, value) in tenant.Presets ?? new Dictionary<string, string>())
+        {
+            if (!Identifier.IsValid(name, Identifier.MaxPresetLength) || string.IsNullOrEmpty(value))
+            {
+                errors.Add($"'presets.{name}': a preset is a name of [a-z0-9-] and a non-empty option string.");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Every problem of a signing key document stored under <paramref name="kid"/>; empty when valid.</summary>
+    /// <remarks>Whether the sealed secret opens is for the holder of the master key to say (the edge checks it too).</remarks>
+    public static IReadOnlyList<string> SigningKey(string kid, SigningKeyDocument key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var errors = new List<string>();
+        if (!Sdk.Signing.SigningKey.IsValidId(kid))
+        {
+            errors.Add("The key id must be 1 to 16 characters of [a-z0-9-].");
+        }
+        else if (!string.Equals(key.Kid, kid, StringComparison.Ordinal))
+        {
+            errors.Add($"'kid' must be the key id it is stored under ('{kid}').");
+        }
+
+        if (key.State is not (SigningKeyDocument.Active or SigningKeyDocument.VerifyOnly or SigningKeyDocument.Retired))
+        {
+            errors.Add("'state' must be active, verify-only or retired.");
+        }
+
+        if (string.IsNullOrEmpty(key.Secret))
+        {
+            errors.Add("'secret' must be the sealed secret.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Every problem of a region's cache generation document; empty when valid.</summary>
+    public static IReadOnlyList<string> CacheGeneration(string region, CacheGenerationDocument generation)
+    {
+        ArgumentNullException.ThrowIfNull(generation);
+        var errors = new List<string>();
+        if (!string.Equals(generation.Region, region, StringComparison.Ordinal))
+        {
+            errors.Add($"'region' must be the region it is stored under ('{region}').");
+        }
+
+        if (generation.Generation < 0)
+        {
+            errors.Add("'generation' must not be negative.");
+        }
+
+        return errors;
+    }
+}
