@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Urls;
 
 namespace EdgeImages.Edge.Pipeline;
@@ -7,9 +8,9 @@ namespace EdgeImages.Edge.Pipeline;
 /// <summary>A verified image request: what to fetch, what to do to it, and what the client can take.</summary>
 /// <param name="Options">The options in force, already range-checked.</param>
 /// <param name="Original">The original to fetch.</param>
-/// <param name="AcceptsWebp">Whether <c>Accept</c> allows <c>image/webp</c>; matters only for <c>f:auto</c>.</param>
+/// <param name="Accepted">Which negotiable formats <c>Accept</c> names; matters only for <c>f:auto</c>.</param>
 /// <param name="MaxAge">How long an unversioned variant of this tenant stays fresh.</param>
-internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, bool AcceptsWebp, TimeSpan MaxAge)
+internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, AcceptedFormats Accepted, TimeSpan MaxAge)
 {
     // A pinned version never changes; it stays as long as memory and Redis keep it.
     private static readonly TimeSpan PinnedFreshFor = TimeSpan.FromDays(365);
@@ -34,13 +35,13 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
 
     /// <summary>
     /// The cache key: tenant, path, pinned version or the marker of the latest, canonical options, and for <c>f:auto</c>
-    /// which of the two negotiated families this client gets. The query string is never part of it.
+    /// what this client's <c>Accept</c> named of the negotiated formats. The query string is never part of it.
     /// </summary>
     public string CacheKey
     {
         get
         {
-            var negotiated = VariesByAccept ? (AcceptsWebp ? "|webp" : "|nowebp") : "";
+            var negotiated = VariesByAccept ? Accepted.CacheKeySuffix : "";
             return $"{Original.Tenant}/{Original.Path}@{CacheKeys.VersionMarker(Original.Version)}|{CanonicalOptions.Format(Options)}{negotiated}";
         }
     }

@@ -3,11 +3,11 @@ using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Presets;
 using EdgeImages.Edge.Tenants;
+using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Signing;
 using EdgeImages.Sdk.Urls;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace EdgeImages.Edge.Pipeline;
 
@@ -59,7 +59,7 @@ internal sealed class ImageRequestReader(
         return new ImageRequest(
             options,
             new OriginalKey(url.Tenant, url.Path, url.Options.Version, tenant.Origin),
-            AcceptsWebp(context.Request),
+            AcceptedFormats.FromAccept(context.Request.Headers.Accept),
             tenant.MaxAge ?? cacheOptions.Value.MaxAge)
         {
             StaleWhileRevalidate = tenant.StaleWhileRevalidate ?? cacheOptions.Value.StaleWhileRevalidate,
@@ -91,18 +91,6 @@ internal sealed class ImageRequestReader(
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToUriComponent();
         var query = rawTarget.IndexOf('?', StringComparison.Ordinal);
         return query < 0 ? rawTarget : rawTarget[..query];
-    }
-
-    /// <summary>Only an explicit <c>image/webp</c> with a non-zero quality counts; <c>*/*</c> promises nothing.</summary>
-    internal static bool AcceptsWebp(HttpRequest request)
-    {
-        if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var mediaTypes))
-        {
-            return false;
-        }
-
-        return mediaTypes.Any(media =>
-            media.MediaType.Equals("image/webp", StringComparison.OrdinalIgnoreCase) && (media.Quality ?? 1) > 0);
     }
 
     private static EdgeProblemException ToProblem(UrlError error) => error.Status == StatusCodes.Status403Forbidden

@@ -41,7 +41,7 @@ internal sealed class VariantProducer(
         }
 
         var image = await scheduler.RunAsync(
-            token => transformer.Transform(original.Content, request.Options, request.AcceptsWebp, memory, token),
+            token => transformer.Transform(original.Content, request.Options, request.Accepted, memory, token),
             cancellationToken).ConfigureAwait(false);
         metrics.VariantProduced(new StageTimings(fetch, image.Timings));
         return new CachedVariant(image.Content, image.ContentType, ETagOf(image.Content), new StageTimings(fetch, image.Timings));

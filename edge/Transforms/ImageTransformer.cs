@@ -41,18 +41,18 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
     /// (400 bad crop or output too large, 413 source too big, 415 undecodable); a fired token is
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public TransformedImage Transform(ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, CancellationToken cancellationToken) =>
-        Transform(source, options, acceptsWebp, memory: null, cancellationToken);
+    public TransformedImage Transform(ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, CancellationToken cancellationToken) =>
+        Transform(source, options, accepted, memory: null, cancellationToken);
 
     /// <summary>
     /// As above, growing <paramref name="memory"/> to what the decode will hold before it allocates:
     /// 413 when that is more than the whole budget, 503 when the budget cannot spare it now.
     /// </summary>
     public TransformedImage Transform(
-        ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, MemoryReservation? memory, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, MemoryReservation? memory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var ctx = new TransformContext(source, options, acceptsWebp, limits.Value, cancellationToken) { Memory = memory };
+        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory };
         var decode = Run(ctx, DecodePhase);
         var transform = Run(ctx, TransformPhase);
         var encode = Run(ctx, EncodePhase);

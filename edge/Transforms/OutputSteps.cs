@@ -1,21 +1,26 @@
+using EdgeImages.Edge.Transforms.Encoders;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
 
 namespace EdgeImages.Edge.Transforms;
 
-/// <summary>From the final pixels to bytes: pick the format, flatten what it cannot carry, encode without metadata.</summary>
+/// <summary>
+/// From the final pixels to bytes: pick the format, flatten what it cannot carry, encode without metadata. Skia
+/// writes JPEG, PNG and WebP; libvips (<see cref="VipsEncoder"/>) writes what Skia cannot, AVIF and GIF.
+/// </summary>
 internal static class OutputSteps
 {
     private const int DefaultQuality = 80;
 
     /// <summary>
-    /// Resolves <c>f:auto</c>: WebP when the client takes it, else PNG when any pixel is not opaque
-    /// (the pixels decide: a PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
+    /// Resolves <c>f:auto</c>: AVIF when the client names it, else WebP when it names that, else PNG when any pixel
+    /// is not opaque (the pixels decide: a PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
     /// </summary>
     public static void ChooseFormat(TransformContext ctx) =>
         ctx.Format = ctx.Options.EffectiveFormat switch
         {
-            ImageFormat.Auto when ctx.AcceptsWebp => ImageFormat.Webp,
+            ImageFormat.Auto when ctx.Accepted.Avif => ImageFormat.Avif,
+            ImageFormat.Auto when ctx.Accepted.Webp => ImageFormat.Webp,
             ImageFormat.Auto => Pixels.HasTransparency(ctx.Image) ? ImageFormat.Png : ImageFormat.Jpeg,
             var format => format,
         };
@@ -39,12 +44,23 @@ internal static class OutputSteps
     }
 
     /// <summary>
-    /// Encodes from a pixmap whose colour space is removed: the pixels are already sRGB, and without a colour
+    /// Encodes. AVIF and GIF go to libvips, which gets the pixels as plain sRGB bytes without a profile. The rest is
+    /// Skia, from a pixmap whose colour space is removed: the pixels are already sRGB, and without a colour
     /// space Skia's encoders write no ICC profile (no APP2, no iCCP, no ICCP chunk); they never write EXIF/XMP.
     /// </summary>
     public static void Encode(TransformContext ctx)
     {
         var image = ctx.Image;
+        switch (ctx.Format)
+        {
+            case ImageFormat.Avif:
+                ctx.Encoded = VipsEncoder.EncodeAvif(image, AvifQuality.FromUrl(ctx.Options.Quality));
+                return;
+            case ImageFormat.Gif:
+                ctx.Encoded = VipsEncoder.EncodeGif(image);
+                return;
+        }
+
         using var pixmap = image.PeekPixels();
         using var bare = new SKPixmap(pixmap.Info.WithColorSpace(null), pixmap.GetPixels(), pixmap.RowBytes);
         var quality = ctx.Options.Quality ?? DefaultQuality;

@@ -9,7 +9,7 @@ namespace EdgeImages.Edge.Transforms;
 /// holds: replacing the image disposes the previous one, and disposing the context releases the rest.
 /// </summary>
 internal sealed class TransformContext(
-    ReadOnlyMemory<byte> source, TransformOptions options, bool acceptsWebp, TransformLimits limits, CancellationToken cancellationToken)
+    ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, TransformLimits limits, CancellationToken cancellationToken)
     : IDisposable
 {
     private SourceData? data;
@@ -19,7 +19,7 @@ internal sealed class TransformContext(
 
     public TransformOptions Options { get; } = options;
 
-    public bool AcceptsWebp { get; } = acceptsWebp;
+    public AcceptedFormats Accepted { get; } = accepted;
 
     public TransformLimits Limits { get; } = limits;
 

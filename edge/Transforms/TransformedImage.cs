@@ -13,6 +13,8 @@ internal sealed record TransformedImage(byte[] Content, ImageFormat Format, int 
         ImageFormat.Jpeg => "image/jpeg",
         ImageFormat.Png => "image/png",
         ImageFormat.Webp => "image/webp",
+        ImageFormat.Avif => "image/avif",
+        ImageFormat.Gif => "image/gif",
         _ => throw new InvalidOperationException($"An encoded image has a concrete format, not {Format}."),
     };
 }

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using EdgeImages.Edge.Transforms.Encoders;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Transforms;
 
-/// <summary>Registers the transformer and its limits in one place.</summary>
+/// <summary>Registers the transformer, its limits and the libvips set-up in one place.</summary>
 internal static class TransformsServiceCollectionExtensions
 {
     /// <summary>
@@ -20,6 +21,7 @@ internal static class TransformsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
         services.TryAddSingleton<MemoryBudget>();
         services.AddHostedService<NativeAllocatorTuning>();
+        services.AddHostedService<VipsStartup>();
         return services;
     }
 }

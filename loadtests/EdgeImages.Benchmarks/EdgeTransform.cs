@@ -26,7 +26,8 @@ internal sealed class EdgeTransform(TimeProvider time)
             Format = format == OutputFormat.Webp ? EdgeImages.Sdk.Urls.ImageFormat.Webp : EdgeImages.Sdk.Urls.ImageFormat.Jpeg,
             Quality = SkiaTransforms.Quality,
         };
-        var result = transformer.Transform(source, options, acceptsWebp: format == OutputFormat.Webp, CancellationToken.None);
+        var result = transformer.Transform(
+            source, options, new EdgeImages.Edge.Transforms.AcceptedFormats(Avif: false, Webp: format == OutputFormat.Webp), CancellationToken.None);
         return new EdgePhases(result.Content, result.Timings.Decode, result.Timings.Transform, result.Timings.Encode);
     }
 }

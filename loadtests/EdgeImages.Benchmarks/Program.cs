@@ -5,6 +5,7 @@ using EdgeImages.Benchmarks;
 // Usage (from the repository root), parsed by System.CommandLine (--help on each command):
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter '*']
+//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- formats [--width N] [--rounds N] [--curve]
 // With no command it runs compare. The older spellings --compare and --bdn still work.
 var warmup = PositiveOption("--warmup", "Warm-up images per case.", CompareSettings.Default.Warmup);
 var rounds = PositiveOption("--rounds", "Rounds per case; the figure is the median round.", CompareSettings.Default.Rounds);
@@ -34,7 +35,15 @@ bdn.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("EdgeImages transform benchmarks (loadtests/README.md).") { compare, bdn };
+// Its own small argument reader (--width N, --rounds N, --curve): everything after `formats` goes to it.
+var formats = new Command("formats", "Bytes, PSNR and encode CPU of JPEG, WebP and AVIF at equal PSNR on the benchmark photos.")
+{
+    TreatUnmatchedTokensAsErrors = false,
+};
+formats.Aliases.Add("--formats");
+formats.SetAction(parse => FormatsCommand.Run(parse.UnmatchedTokens.ToArray()));
+
+var root = new RootCommand("EdgeImages transform benchmarks (loadtests/README.md).") { compare, bdn, formats };
 // No command: the comparison with its defaults, as before.
 return await root.Parse(args.Length == 0 ? ["compare"] : args).InvokeAsync().ConfigureAwait(false);
 

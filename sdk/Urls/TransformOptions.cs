@@ -77,6 +77,10 @@ public enum ImageFormat
     Png,
     /// <summary>WebP.</summary>
     Webp,
+    /// <summary>AVIF (AV1 still image).</summary>
+    Avif,
+    /// <summary>GIF: 256 colours, one bit of transparency.</summary>
+    Gif,
 }
 
 /// <summary>An 8-bit sRGB colour with alpha.</summary>

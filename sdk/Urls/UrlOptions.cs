@@ -24,7 +24,8 @@ internal static class UrlOptions
     private static readonly Keywords<FlipMode> Flips = new(("h", FlipMode.Horizontal), ("v", FlipMode.Vertical), ("hv", FlipMode.Both));
 
     private static readonly Keywords<ImageFormat> Formats = new(
-        ("jpeg", ImageFormat.Jpeg), ("png", ImageFormat.Png), ("webp", ImageFormat.Webp), ("auto", ImageFormat.Auto));
+        ("jpeg", ImageFormat.Jpeg), ("png", ImageFormat.Png), ("webp", ImageFormat.Webp), ("avif", ImageFormat.Avif), ("gif", ImageFormat.Gif),
+        ("auto", ImageFormat.Auto));
 
     private static readonly Keywords<GravityKind> Gravities = new(
         ("center", GravityKind.Center), ("n", GravityKind.North), ("s", GravityKind.South), ("e", GravityKind.East), ("w", GravityKind.West),
@@ -54,7 +55,7 @@ internal static class UrlOptions
         static (ref v) => ref v.ExpiresAt, LongInteger(long.MaxValue / 10), WriteInteger);
 
     public static readonly UrlOption Format = new ValueOption<ImageFormat>(
-        "f", OptionRole.Transform, "option 'f' must be jpeg, png, webp or auto",
+        "f", OptionRole.Transform, "option 'f' must be jpeg, png, webp, avif, gif or auto",
         static (ref v) => ref v.Format, Formats.TryRead, Formats.Write);
 
     public static readonly UrlOption Fit = new ValueOption<FitMode>(

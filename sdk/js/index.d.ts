@@ -24,7 +24,7 @@ export interface ImageOptions {
   blur?: number;
   sharpen?: number;
   q?: number;
-  f?: 'jpeg' | 'png' | 'webp' | 'auto';
+  f?: 'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'auto';
   bg?: string;
   up?: boolean | 0 | 1;
   exp?: Date | number | bigint;

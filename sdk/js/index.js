@@ -204,7 +204,7 @@ const OPTIONS = [
       return !Number.isFinite(ms) || ms < 0 ? fail() : String(Math.floor(ms / 1000));
     },
   },
-  { name: 'f', rule: "option 'f' must be jpeg, png, webp or auto", ...keywords('jpeg', 'png', 'webp', 'auto') },
+  { name: 'f', rule: "option 'f' must be jpeg, png, webp, avif, gif or auto", ...keywords('jpeg', 'png', 'webp', 'avif', 'gif', 'auto') },
   { name: 'fit', rule: "option 'fit' must be cover, contain, fill, inside or outside", ...keywords('cover', 'contain', 'fill', 'inside', 'outside') },
   { name: 'flip', rule: "option 'flip' must be h, v or hv", ...keywords('h', 'v', 'hv') },
   {

@@ -126,6 +126,6 @@ public sealed class CachingHeadersTests
     {
         // As the URL carries it: whole unix seconds.
         var options = new TransformOptions { Width = 40, Version = version, ExpiresAt = expiresAt?.ToUnixTimeSeconds() };
-        return new ImageRequest(options, new OriginalKey("acme", "cat.jpg", version), AcceptsWebp: false, TenantMaxAge);
+        return new ImageRequest(options, new OriginalKey("acme", "cat.jpg", version), Accepted: default, TenantMaxAge);
     }
 }

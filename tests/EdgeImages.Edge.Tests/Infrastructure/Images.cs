@@ -11,6 +11,7 @@ internal static class Images
         [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "png",
         [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "webp",
         [(byte)'G', (byte)'I', (byte)'F', ..] => "gif",
+        [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'a', (byte)'v', (byte)'i', (byte)'f', ..] => "avif",
         _ => "unknown",
     };
 

@@ -167,8 +167,12 @@ public sealed class UrlContractTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("image/avif,image/webp,*/*", "webp")]
+    [InlineData("image/avif,image/webp,*/*", "avif")]
+    [InlineData("image/avif", "avif")]
+    [InlineData("image/avif;q=0,image/webp,*/*", "webp")]
+    [InlineData("image/webp,*/*", "webp")]
     [InlineData("image/webp;q=0, */*", "jpeg")]
+    [InlineData("image/*", "jpeg")]
     [InlineData("*/*", "jpeg")]
     [InlineData(null, "jpeg")]
     public async Task AutoFormat_OpaqueSource_NegotiatesFromAccept(string? accept, string expected)
@@ -177,6 +181,52 @@ public sealed class UrlContractTests : IAsyncLifetime
 
         Assert.Equal(expected, Images.FormatOf(await response.Content.ReadAsByteArrayAsync()));
         Assert.Contains("Accept", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task AutoFormat_AvifWebpAndNeitherClients_GetSeparateCacheEntries()
+    {
+        // Each combination of what Accept names is its own entry; the fourth request repeats the first and hits it.
+        using var both = await _edge.GetAsync("w:111", "photos/cat.jpg", "image/avif,image/webp,*/*");
+        using var avifOnly = await _edge.GetAsync("w:111", "photos/cat.jpg", "image/avif,*/*");
+        using var webpOnly = await _edge.GetAsync("w:111", "photos/cat.jpg", "image/webp,*/*");
+        using var neither = await _edge.GetAsync("w:111", "photos/cat.jpg", "*/*");
+        using var bothAgain = await _edge.GetAsync("w:111", "photos/cat.jpg", "image/webp,image/avif");
+
+        Assert.Equal(
+            ["avif", "avif", "webp", "jpeg", "avif"],
+            [
+                Images.FormatOf(await both.Content.ReadAsByteArrayAsync()), Images.FormatOf(await avifOnly.Content.ReadAsByteArrayAsync()),
+                Images.FormatOf(await webpOnly.Content.ReadAsByteArrayAsync()), Images.FormatOf(await neither.Content.ReadAsByteArrayAsync()),
+                Images.FormatOf(await bothAgain.Content.ReadAsByteArrayAsync()),
+            ]);
+        Assert.Equal(["MISS", "MISS", "MISS", "MISS"], new[] { both, avifOnly, webpOnly, neither }.Select(r => Header(r, "X-Cache")));
+        Assert.StartsWith("HIT", Header(bothAgain, "X-Cache"), StringComparison.Ordinal);
+        Assert.Equal("image/avif", both.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Accept", both.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task ExplicitAvif_AnyAccept_ReturnsAvifWithoutVary()
+    {
+        using var response = await _edge.GetAsync("w:120,f:avif", "photos/cat.jpg", "image/jpeg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/avif", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("avif", Images.FormatOf(await response.Content.ReadAsByteArrayAsync()));
+        Assert.DoesNotContain("Accept", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task ExplicitGif_OpaqueSource_ReturnsGifOfTheRequestedWidth()
+    {
+        using var response = await _edge.GetAsync("w:90,f:gif", "photos/cat.jpg");
+
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/gif", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("gif", Images.FormatOf(body));
+        Assert.Equal(90, Images.SizeOf(body).Width);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class DecodeMemoryTests
         var budget = MemoryBudgetTests.Budget(64 * MiB);
         using var memory = await budget.ReserveAsync("a", MiB, CancellationToken.None);
 
-        var result = TestImages.Transformer().Transform(png, Thumbnail, acceptsWebp: false, memory, CancellationToken.None);
+        var result = TestImages.Transformer().Transform(png, Thumbnail, accepted: default, memory, CancellationToken.None);
 
         Assert.True(png.Length < 100_000, $"{png.Length} bytes");
         Assert.Equal((400, 400), (result.Width, result.Height));
@@ -67,7 +67,7 @@ public sealed class DecodeMemoryTests
         var budget = MemoryBudgetTests.Budget(64 * MiB);
         using var memory = await budget.ReserveAsync("a", MiB, CancellationToken.None);
 
-        var result = TestImages.Transformer().Transform(jpeg, Thumbnail, acceptsWebp: false, memory, CancellationToken.None);
+        var result = TestImages.Transformer().Transform(jpeg, Thumbnail, accepted: default, memory, CancellationToken.None);
 
         Assert.True(jpeg.Length < 500_000, $"{jpeg.Length} bytes");
         Assert.Equal((400, 400), (result.Width, result.Height));
@@ -85,7 +85,7 @@ public sealed class DecodeMemoryTests
         using var memory = await budget.ReserveAsync("a", MiB, CancellationToken.None);
 
         var refused = Assert.Throws<EdgeProblemException>(
-            () => TestImages.Transformer().Transform(gif, Thumbnail, acceptsWebp: false, memory, CancellationToken.None));
+            () => TestImages.Transformer().Transform(gif, Thumbnail, accepted: default, memory, CancellationToken.None));
 
         Assert.Equal(413, refused.Status);
         Assert.Equal(MiB, budget.ReservedBytes);
@@ -98,7 +98,7 @@ public sealed class DecodeMemoryTests
         var budget = MemoryBudgetTests.Budget(64 * MiB);
         using var memory = await budget.ReserveAsync("a", MiB, CancellationToken.None);
 
-        var result = TestImages.Transformer().Transform(gif, Thumbnail, acceptsWebp: false, memory, CancellationToken.None);
+        var result = TestImages.Transformer().Transform(gif, Thumbnail, accepted: default, memory, CancellationToken.None);
 
         Assert.Equal(400, result.Width);
         Assert.True(memory.Bytes >= 2 * 2000 * 2000 * 4, $"{memory.Bytes} bytes reserved");

@@ -86,7 +86,7 @@ public sealed class HostileInputTests
         TestImages.Transform("tiny-1x1.png", Thumb); // warm up JIT and Skia
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var ex = Assert.Throws<EdgeProblemException>(() => transformer.Transform(bomb, Thumb, false, CancellationToken.None));
+        var ex = Assert.Throws<EdgeProblemException>(() => transformer.Transform(bomb, Thumb, default, CancellationToken.None));
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(413, ex.Status);
@@ -106,7 +106,7 @@ public sealed class HostileInputTests
         var transformer = TestImages.Transformer(new TransformLimits { MaxSourceBytes = 1000 });
 
         var ex = Assert.Throws<EdgeProblemException>(() =>
-            transformer.Transform(TestImages.Read("png-rgba-8bit.png").Concat(new byte[2000]).ToArray(), Thumb, false, CancellationToken.None));
+            transformer.Transform(TestImages.Read("png-rgba-8bit.png").Concat(new byte[2000]).ToArray(), Thumb, default, CancellationToken.None));
 
         Assert.Equal(413, ex.Status);
     }
@@ -117,7 +117,7 @@ public sealed class HostileInputTests
         var transformer = TestImages.Transformer(new TransformLimits { MaxSourcePixels = 1000 });
 
         var ex = Assert.Throws<EdgeProblemException>(() =>
-            transformer.Transform(TestImages.Read("gif-static.gif"), Thumb, false, CancellationToken.None));
+            transformer.Transform(TestImages.Read("gif-static.gif"), Thumb, default, CancellationToken.None));
 
         Assert.Equal(413, ex.Status);
     }
@@ -128,7 +128,7 @@ public sealed class HostileInputTests
         var transformer = TestImages.Transformer(new TransformLimits { MaxOutputPixels = 10_000 });
 
         var ex = Assert.Throws<EdgeProblemException>(() =>
-            transformer.Transform(TestImages.Read("gif-static.gif"), new TransformOptions { Width = 101, Height = 100 }, false, CancellationToken.None));
+            transformer.Transform(TestImages.Read("gif-static.gif"), new TransformOptions { Width = 101, Height = 100 }, default, CancellationToken.None));
 
         Assert.Equal(400, ex.Status);
     }
@@ -151,7 +151,7 @@ public sealed class HostileInputTests
         cts.Cancel();
 
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            TestImages.Transformer().Transform(TestImages.Read("tiny-1x1.png"), Thumb, false, cts.Token));
+            TestImages.Transformer().Transform(TestImages.Read("tiny-1x1.png"), Thumb, default, cts.Token));
     }
 
     private static void AssertStatus(int status, byte[] source)

@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeImages.Edge.Transforms;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
 
@@ -13,6 +14,8 @@ public sealed class OutputTests
     [InlineData(ImageFormat.Jpeg, "image/jpeg")]
     [InlineData(ImageFormat.Png, "image/png")]
     [InlineData(ImageFormat.Webp, "image/webp")]
+    [InlineData(ImageFormat.Avif, "image/avif")]
+    [InlineData(ImageFormat.Gif, "image/gif")]
     public void ExplicitFormat_Transform_WritesThatFormatsMagic(ImageFormat format, string contentType)
     {
         var result = TestImages.Transform("photo-flower-3mp-baseline.jpg", new TransformOptions { Width = 64, Format = format });
@@ -23,15 +26,18 @@ public sealed class OutputTests
     }
 
     [Theory]
-    [InlineData("photo-flower-3mp-baseline.jpg", false, ImageFormat.Jpeg)]
-    [InlineData("photo-flower-3mp-baseline.jpg", true, ImageFormat.Webp)]
-    [InlineData("png-rgba-photo.png", false, ImageFormat.Png)]
-    [InlineData("png-rgba-photo.png", true, ImageFormat.Webp)]
-    [InlineData("png-grayscale-8bit.png", false, ImageFormat.Jpeg)]
-    [InlineData("webp-lossless-alpha.webp", false, ImageFormat.Png)]
-    public void AutoFormat_Transform_PicksWebpElsePngForAlphaElseJpeg(string name, bool acceptsWebp, ImageFormat expected)
+    [InlineData("photo-flower-3mp-baseline.jpg", false, false, ImageFormat.Jpeg)]
+    [InlineData("photo-flower-3mp-baseline.jpg", false, true, ImageFormat.Webp)]
+    [InlineData("photo-flower-3mp-baseline.jpg", true, true, ImageFormat.Avif)]
+    [InlineData("photo-flower-3mp-baseline.jpg", true, false, ImageFormat.Avif)]
+    [InlineData("png-rgba-photo.png", false, false, ImageFormat.Png)]
+    [InlineData("png-rgba-photo.png", false, true, ImageFormat.Webp)]
+    [InlineData("png-rgba-photo.png", true, true, ImageFormat.Avif)]
+    [InlineData("png-grayscale-8bit.png", false, false, ImageFormat.Jpeg)]
+    [InlineData("webp-lossless-alpha.webp", false, false, ImageFormat.Png)]
+    public void AutoFormat_Transform_PicksAvifElseWebpElsePngForAlphaElseJpeg(string name, bool avif, bool webp, ImageFormat expected)
     {
-        var result = TestImages.Transform(name, new TransformOptions { Width = 32 }, acceptsWebp);
+        var result = TestImages.Transform(name, new TransformOptions { Width = 32 }, new AcceptedFormats(avif, webp));
 
         Assert.Equal(expected, result.Format);
         Assert.Equal(expected, Sniff(result.Content));
@@ -147,7 +153,7 @@ public sealed class OutputTests
             Microsoft.Extensions.Options.Options.Create(new Edge.Transforms.TransformLimits()),
             new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromSeconds(1) }); // every reading a second after the last
 
-        var result = transformer.Transform(TestImages.Read("tiny-1x1.png"), new TransformOptions(), false, CancellationToken.None);
+        var result = transformer.Transform(TestImages.Read("tiny-1x1.png"), new TransformOptions(), default, CancellationToken.None);
 
         Assert.Equal(new Edge.Transforms.TransformTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), result.Timings);
     }
@@ -157,6 +163,8 @@ public sealed class OutputTests
         [0xFF, 0xD8, 0xFF, ..] => ImageFormat.Jpeg,
         [0x89, 0x50, 0x4E, 0x47, ..] => ImageFormat.Png,
         [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => ImageFormat.Webp,
+        [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'a', (byte)'v', (byte)'i', (byte)'f', ..] => ImageFormat.Avif,
+        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => ImageFormat.Gif,
         _ => null,
     };
 }

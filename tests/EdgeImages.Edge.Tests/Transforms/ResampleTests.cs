@@ -35,8 +35,8 @@ public sealed class ResampleTests
     {
         var options = new TransformOptions { Width = 400, Format = ImageFormat.Png };
         var source = TestImages.Read("photo-landscape-12mp.jpg");
-        var fast = TestImages.Transformer().Transform(source, options, false, CancellationToken.None);
-        var full = TestImages.Transformer(new TransformLimits { ShrinkOnLoad = false }).Transform(source, options, false, CancellationToken.None);
+        var fast = TestImages.Transformer().Transform(source, options, default, CancellationToken.None);
+        var full = TestImages.Transformer(new TransformLimits { ShrinkOnLoad = false }).Transform(source, options, default, CancellationToken.None);
 
         using var a = TestImages.Decode(fast.Content);
         using var b = TestImages.Decode(full.Content);
@@ -48,8 +48,8 @@ public sealed class ResampleTests
     {
         var options = new TransformOptions { Crop = new CropRect(1000, 500, 1600, 1200), Width = 200, Format = ImageFormat.Png };
         var source = TestImages.Read("photo-landscape-12mp.jpg");
-        var fast = TestImages.Transformer().Transform(source, options, false, CancellationToken.None);
-        var full = TestImages.Transformer(new TransformLimits { ShrinkOnLoad = false }).Transform(source, options, false, CancellationToken.None);
+        var fast = TestImages.Transformer().Transform(source, options, default, CancellationToken.None);
+        var full = TestImages.Transformer(new TransformLimits { ShrinkOnLoad = false }).Transform(source, options, default, CancellationToken.None);
 
         using var a = TestImages.Decode(fast.Content);
         using var b = TestImages.Decode(full.Content);

@@ -15,11 +15,11 @@ internal static class TestImages
     public static ImageTransformer Transformer(TransformLimits? limits = null) =>
         new(Options.Create(limits ?? new TransformLimits()), TimeProvider.System);
 
-    public static TransformedImage Transform(string name, TransformOptions options, bool acceptsWebp = false) =>
-        Transformer().Transform(Read(name), options, acceptsWebp, CancellationToken.None);
+    public static TransformedImage Transform(string name, TransformOptions options, AcceptedFormats accepted = default) =>
+        Transformer().Transform(Read(name), options, accepted, CancellationToken.None);
 
-    public static TransformedImage Transform(byte[] source, TransformOptions options, bool acceptsWebp = false) =>
-        Transformer().Transform(source, options, acceptsWebp, CancellationToken.None);
+    public static TransformedImage Transform(byte[] source, TransformOptions options, AcceptedFormats accepted = default) =>
+        Transformer().Transform(source, options, accepted, CancellationToken.None);
 
     /// <summary>Decodes an output into unpremultiplied RGBA sRGB for pixel assertions.</summary>
     public static SKBitmap Decode(byte[] encoded)

@@ -27,6 +27,12 @@ public sealed class SpecVectorTests
         { "k1", SequentialSecretHex, "/w:640,f:json/acme/photos/cat.jpg", "k1.ZmLufyQx9R6rOrPeDZ1wSA" },
     };
 
+    // The same vectors, refused by the parser until the edge implements anim, wm and f:json.
+    private const string AnimWatermarkMessage = "/w:320,f:avif,anim:0,wm:logo/acme/banners/sale.gif";
+    private const string AnimWatermarkSignature = "k1._yot8NOg1J4eZT_1YTYh_w";
+    private const string JsonMessage = "/w:640,f:json/acme/photos/cat.jpg";
+    private const string JsonSignature = "k1.ZmLufyQx9R6rOrPeDZ1wSA";
+
     [Theory]
     [MemberData(nameof(Vectors))]
     [MemberData(nameof(MacOnlyVectors))]
@@ -78,6 +84,25 @@ public sealed class SpecVectorTests
         Assert.Equal(signature, url.Value.Signature);
         Assert.Equal(message, url.Value.SignedMessage);
         Assert.Equal("acme", url.Value.Tenant);
+    }
+
+    [Fact]
+    public void SpecVector_AnimNotSupported_RefusedAsUnknownOption()
+    {
+        var url = ImageUrl.Parse("/" + AnimWatermarkSignature + AnimWatermarkMessage);
+
+        Assert.False(url.IsSuccess);
+        Assert.Equal(UrlErrorKind.InvalidOptions, url.Error!.Kind);
+        Assert.Contains("'anim'", url.Error.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SpecVector_JsonNotSupported_RefusedWithTheFormatRule()
+    {
+        var url = ImageUrl.Parse("/" + JsonSignature + JsonMessage);
+
+        Assert.False(url.IsSuccess);
+        Assert.Equal(UrlError.Options("option 'f' must be jpeg, png, webp, avif, gif or auto"), url.Error);
     }
 
     [Fact]

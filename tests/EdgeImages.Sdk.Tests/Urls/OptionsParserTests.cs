@@ -126,6 +126,8 @@ public sealed class OptionsParserTests
     [InlineData("f:png", ImageFormat.Png)]
     [InlineData("f:webp", ImageFormat.Webp)]
     [InlineData("f:auto", ImageFormat.Auto)]
+    [InlineData("f:avif", ImageFormat.Avif)]
+    [InlineData("f:gif", ImageFormat.Gif)]
     public void Format_Known_IsParsed(string segment, ImageFormat expected) => Assert.Equal(expected, ParseOk(segment).Format);
 
     [Theory]
@@ -352,7 +354,7 @@ public sealed class OptionsParserTests
 
     [Theory]
     [InlineData("f:jpg")]
-    [InlineData("f:avif")]
+    [InlineData("f:json")]
     [InlineData("f:JPEG")]
     public void Format_Unknown_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Format.Rule);
 

@@ -21,7 +21,7 @@ public sealed class SharedVectorTests
     public static TheoryData<int> DisplaySizes => SharedVectors.Indexes("displaySizes");
 
     [Fact]
-    public void SpecVectors_AllFourPresent() => Assert.Equal(4, SharedVectors.Section("signatures").Count);
+    public void SpecVectors_AllSixPresent() => Assert.Equal(6, SharedVectors.Section("signatures").Count);
 
     [Theory]
     [MemberData(nameof(Signatures))]
