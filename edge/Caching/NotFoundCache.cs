@@ -22,15 +22,32 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
     private readonly ConcurrentDictionary<string, Missing> _missing = new(StringComparer.Ordinal);
     private readonly SingleFlight<Original> _fetches = new();
 
-    /// <summary>The key of an original in an origin cluster; unversioned reads carry a marker that no <c>v:</c> value can spell.</summary>
-    public static string KeyOf(string clusterId, OriginalKey key) =>
-        $"{clusterId}|{key.Tenant}/{key.Path}@{CacheKeys.VersionMarker(key.Version)}";
+    /// <summary>
+    /// The key of an original: its origin, tenant, path and version, where unversioned reads carry a marker that no
+    /// <c>v:</c> value can spell.
+    /// </summary>
+    public static string KeyOf(OriginalKey key) =>
+        $"{key.Origin}|{key.Tenant}/{key.Path}@{CacheKeys.VersionMarker(key.Version)}";
+
+    /// <summary>
+    /// Throws the remembered 404 if <paramref name="key"/> is known to be missing. A miss asks this before it reserves
+    /// memory or a transform slot, so that a page asking for fifty widths of a missing image is answered 404 fifty
+    /// times, not shed for want of the memory that a fetch would have needed.
+    /// </summary>
+    public void ThrowIfKnownMissing(OriginalKey key) => ThrowIfKnownMissing(KeyOf(key));
 
     /// <summary>
     /// The original, fetched by <paramref name="fetch"/> once however many ask at the same time. The shared fetch is not
     /// cancelled by any one caller (the origin pipeline bounds it); each caller stops waiting on its own token.
     /// </summary>
-    public async Task<Original> FetchAsync(string key, Func<Task<Original>> fetch, CancellationToken cancellationToken)
+    public async Task<Original> FetchAsync(OriginalKey original, Func<Task<Original>> fetch, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(original);
+        ThrowIfKnownMissing(key);
+        return await _fetches.Run(key, () => RememberNotFoundAsync(key, fetch)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ThrowIfKnownMissing(string key)
     {
         if (_missing.TryGetValue(key, out var missing))
         {
@@ -41,8 +58,6 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
 
             _missing.TryRemove(KeyValuePair.Create(key, missing));
         }
-
-        return await _fetches.Run(key, () => RememberNotFoundAsync(key, fetch)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Forgets every remembered 404 (a purge happened).</summary>

@@ -51,7 +51,7 @@ internal sealed partial class OriginClusterStore(
         // One request per original however many variants of it miss at once, and a 404 remembered for a while: a
         // missing original asked for a hundred times costs the origin one request. The shared fetch belongs to no one
         // request (each attempt is bounded by Origin:TryTimeout); every caller stops waiting on its own token.
-        return await notFound.FetchAsync(NotFoundCache.KeyOf(clusterId, key), () => FetchAsync(cluster, key), cancellationToken).ConfigureAwait(false);
+        return await notFound.FetchAsync(key, () => FetchAsync(cluster, key), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Original> FetchAsync(ClusterState cluster, OriginalKey key)

@@ -21,12 +21,16 @@ internal sealed class VariantProducer(
     ImageTransformer transformer,
     TransformScheduler scheduler,
     MemoryBudget budget,
+    NotFoundCache notFound,
     IOptions<OriginalsOptions> originalsOptions,
     EdgeMetrics metrics,
     TimeProvider timeProvider)
 {
     public async Task<CachedVariant> ProduceAsync(ImageRequest request, CancellationToken cancellationToken)
     {
+        // A missing original already known costs nothing more, not even a place in the memory queue.
+        notFound.ThrowIfKnownMissing(request.Original);
+
         // Before the fetch: a miss that is shed for want of memory or of a transform slot costs the origin nothing.
         using var memory = await budget.ReserveAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         var fetchStarted = timeProvider.GetTimestamp();

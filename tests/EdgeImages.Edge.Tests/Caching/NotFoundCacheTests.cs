@@ -21,8 +21,8 @@ public sealed class NotFoundCacheTests
             return new Original(new byte[] { 1, 2, 3, 0, 0 }.AsMemory(0, 3), "image/png", "v1") { Owner = owner };
         }
 
-        var first = cache.FetchAsync("c|acme/a.png@*", FetchAsync, CancellationToken.None);
-        var second = cache.FetchAsync("c|acme/a.png@*", FetchAsync, CancellationToken.None);
+        var first = cache.FetchAsync(new OriginalKey("acme", "a.png", null), FetchAsync, CancellationToken.None);
+        var second = cache.FetchAsync(new OriginalKey("acme", "a.png", null), FetchAsync, CancellationToken.None);
         release.SetResult();
         using var a = await first;
         using var b = await second;
