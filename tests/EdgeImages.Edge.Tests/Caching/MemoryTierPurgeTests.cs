@@ -6,6 +6,7 @@ using EdgeImages.Edge.Tests.Pipeline;
 using EdgeImages.Etcd.Purges;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeImages.Edge.Tests.Caching;
 
@@ -22,18 +23,21 @@ public sealed class MemoryTierPurgeTests
     [Fact]
     public async Task Purge_AfterAnExpiredVariantWasRefreshed_EvictsTheRefreshedCopy()
     {
-        await using var edge = await EdgeServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Caching:MaxAge"] = "00:00:01",
-            // The refresh below must be the request's own, not a background one (stale-while-revalidate).
-            ["Caching:StaleWhileRevalidate"] = "00:00:00",
-        });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var edge = await EdgeServer.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Caching:MaxAge"] = "00:00:01",
+                // The refresh below must be the request's own, not a background one (stale-while-revalidate).
+                ["Caching:StaleWhileRevalidate"] = "00:00:00",
+            },
+            services => services.AddSingleton<TimeProvider>(time));
         edge.WithOriginal("a.png", "tiny-2x3.png");
         using var first = await edge.GetAsync("w:2", "a.png");
 
         // Past its max-age the variant is made again and replaces the stale copy under the same key. Replacing an
         // entry evicts the old one, and that eviction must not take the new entry out of the purge index.
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        time.Advance(TimeSpan.FromSeconds(2));
         using var refreshed = await edge.GetAsync("w:2", "a.png");
         using var hit = await edge.GetAsync("w:2", "a.png");
         await Task.Delay(TimeSpan.FromMilliseconds(200)); // eviction callbacks run on the thread pool, after the replace

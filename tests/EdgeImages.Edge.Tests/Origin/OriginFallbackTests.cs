@@ -4,6 +4,7 @@ using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
 using EdgeImages.Etcd.Purges;
 using EdgeImages.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeImages.Edge.Tests.Origin;
@@ -108,9 +109,10 @@ public sealed class OriginFallbackTests : IAsyncLifetime
     [Fact]
     public async Task EveryNodeDown_WarmKeysServedStale_ColdKeysFailFast()
     {
-        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Caching:MaxAge", "00:00:01")));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Caching:MaxAge", "00:00:01")), services => services.AddSingleton<TimeProvider>(time));
         using var warm = await edge.GetAsync("w:90,f:jpeg", "photos/flower.jpg");
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        time.Advance(TimeSpan.FromSeconds(2)); // past max-age: what is served next is stale
 
         await _origin.NodeA.KillAsync();
         await _origin.NodeB.KillAsync();
@@ -129,9 +131,10 @@ public sealed class OriginFallbackTests : IAsyncLifetime
     [Fact]
     public async Task DatabasePaused_OriginAnswers503_EdgeServesStale()
     {
-        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Caching:MaxAge", "00:00:01")));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var edge = await EdgeServer.StartAsync(_origin.EdgeSettings(("Caching:MaxAge", "00:00:01")), services => services.AddSingleton<TimeProvider>(time));
         using var warm = await edge.GetAsync("w:80,f:jpeg", "photos/flower.jpg");
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        time.Advance(TimeSpan.FromSeconds(2)); // past max-age: what is served next is stale
 
         _origin.Database.Pause();
         try

@@ -1,6 +1,7 @@
 using System.Net;
 using EdgeImages.Origin.Storage;
 using EdgeImages.Origin.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeImages.Origin.Tests.Storage;
 
@@ -17,7 +18,7 @@ public sealed class RetentionTests(PostgresFixture postgres) : IClassFixture<Pos
     [Fact]
     public async Task Cleanup_OldVersionsBeyondTheNewestTwo_AreDeletedOnlyOnceOlderThanMinAge()
     {
-        var clock = new ManualClock(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var node = await OriginServer.StartAsync(await postgres.NewDatabaseAsync(), Settings, s => s.AddSingleton<TimeProvider>(clock));
         var key = await node.CreateKeyAsync("keep");
         var versions = new List<string>();
@@ -49,7 +50,7 @@ public sealed class RetentionTests(PostgresFixture postgres) : IClassFixture<Pos
     [Fact]
     public async Task Cleanup_OnTwoNodesAtOnce_DeletesEachVersionOnceAndKeepsTheCurrentOnes()
     {
-        var clock = new ManualClock(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var database = await postgres.NewDatabaseAsync();
         await using var a = await OriginServer.StartAsync(database, Settings, s => s.AddSingleton<TimeProvider>(clock));
         await using var b = await OriginServer.StartAsync(database, Settings, s => s.AddSingleton<TimeProvider>(clock));
