@@ -97,7 +97,7 @@ internal static class Cli
                 BudgetBytes: parse.GetValue(budget) * 1048576L),
             log));
 
-        var missRounds = new Option<int>("--rounds") { Description = "Rounds; each server gets every case once per round.", DefaultValueFactory = _ => 3 };
+        var missRounds = new Option<int>("--rounds") { Description = "Rounds; each server gets every case once per round (0: quality only).", DefaultValueFactory = _ => 3 };
         var missRequests = new Option<int>("--requests") { Description = "Distinct misses per case, server and round.", DefaultValueFactory = _ => 24 };
         var missConnections = new Option<int>("--connections") { Description = "Connections sending them (the edge's default slots and queue take 6).", DefaultValueFactory = _ => 4 };
         var missCopies = new Option<int>("--copies") { Description = "Copies of each original under other names, so no cache answers.", DefaultValueFactory = _ => 20 };

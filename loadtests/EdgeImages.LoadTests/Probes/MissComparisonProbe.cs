@@ -149,6 +149,18 @@ internal static class MissComparisonProbe
             }
         }
 
+        // Lossless outputs of the same resize: PSNR before any lossy encoder, to tell the resampler from the encoders.
+        foreach (var input in inputs)
+        {
+            var reference = Reference.Lanczos(input.Bytes, Width);
+            foreach (var server in servers)
+            {
+                var (status, body) = await FetchAsync(client, server, input, Width, "png", copy: 0);
+                var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
+                quality.Add(new QualityResult("lossless", "png", input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+            }
+        }
+
         var report = Report(cases, servers, results, quality, settings);
         log.WriteLine(report);
         Directory.CreateDirectory(output);
@@ -176,7 +188,8 @@ internal static class MissComparisonProbe
 
         text.AppendLine();
         text.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", (servers.Count * 2) + ((servers.Count - 1) * 2)))).AppendLine();
-        foreach (var c in cases)
+        // --rounds 0 measures quality only.
+        foreach (var c in settings.Rounds > 0 ? cases : [])
         {
             text.Append(CultureInfo.InvariantCulture, $"| {c.Label} | {c.Format.ToUpperInvariant()} |");
             var mine = results.Where(r => r.Case == c.Label && r.Format == c.Format).ToList();
@@ -248,7 +261,7 @@ internal static class MissComparisonProbe
 
     private static string EdgePath(SigningKey key, Input input, int width, string format, int copy) =>
         new ImageUrlBuilder(key).Build(
-            new TransformOptions { Width = width, Format = format == "jpeg" ? ImageFormat.Jpeg : ImageFormat.Webp, Quality = 80 },
+            new TransformOptions { Width = width, Format = format switch { "jpeg" => ImageFormat.Jpeg, "png" => ImageFormat.Png, _ => ImageFormat.Webp }, Quality = 80 },
             "bench", input.FileName(copy)).TrimStart('/');
 
     private static string IpxPath(Input input, int width, string format, int copy) =>
