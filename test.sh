@@ -9,7 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # Debian packages the test suite starts or drives. Tests start their own servers on free loopback ports.
 # prometheus: promtool checks and unit-tests monitoring/alerts.yml. chromium (+ fonts): the dashboard browser test.
 # etcd-server: the control plane's store and the edges' configuration source.
-packages=(postgresql redis-server etcd-server prometheus chromium fonts-liberation)
+# libturbojpeg0: the edge's SIMD JPEG decoder; build-essential + libjpeg62-turbo-dev: the DC-only progressive
+# JPEG shim (edge/Native), built below. The edge runs without either (Skia decodes), the tests cover both paths.
+packages=(postgresql redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -23,6 +25,9 @@ fi
 
 step "Installing the load tests' npm packages (autocannon, pinned by package-lock.json)"
 (cd loadtests && npm ci --no-audit --no-fund)
+
+step "Building the edge's DC-only progressive JPEG decoder (edge/Native)"
+edge/Native/build.sh
 
 step "Restoring (NuGet packages and the repository's dotnet tools: PowerShell for deploy.ps1)"
 dotnet restore EdgeImages.sln

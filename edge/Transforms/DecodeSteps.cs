@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Transforms.Jpeg;
 using SkiaSharp;
 
 namespace EdgeImages.Edge.Transforms;
@@ -80,7 +81,9 @@ internal static class DecodeSteps
             ctx.Memory?.Require(ctx.Source.Length + MemoryCost(ctx, codec, size, factor: 1));
         }
 
-        ctx.Replace(bitmap ?? DecodeWhole(codec, size));
+        // The native decoders hold nothing the budget does not already count: the output bitmap, and for a
+        // progressive file the same whole-image coefficients Skia's libjpeg would (WholeImageBytesPerPixel).
+        ctx.Replace(bitmap ?? NativeJpegDecode.TryDecode(ctx, codec, size) ?? DecodeWhole(codec, size));
     }
 
     /// <summary>

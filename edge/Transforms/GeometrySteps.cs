@@ -86,6 +86,16 @@ internal static class GeometrySteps
         }
 
         Resampler.HalveToward(ctx, plan.Scaled);
+        if (Pixels.SizeOf(ctx.Image) != plan.Scaled && ctx.Image.Width >= plan.Scaled.Width && ctx.Image.Height >= plan.Scaled.Height)
+        {
+            // The last (less than 2:1) reduction is Lanczos-3; the canvas below then copies pixels 1:1 (Nearest).
+            ctx.Replace(LanczosResampler.Reduce(ctx.Image, plan.Scaled, ctx.CancellationToken));
+            if (plan.Scaled == plan.Output)
+            {
+                return;
+            }
+        }
+
         var background = plan.Fit == FitMode.Contain ? ToSkia(ctx.Options.Background ?? RgbaColor.Transparent) : SKColors.Transparent;
         var image = ctx.Image;
         var destination = SKRect.Create(x, y, plan.Scaled.Width, plan.Scaled.Height);

@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Transforms.Jpeg;
 using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
 
@@ -8,8 +9,11 @@ namespace EdgeImages.Edge.Transforms;
 /// Runs the transformation pipeline: a fixed list of small steps over one <see cref="TransformContext"/>,
 /// with the deadline checked between steps. Synchronous CPU work; the caller runs it on a bounded worker.
 /// </summary>
-internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimeProvider time)
+internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimeProvider time, NativeJpeg? jpeg = null)
 {
+    // Without a registered instance (benchmarks, tests that construct the transformer) the process's own decoders.
+    private readonly NativeJpeg jpeg = limits.Value.NativeJpeg ? jpeg ?? NativeJpeg.Default : NativeJpeg.None;
+
     private static readonly Action<TransformContext>[] DecodePhase =
     [
         DecodeSteps.Probe,
@@ -52,7 +56,7 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, MemoryReservation? memory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory };
+        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory, Jpeg = jpeg };
         var decode = Run(ctx, DecodePhase);
         var transform = Run(ctx, TransformPhase);
         var encode = Run(ctx, EncodePhase);

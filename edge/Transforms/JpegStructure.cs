@@ -87,6 +87,40 @@ internal static class JpegStructure
     }
 
     /// <summary>
+    /// The frame header (SOFn) of <paramref name="jpeg"/>: whether it is progressive (SOF2, SOF6, SOF10, SOF14) and how
+    /// many components it has; zero components when no frame header precedes the first scan.
+    /// </summary>
+    public static JpegFrame ReadFrame(ReadOnlySpan<byte> jpeg)
+    {
+        var i = 2;
+        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF)
+        {
+            var marker = jpeg[i + 1];
+            if (marker == 0xFF)
+            {
+                i++; // a fill byte before the marker
+                continue;
+            }
+
+            var length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                var components = i + 9 < jpeg.Length ? jpeg[i + 9] : 0;
+                return new JpegFrame(Progressive: marker is 0xC2 or 0xC6 or 0xCA or 0xCE, components);
+            }
+
+            if (marker == 0xDA || length < 2)
+            {
+                break;
+            }
+
+            i += 2 + length;
+        }
+
+        return new JpegFrame(Progressive: false, Components: 0);
+    }
+
+    /// <summary>
     /// Bytes per source pixel that libjpeg holds for the whole image while decoding: a progressive (or other
     /// multi-scan) frame keeps every DCT coefficient, two bytes per sample, until its last scan, whatever the
     /// output scale (4:2:0 colour is 1.5 samples per pixel, so 3 bytes; grey 2; 4:4:4 6). A baseline frame is
@@ -200,3 +234,6 @@ internal static class JpegStructure
     private static bool IsSegment(byte marker) =>
         marker is (>= 0xC0 and <= 0xCF and not 0xC8) or (>= 0xDA and <= 0xDF) or (>= 0xE0 and <= 0xEF) or 0xFE;
 }
+
+/// <summary>What the decoders need to know from a JPEG's frame header.</summary>
+internal readonly record struct JpegFrame(bool Progressive, int Components);

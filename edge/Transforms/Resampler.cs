@@ -6,8 +6,8 @@ namespace EdgeImages.Edge.Transforms;
 /// High-quality resampling in two stages. Skia's cubic filters read a fixed 4x4 neighbourhood, so on
 /// their own they alias badly past 2:1 (a 1-px checkerboard at 20:1 turns to moiré). Downscaling first
 /// halves repeatedly with bilinear sampling, which at exactly 2:1 is a 2x2 box average (an exact,
-/// alias-free reduction), until less than 2:1 remains; the last step is Mitchell-Netravali cubic, which
-/// keeps edges crisper than mipmapped trilinear at the same cost. Upscaling is Mitchell alone.
+/// alias-free reduction), until less than 2:1 remains; the last step is <see cref="LanczosResampler"/> when both
+/// sides shrink (or stay), Mitchell-Netravali cubic otherwise. Upscaling is Mitchell alone.
 /// </summary>
 internal static class Resampler
 {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeImages.Edge.Transforms.Jpeg;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
 
@@ -25,6 +26,9 @@ internal sealed class TransformContext(
 
     /// <summary>The miss's share of the memory budget, grown before each large buffer; null outside a request (benchmarks, unit tests).</summary>
     public MemoryReservation? Memory { get; init; }
+
+    /// <summary>The native JPEG decoders the decode step may use; <see cref="NativeJpeg.None"/> leaves every JPEG to Skia.</summary>
+    public NativeJpeg Jpeg { get; init; } = NativeJpeg.Default;
 
     /// <summary>Fires at the request's deadline; checked between steps and inside the few loops that repeat work.</summary>
     public CancellationToken CancellationToken { get; } = cancellationToken;

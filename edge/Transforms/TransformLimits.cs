@@ -22,6 +22,10 @@ internal sealed class TransformLimits
     // Decode JPEG and WebP directly at a reduced scale when the output is much smaller. A kill switch
     // only: turning it off costs ~3x decode time on large photos and buys nothing measurable in quality.
     public bool ShrinkOnLoad { get; set; } = true;
+
+    // Decode JPEGs with libjpeg-turbo's SIMD build (TurboJPEG, and the DC-only progressive shim) when they are
+    // installed, instead of Skia's scalar copy. A kill switch, and the "before" side of the miss benchmark.
+    public bool NativeJpeg { get; set; } = true;
 }
 
 /// <summary>Refuses limits that are zero or negative, naming every bad key at once.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using EdgeImages.Edge.Transforms.Encoders;
+using EdgeImages.Edge.Transforms.Jpeg;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Transforms;
@@ -16,12 +17,14 @@ internal static class TransformsServiceCollectionExtensions
         services.AddOptions<TransformLimits>().BindConfiguration(TransformLimits.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransformLimits>, TransformLimitsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => NativeJpeg.Default);
         services.TryAddSingleton<ImageTransformer>();
         services.AddOptions<MemoryBudgetOptions>().BindConfiguration(TransformLimits.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
         services.TryAddSingleton<MemoryBudget>();
         services.AddHostedService<NativeAllocatorTuning>();
         services.AddHostedService<VipsStartup>();
+        services.AddHostedService<NativeJpegStartup>();
         return services;
     }
 }

@@ -13,7 +13,7 @@ namespace EdgeImages.LoadTests;
 /// <c>scenarios/SCENARIO.mjs</c> against it (exit code: the scenario's, non-zero when a threshold broke);
 /// <c>consistency</c> measures how long a new version takes to show after PUT and purge; <c>flood</c> sends one edge
 /// far more misses than it may hold; <c>control-plane</c> measures the control plane's propagation and failover
-/// times on a topology that <c>deploy.ps1 up</c> started.
+/// times on a topology that <c>deploy.ps1 up</c> started; <c>misses</c> compares misses over HTTP with ipx (sharp).
 /// Parsed by System.CommandLine, which also answers <c>--help</c> for each command.
 /// </summary>
 internal static class Cli
@@ -97,7 +97,21 @@ internal static class Cli
                 BudgetBytes: parse.GetValue(budget) * 1048576L),
             log));
 
-        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood };
+        var missRounds = new Option<int>("--rounds") { Description = "Rounds; each server gets every case once per round (0: quality only).", DefaultValueFactory = _ => 3 };
+        var missRequests = new Option<int>("--requests") { Description = "Distinct misses per case, server and round.", DefaultValueFactory = _ => 24 };
+        var missConnections = new Option<int>("--connections") { Description = "Connections sending them (the edge's default slots and queue take 6).", DefaultValueFactory = _ => 4 };
+        var missCopies = new Option<int>("--copies") { Description = "Copies of each original under other names, so no cache answers.", DefaultValueFactory = _ => 20 };
+        var before = new Option<string?>("--before") { Description = "An older build's EdgeImages.Edge.dll, measured in the same run as 'edge before'." };
+        var misses = new Command("misses", "Misses over HTTP, the edge next to ipx (sharp/libvips): req/s, server CPU per image, bytes and PSNR.")
+        {
+            missRounds, missRequests, missConnections, missCopies, before,
+        };
+        misses.SetAction(parse => MissComparisonProbe.RunAsync(
+            new MissComparisonSettings(parse.GetValue(missRounds), parse.GetValue(missRequests), parse.GetValue(missConnections), parse.GetValue(missCopies), parse.GetValue(before)),
+            Path.Combine(LoadTestsFolder, "out", "misses"),
+            log));
+
+        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood, misses };
     }
 
     private static async Task<int> RunScenarioAsync(string scenario, DataSource source, RegionSettings asked, string? outFolder, string[] passed, TextWriter log, CancellationToken cancellationToken)

@@ -1,0 +1,118 @@
+/*
+ * A DC-only decode of progressive JPEGs for EdgeImages' edge, on the system's libjpeg-turbo (Debian's
+ * libjpeg62-turbo, built with SIMD).
+ *
+ * At 1/8 scale libjpeg's IDCT keeps only each block's DC coefficient, and a progressive file carries its DC
+ * coefficients in the first scans: buffered-image mode lets us read those scans, emit the picture and stop,
+ * instead of entropy-decoding every refinement scan first (most of the file, and most of the cost).
+ *
+ * libjpeg reports errors by longjmp. The setjmp and every longjmp stay inside eij_decode_dc: no managed frame
+ * is ever between them, and the caller sees a return code. Any error or warning (corrupt data, a file that ends
+ * before its DC scans do) returns EIJ_FALLBACK, and the caller decodes the file as it always did.
+ */
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <jpeglib.h>
+
+#define EIJ_OK 0
+#define EIJ_FALLBACK 1
+#define EIJ_WRONG_SIZE 2
+
+/* A file with more scans than this is hostile or broken (libjpeg-turbo's own TJFLAG_LIMITSCANS uses 500). */
+#define EIJ_MAX_SCANS 500
+
+struct eij_error {
+  struct jpeg_error_mgr pub;
+  jmp_buf jump;
+};
+
+static void eij_error_exit(j_common_ptr cinfo) {
+  struct eij_error *err = (struct eij_error *)cinfo->err;
+  longjmp(err->jump, 1);
+}
+
+/* Warnings (corrupt data, premature end) are counted by libjpeg in num_warnings; nothing is printed. */
+static void eij_emit_message(j_common_ptr cinfo, int msg_level) {
+  if (msg_level < 0) {
+    cinfo->err->num_warnings++;
+  }
+}
+
+static void eij_output_message(j_common_ptr cinfo) { (void)cinfo; }
+
+/* True once every component's DC coefficient has its final precision (successive approximation done). */
+static int eij_dc_complete(j_decompress_ptr cinfo) {
+  for (int c = 0; c < cinfo->num_components; c++) {
+    if (cinfo->coef_bits[c][0] != 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/*
+ * Decodes the progressive JPEG in src at 1/8 scale into out (RGBA, 0xFF alpha, stride bytes a row), from its DC
+ * scans only. width and height must be the 1/8-scale size (ceil(w/8), ceil(h/8)); EIJ_WRONG_SIZE otherwise.
+ */
+int eij_decode_dc(const unsigned char *src, unsigned long length, unsigned char *out, int width, int height, int stride) {
+  struct jpeg_decompress_struct cinfo;
+  struct eij_error err;
+  /* volatile: this frame is where longjmp returns to. */
+  volatile int result = EIJ_FALLBACK;
+
+  memset(&cinfo, 0, sizeof(cinfo));
+  cinfo.err = jpeg_std_error(&err.pub);
+  err.pub.error_exit = eij_error_exit;
+  err.pub.emit_message = eij_emit_message;
+  err.pub.output_message = eij_output_message;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return EIJ_FALLBACK;
+  }
+
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, src, length);
+  if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK || !jpeg_has_multiple_scans(&cinfo)
+      || (cinfo.jpeg_color_space != JCS_YCbCr && cinfo.jpeg_color_space != JCS_GRAYSCALE && cinfo.jpeg_color_space != JCS_RGB)) {
+    jpeg_destroy_decompress(&cinfo);
+    return EIJ_FALLBACK;
+  }
+
+  cinfo.buffered_image = TRUE;
+  cinfo.scale_num = 1;
+  cinfo.scale_denom = 8;
+  cinfo.out_color_space = JCS_EXT_RGBA;
+  cinfo.dct_method = JDCT_ISLOW;
+  /* Smoothing estimates missing AC coefficients; at 1/8 they are not used. */
+  cinfo.do_block_smoothing = FALSE;
+  jpeg_calc_output_dimensions(&cinfo);
+  if ((int)cinfo.output_width != width || (int)cinfo.output_height != height) {
+    jpeg_destroy_decompress(&cinfo);
+    return EIJ_WRONG_SIZE;
+  }
+
+  jpeg_start_decompress(&cinfo);
+  while (!eij_dc_complete(&cinfo)) {
+    int status = jpeg_consume_input(&cinfo);
+    if (status == JPEG_SUSPENDED || status == JPEG_REACHED_EOI || cinfo.err->num_warnings > 0 || cinfo.input_scan_number > EIJ_MAX_SCANS) {
+      break;
+    }
+  }
+
+  if (eij_dc_complete(&cinfo) && cinfo.err->num_warnings == 0) {
+    jpeg_start_output(&cinfo, cinfo.input_scan_number);
+    while (cinfo.output_scanline < cinfo.output_height) {
+      JSAMPROW row = out + (size_t)cinfo.output_scanline * (size_t)stride;
+      jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_output(&cinfo);
+    result = cinfo.err->num_warnings == 0 ? EIJ_OK : EIJ_FALLBACK;
+  }
+
+  /* Abort rather than finish: the refinement scans are deliberately left unread. */
+  jpeg_abort_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return result;
+}

@@ -1,0 +1,193 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace EdgeImages.Edge.Transforms;
+
+/// <summary>
+/// Separable Lanczos-3 reduction of premultiplied RGBA, the filter sharp and libvips use. Skia offers only cubics
+/// with a fixed 4x4 footprint; Mitchell-Netravali there is soft (it trades sharpness for no ringing), measured at
+/// 1.5–2.5 dB further than sharp from a Lanczos reference on the same photos. Here the kernel is widened by the
+/// reduction factor, so every source pixel counts, and it runs on premultiplied values, so a transparent pixel's
+/// colour never bleeds into its neighbours. Rows are filtered horizontally on demand into a small ring of float
+/// rows (taps rows, not the whole image), then each output row is the weighted sum of its rows in that ring.
+/// Ringing can push a premultiplied colour past its alpha, so each channel is clamped to [0, alpha].
+/// </summary>
+internal static class LanczosResampler
+{
+    private const int Lobes = 3;
+
+    /// <summary>A new bitmap of <paramref name="size"/> (each side at most the source's) reduced from <paramref name="source"/>.</summary>
+    public static SKBitmap Reduce(SKBitmap source, PixelSize size, CancellationToken cancellationToken)
+    {
+        var horizontal = Filter.Create(source.Width, size.Width);
+        var vertical = Filter.Create(source.Height, size.Height);
+        var output = Pixels.Allocate(size);
+        try
+        {
+            var ring = new Vector4[vertical.MaxTaps * size.Width];
+            var ringRow = new int[vertical.MaxTaps];
+            Array.Fill(ringRow, -1);
+            var sourceRow = new Vector4[source.Width];
+            var sum = new Vector4[size.Width];
+            var pixels = source.GetPixelSpan();
+            var target = output.GetPixelSpan();
+            for (var y = 0; y < size.Height; y++)
+            {
+                if ((y & 31) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                Array.Clear(sum);
+                var first = vertical.First[y];
+                for (var t = 0; t < vertical.Count[y]; t++)
+                {
+                    var row = first + t;
+                    var slot = row % vertical.MaxTaps;
+                    var filtered = ring.AsSpan(slot * size.Width, size.Width);
+                    if (ringRow[slot] != row)
+                    {
+                        ToFloats(pixels.Slice(row * source.RowBytes, source.Width * 4), sourceRow);
+                        FilterRow(sourceRow, filtered, horizontal);
+                        ringRow[slot] = row;
+                    }
+
+                    var weight = vertical.Weights[(y * vertical.MaxTaps) + t];
+                    for (var x = 0; x < sum.Length; x++)
+                    {
+                        sum[x] += filtered[x] * weight;
+                    }
+                }
+
+                ToBytes(sum, target.Slice(y * output.RowBytes, size.Width * 4));
+            }
+
+            return output;
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    private static void ToFloats(ReadOnlySpan<byte> rgba, Span<Vector4> row)
+    {
+        for (int x = 0, i = 0; x < row.Length; x++, i += 4)
+        {
+            row[x] = new Vector4(rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]);
+        }
+    }
+
+    private static void FilterRow(ReadOnlySpan<Vector4> row, Span<Vector4> filtered, Filter filter)
+    {
+        for (var x = 0; x < filtered.Length; x++)
+        {
+            var taps = row.Slice(filter.First[x], filter.Count[x]);
+            var weights = filter.Weights.AsSpan(x * filter.MaxTaps, taps.Length);
+            var sum = Vector4.Zero;
+            for (var t = 0; t < taps.Length; t++)
+            {
+                sum += taps[t] * weights[t];
+            }
+
+            filtered[x] = sum;
+        }
+    }
+
+    private static void ToBytes(ReadOnlySpan<Vector4> sum, Span<byte> rgba)
+    {
+        var max = new Vector4(255f);
+        var half = new Vector4(0.5f);
+        for (int x = 0, i = 0; x < sum.Length; x++, i += 4)
+        {
+            var value = Vector4.Clamp(sum[x] + half, Vector4.Zero, max);
+            var alpha = value.W;
+            // Premultiplied: no channel may exceed alpha (Lanczos overshoots at edges).
+            value = Vector4.Min(value, new Vector4(alpha));
+            rgba[i] = (byte)value.X;
+            rgba[i + 1] = (byte)value.Y;
+            rgba[i + 2] = (byte)value.Z;
+            rgba[i + 3] = (byte)alpha;
+        }
+    }
+
+    /// <summary>Per output pixel: the first source pixel, how many, and their weights (normalised, edges extended).</summary>
+    private sealed class Filter
+    {
+        private Filter(int[] first, int[] count, float[] weights, int maxTaps)
+        {
+            First = first;
+            Count = count;
+            Weights = weights;
+            MaxTaps = maxTaps;
+        }
+
+        public int[] First { get; }
+
+        public int[] Count { get; }
+
+        public float[] Weights { get; }
+
+        public int MaxTaps { get; }
+
+        public static Filter Create(int from, int to)
+        {
+            var scale = (double)to / from;
+            var stretch = Math.Min(scale, 1.0);
+            var support = Lobes / stretch;
+            var maxTaps = Math.Min(from, (int)Math.Ceiling(support * 2) + 1);
+            var first = new int[to];
+            var count = new int[to];
+            var weights = new float[to * maxTaps];
+            var dense = new double[maxTaps];
+            for (var o = 0; o < to; o++)
+            {
+                var centre = ((o + 0.5) / scale) - 0.5;
+                int left = (int)Math.Floor(centre - support) + 1, right = (int)Math.Ceiling(centre + support) - 1;
+                int start = Math.Clamp(left, 0, from - 1), end = Math.Clamp(right, 0, from - 1);
+                if (end - start + 1 > maxTaps)
+                {
+                    end = start + maxTaps - 1;
+                }
+
+                Array.Clear(dense);
+                double total = 0;
+                for (var i = left; i <= right; i++)
+                {
+                    var weight = Kernel((i - centre) * stretch);
+                    // Beyond an edge the edge pixel repeats, as libvips extends it.
+                    var at = Math.Clamp(i, start, end);
+                    dense[at - start] += weight;
+                    total += weight;
+                }
+
+                first[o] = start;
+                count[o] = end - start + 1;
+                for (var t = 0; t < count[o]; t++)
+                {
+                    weights[(o * maxTaps) + t] = (float)(dense[t] / total);
+                }
+            }
+
+            return new Filter(first, count, weights, maxTaps);
+        }
+
+        private static double Kernel(double x)
+        {
+            if (x == 0)
+            {
+                return 1;
+            }
+
+            if (x is <= -Lobes or >= Lobes)
+            {
+                return 0;
+            }
+
+            var px = Math.PI * x;
+            return Lobes * Math.Sin(px) * Math.Sin(px / Lobes) / (px * px);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EdgeImages.LoadTests.Generation;
+using EdgeImages.LoadTests.Topology;
+using EdgeImages.Sdk.Signing;
+using EdgeImages.Sdk.Urls;
+using EdgeImages.Testing;
+using SkiaSharp;
+
+namespace EdgeImages.LoadTests.Probes;
+
+/// <summary>
+/// Misses over HTTP, side by side: the edge (this build, and optionally an older build for a before/after in the same
+/// run) and ipx (sharp/libvips behind Node's HTTP server) on the same originals folder, the same transforms, the same
+/// client. For each case and round, every server gets the same number of distinct misses from the same number of
+/// connections, one server after another (the order rotates by round); the figures are requests per second and the
+/// server process's CPU time (utime + stime from /proc) per image. Quality is compared once per case at w:400:
+/// output bytes, and PSNR of each output against a Lanczos-3 reduction of the full-size original (alpha flattened on
+/// grey), computed here, independently of both servers.
+/// </summary>
+internal static class MissComparisonProbe
+{
+    private const int Width = 400;
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(MissComparisonSettings settings, string output, TextWriter log)
+    {
+        var folder = Directory.CreateTempSubdirectory("edgeimages-misses-").FullName;
+        try
+        {
+            var inputs = PrepareInputs(folder, settings.Copies, log);
+            var key = LoadTestData.KeyFor(1, out var hex);
+            var edgeSettings = new Dictionary<string, string>
+            {
+                ["Signing:Keys:lt"] = hex,
+                ["Signing:KeyTenants:lt"] = "*",
+                ["Signing:ActiveKey"] = "lt",
+                ["Originals:Path"] = folder,
+                ["RateLimiting:PerClientPerSecond"] = "0",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            var servers = new List<Server>();
+            await using var after = await EdgeBuild.StartAsync(EdgeBuild.Current, edgeSettings);
+            servers.Add(new Server("edge", after.ProcessId, after.Address, (input, w, format, copy) => EdgePath(key, input, w, format, copy)));
+            EdgeBuild? before = null;
+            if (settings.BeforeAssembly is { } beforeAssembly)
+            {
+                before = await EdgeBuild.StartAsync(beforeAssembly, edgeSettings);
+                servers.Add(new Server("edge before", before.ProcessId, before.Address, (input, w, format, copy) => EdgePath(key, input, w, format, copy)));
+            }
+
+            await using var ipx = await IpxServer.StartAsync(folder, log);
+            servers.Add(new Server("ipx", ipx.ProcessId, ipx.Address, IpxPath));
+            try
+            {
+                return await MeasureAsync(settings, inputs, servers, output, log);
+            }
+            finally
+            {
+                if (before is not null)
+                {
+                    await before.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<int> MeasureAsync(MissComparisonSettings settings, List<Input> inputs, List<Server> servers, string output, TextWriter log)
+    {
+        var cases = new List<Case>
+        {
+            new("baseline 12 MP", "jpeg", [.. inputs.Where(i => i.Name == "baseline-12mp")]),
+            new("baseline 12 MP", "webp", [.. inputs.Where(i => i.Name == "baseline-12mp")]),
+            new("progressive 12 MP", "jpeg", [.. inputs.Where(i => i.Name == "progressive-12mp")]),
+            new("progressive 12 MP", "webp", [.. inputs.Where(i => i.Name == "progressive-12mp")]),
+            new("photo mix", "jpeg", [.. inputs.Where(i => i.Mix)]),
+            new("photo mix", "webp", [.. inputs.Where(i => i.Mix)]),
+            new("RGBA PNG", "webp", [.. inputs.Where(i => i.Name == "rgba-png")]),
+        };
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(120) };
+        var counter = 0;
+
+        // Warm-up: each server's first requests pay for JIT, library loading and thread pools.
+        foreach (var server in servers)
+        {
+            foreach (var c in cases)
+            {
+                await FetchAsync(client, server, c.Inputs[0], Width + 1, c.Format, copy: settings.Copies - 1);
+            }
+        }
+
+        var results = new List<RoundResult>();
+        for (var round = 0; round < settings.Rounds; round++)
+        {
+            foreach (var c in cases)
+            {
+                for (var s = 0; s < servers.Count; s++)
+                {
+                    var server = servers[(s + round) % servers.Count];
+                    var requests = Enumerable.Range(0, settings.Requests).Select(i =>
+                    {
+                        var n = Interlocked.Increment(ref counter);
+                        return (Input: c.Inputs[i % c.Inputs.Count], Width: Width - 10 + (n % 20), Copy: n / 20 % settings.Copies);
+                    }).ToList();
+                    var cpuBefore = CpuSeconds(server.ProcessId);
+                    var clock = Stopwatch.StartNew();
+                    var failed = 0;
+                    var next = -1;
+                    await Task.WhenAll(Enumerable.Range(0, settings.Connections).Select(_ => Task.Run(async () =>
+                    {
+                        int i;
+                        while ((i = Interlocked.Increment(ref next)) < requests.Count)
+                        {
+                            var r = requests[i];
+                            var (status, _) = await FetchAsync(client, server, r.Input, r.Width, c.Format, r.Copy);
+                            if (status != 200)
+                            {
+                                Interlocked.Increment(ref failed);
+                            }
+                        }
+                    })));
+                    var wall = clock.Elapsed.TotalSeconds;
+                    var cpu = CpuSeconds(server.ProcessId) - cpuBefore;
+                    results.Add(new RoundResult(round, c.Label, c.Format, server.Name, requests.Count, failed, wall, cpu));
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"[misses] round {round + 1} {c.Label} -> {c.Format} {server.Name}: {requests.Count / wall:F1} req/s, {cpu * 1000 / requests.Count:F1} CPU ms/image{(failed > 0 ? $", {failed} not 200" : "")}"));
+                }
+            }
+        }
+
+        var quality = new List<QualityResult>();
+        foreach (var c in cases)
+        {
+            foreach (var input in c.Inputs)
+            {
+                var reference = Reference.Lanczos(input.Bytes, Width);
+                foreach (var server in servers)
+                {
+                    var (status, body) = await FetchAsync(client, server, input, Width, c.Format, copy: 0);
+                    var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
+                    quality.Add(new QualityResult(c.Label, c.Format, input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+                }
+            }
+        }
+
+        // Lossless outputs of the same resize: PSNR before any lossy encoder, to tell the resampler from the encoders.
+        foreach (var input in inputs)
+        {
+            var reference = Reference.Lanczos(input.Bytes, Width);
+            foreach (var server in servers)
+            {
+                var (status, body) = await FetchAsync(client, server, input, Width, "png", copy: 0);
+                var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
+                quality.Add(new QualityResult("lossless", "png", input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+            }
+        }
+
+        var report = Report(cases, servers, results, quality, settings);
+        log.WriteLine(report);
+        Directory.CreateDirectory(output);
+        await File.WriteAllTextAsync(Path.Combine(output, "summary.json"), JsonSerializer.Serialize(new { settings, results, quality }, Indented));
+        await File.WriteAllTextAsync(Path.Combine(output, "report.md"), report);
+        return results.Any(r => r.Failed > 0) ? 1 : 0;
+    }
+
+    private static string Report(List<Case> cases, List<Server> servers, List<RoundResult> results, List<QualityResult> quality, MissComparisonSettings settings)
+    {
+        var text = new StringBuilder();
+        var ipx = servers[^1].Name;
+        text.AppendLine(CultureInfo.InvariantCulture, $"Misses over HTTP, {settings.Rounds} rounds x {settings.Requests} distinct misses per case and server, {settings.Connections} connections; load average at the end: {LoadAverage()}");
+        text.AppendLine();
+        text.Append("| case | output |");
+        foreach (var server in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" {server.Name} req/s | {server.Name} CPU ms/img |");
+        }
+
+        foreach (var server in servers.Take(servers.Count - 1))
+        {
+            text.Append(CultureInfo.InvariantCulture, $" {server.Name}/ipx throughput (min–max) | {server.Name}/ipx CPU (min–max) |");
+        }
+
+        text.AppendLine();
+        text.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", (servers.Count * 2) + ((servers.Count - 1) * 2)))).AppendLine();
+        // --rounds 0 measures quality only.
+        foreach (var c in settings.Rounds > 0 ? cases : [])
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {c.Label} | {c.Format.ToUpperInvariant()} |");
+            var mine = results.Where(r => r.Case == c.Label && r.Format == c.Format).ToList();
+            foreach (var server in servers)
+            {
+                var rows = mine.Where(r => r.Server == server.Name).ToList();
+                text.Append(CultureInfo.InvariantCulture, $" {Median(rows.Select(r => r.Count / r.Wall)):F1} | {Median(rows.Select(r => r.Cpu * 1000 / r.Count)):F1} |");
+            }
+
+            foreach (var server in servers.Take(servers.Count - 1))
+            {
+                var throughput = new List<double>();
+                var cpu = new List<double>();
+                for (var round = 0; round < settings.Rounds; round++)
+                {
+                    var a = mine.Single(r => r.Round == round && r.Server == server.Name);
+                    var b = mine.Single(r => r.Round == round && r.Server == ipx);
+                    throughput.Add(b.Wall / a.Wall * a.Count / b.Count);
+                    cpu.Add(a.Cpu / a.Count / (b.Cpu / b.Count));
+                }
+
+                text.Append(CultureInfo.InvariantCulture, $" **{Median(throughput):F2}** ({throughput.Min():F2}–{throughput.Max():F2}) | **{Median(cpu):F2}** ({cpu.Min():F2}–{cpu.Max():F2}) |");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine();
+        text.AppendLine("Quality at w:400 (q:80): output bytes and PSNR (dB) against a Lanczos-3 reduction of the full-size original, alpha on grey:");
+        text.AppendLine();
+        text.Append("| case | output | input |");
+        foreach (var server in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" {server.Name} bytes | {server.Name} PSNR |");
+        }
+
+        text.AppendLine();
+        text.Append("|---|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", servers.Count * 2))).AppendLine();
+        foreach (var group in quality.GroupBy(q => (q.Case, q.Format, q.Input)))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {group.Key.Case} | {group.Key.Format.ToUpperInvariant()} | {group.Key.Input} |");
+            foreach (var server in servers)
+            {
+                var q = group.Single(x => x.Server == server.Name);
+                text.Append(CultureInfo.InvariantCulture, $" {q.Bytes} | {q.Psnr:F2} |");
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static async Task<(int Status, byte[] Body)> FetchAsync(HttpClient client, Server server, Input input, int width, string format, int copy)
+    {
+        using var response = await client.GetAsync(new Uri(server.Address, server.PathFor(input, width, format, copy)));
+        var body = await response.Content.ReadAsByteArrayAsync();
+        return ((int)response.StatusCode, body);
+    }
+
+    private static string EdgePath(SigningKey key, Input input, int width, string format, int copy) =>
+        new ImageUrlBuilder(key).Build(
+            new TransformOptions { Width = width, Format = format switch { "jpeg" => ImageFormat.Jpeg, "png" => ImageFormat.Png, _ => ImageFormat.Webp }, Quality = 80 },
+            "bench", input.FileName(copy)).TrimStart('/');
+
+    private static string IpxPath(Input input, int width, string format, int copy) =>
+        string.Create(CultureInfo.InvariantCulture, $"w_{width},f_{format},q_80/bench/{input.FileName(copy)}");
+
+    /// <summary>utime + stime of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>The originals, each copied <paramref name="copies"/> times under tenant <c>bench</c> so that neither side's caches ever answer.</summary>
+    private static List<Input> PrepareInputs(string folder, int copies, TextWriter log)
+    {
+        var images = RepositoryPaths.TestImages;
+        var progressive = File.ReadAllBytes(Path.Combine(images, "photo-landscape-12mp.jpg"));
+        var inputs = new List<Input>
+        {
+            new("baseline-12mp", "jpg", Baseline(progressive), Mix: false),
+            new("progressive-12mp", "jpg", progressive, Mix: false),
+            new("flower-3mp", "jpg", File.ReadAllBytes(Path.Combine(images, "photo-flower-3mp-baseline.jpg")), Mix: true),
+            new("portrait-5mp", "jpg", File.ReadAllBytes(Path.Combine(images, "photo-portrait-5mp.jpg")), Mix: true),
+            new("landscape-15mp", "jpg", File.ReadAllBytes(Path.Combine(images, "photo-landscape-15mp.jpg")), Mix: true),
+            new("panorama-8mp", "jpg", File.ReadAllBytes(Path.Combine(images, "panorama-8000x1000.jpg")), Mix: true),
+            new("rgba-png", "png", File.ReadAllBytes(Path.Combine(images, "png-rgba-photo.png")), Mix: false),
+        };
+        Directory.CreateDirectory(Path.Combine(folder, "bench"));
+        foreach (var input in inputs)
+        {
+            for (var copy = 0; copy < copies; copy++)
+            {
+                File.WriteAllBytes(Path.Combine(folder, "bench", input.FileName(copy)), input.Bytes);
+            }
+        }
+
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[misses] {inputs.Count} originals x {copies} copies in {folder}"));
+        return inputs;
+    }
+
+    /// <summary>The 12 MP progressive photo as a baseline JPEG q90 4:2:0 (Skia writes only baseline), as the single-thread benchmark derives it.</summary>
+    private static byte[] Baseline(byte[] progressive)
+    {
+        using var bitmap = SKBitmap.Decode(progressive);
+        using var pixmap = bitmap.PeekPixels();
+        using var data = pixmap.Encode(new SKJpegEncoderOptions(90, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore));
+        return data?.ToArray() ?? throw new InvalidOperationException("Skia did not encode the baseline JPEG.");
+    }
+
+    private sealed record Server(string Name, int ProcessId, Uri Address, Func<Input, int, string, int, string> PathFor);
+
+    private sealed record Input(string Name, string Extension, byte[] Bytes, bool Mix)
+    {
+        public string FileName(int copy) => string.Create(CultureInfo.InvariantCulture, $"{Name}-{copy}.{Extension}");
+    }
+
+    private sealed record Case(string Label, string Format, List<Input> Inputs);
+
+    private sealed record RoundResult(int Round, string Case, string Format, string Server, int Count, int Failed, double Wall, double Cpu);
+
+    private sealed record QualityResult(string Case, string Format, string Input, string Server, int Bytes, double Psnr);
+}
+
+/// <summary>How much to send: rounds, distinct misses per case and server each round, connections, copies of each original.</summary>
+internal sealed record MissComparisonSettings(int Rounds, int Requests, int Connections, int Copies, string? BeforeAssembly);
