@@ -9,7 +9,8 @@ step() { printf '\n==> %s\n' "$*"; }
 # Debian packages the test suite starts or drives. Tests start their own servers on free loopback ports.
 # prometheus: promtool checks and unit-tests monitoring/alerts.yml. chromium (+ fonts): the dashboard browser test.
 # etcd-server: the control plane's store and the edges' configuration source.
-packages=(postgresql redis-server etcd-server prometheus chromium fonts-liberation)
+# patroni: PostgreSQL's primary and synchronous standby with failover, its DCS the project's etcd.
+packages=(postgresql patroni redis-server etcd-server prometheus chromium fonts-liberation)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
