@@ -10,7 +10,7 @@
       status    processes, health, routes and hit ratios as tables
       down      stop exactly the processes `up` started, by the PIDs it recorded
       rolling   replace the edges one at a time: drain, wait, stop, start the new build, wait healthy, undrain
-      drill     region-outage | origin-node | etcd-member | etcd-pause | redis: break something under traffic and report
+      drill     region-outage | origin-node | etcd-member | etcd-pause | redis | origin-db-primary: break something under traffic and report
 
     Every process has its own port, log and pid file under the run folder (default ./run), and each secret its
     own file under run/secrets/ (mode 600); services receive secrets in their environment, never on their command
@@ -30,7 +30,7 @@ param(
     [string] $Command = 'status',
 
     [Parameter(Position = 1)]
-    [ValidateSet('', 'region-outage', 'origin-node', 'etcd-member', 'etcd-pause', 'redis')]
+    [ValidateSet('', 'region-outage', 'origin-node', 'etcd-member', 'etcd-pause', 'redis', 'origin-db-primary')]
     [string] $Drill = '',
 
     # The region a drill breaks.
@@ -76,7 +76,7 @@ switch ($Command) {
     'status' { Invoke-Status -Topology $topology }
     'rolling' { Invoke-Rolling -Topology $topology -NoBuild:$NoBuild }
     'drill' {
-        if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member, etcd-pause or redis." }
+        if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member, etcd-pause, redis or origin-db-primary." }
         $ok = Invoke-Drill -Topology $topology -Name $Drill -Region $Region -Seconds $DrillSeconds -ExclusionPromise $ExclusionPromise
         if (-not $ok) { exit 1 }
     }

@@ -9,9 +9,10 @@ step() { printf '\n==> %s\n' "$*"; }
 # Debian packages the test suite starts or drives. Tests start their own servers on free loopback ports.
 # prometheus: promtool checks and unit-tests monitoring/alerts.yml. chromium (+ fonts): the dashboard browser test.
 # etcd-server: the control plane's store and the edges' configuration source.
+# patroni: PostgreSQL's primary and synchronous standby with failover, its DCS the project's etcd.
 # libturbojpeg0: the edge's SIMD JPEG decoder; build-essential + libjpeg62-turbo-dev: the DC-only progressive
 # JPEG shim (edge/Native), built below. The edge runs without either (Skia decodes), the tests cover both paths.
-packages=(postgresql redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev)
+packages=(postgresql patroni redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -8,6 +8,7 @@ Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Services.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Traffic.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
 
 
 function Invoke-Rolling {
@@ -107,6 +108,7 @@ function Invoke-Drill {
         'etcd-member' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member killed' $Seconds $Region }
         'etcd-pause' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member paused (SIGSTOP)' $Seconds $Region -Pause }
         'redis' { return Invoke-KillOneDrill $Topology 'redis' "The Redis of $Region killed" $Seconds $Region }
+        'origin-db-primary' { return Invoke-DatabasePrimaryDrill $Topology $Region $Seconds }
     }
 }
 
@@ -193,6 +195,139 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     $lines = @("requests: $($traffic.Count) ($misses misses), failed: $($failed.Count) (promise: none)$(Format-Failures $failed)", "$($victim.Name) $what at $killAt s and $(if ($Pause) { 'resumed' } else { 'restarted' }) after the run")
     if ($Kind -eq 'etcd') { $lines += "5 admin writes with one member $($what): $(if ($adminOk) { 'all accepted' } else { 'SOME REFUSED' })" }
     Write-DrillReport $Title $lines $passed
+    return $passed
+}
+
+function Invoke-DatabasePrimaryDrill($Topology, [string] $Region, [int] $Seconds) {
+    <#
+        The PostgreSQL primary killed (SIGKILL to Patroni and its postmaster's process group, as losing the machine)
+        under a steady stream of uploads and of reads through an edge. Every upload the origin acknowledged is
+        recorded with the SHA-256 of what was sent; right after each one the other origin node is asked for the
+        path (unversioned: must be that version) and for the version itself (pinned). Then every acknowledged upload
+        is read back and compared byte for byte, and the old primary is brought back and must rejoin as a standby.
+    #>
+    $secrets = Get-Secrets $Topology
+    $origins = @(Get-Processes $Topology -Kind origin | ForEach-Object { "http://127.0.0.1:$($_.Port)" })
+    $edge = Get-Processes $Topology -Kind edge -Region $Region | Select-Object -First 1
+    $victim = Get-DatabaseLeader $Topology
+    if (-not $victim) { throw 'No PostgreSQL primary answers; is the topology up?' }
+    # The smallest sample (42 KB): the drill measures the database, not the upload of large bodies.
+    $sample = [IO.File]::ReadAllBytes((Join-Path $Topology.RepoRoot 'edge' 'originals' 'demo' 'graphics' 'squares.gif'))
+    # Every variant the edge traffic asks for is cached first: during the outage each one must then be a hit (or a
+    # stale copy once it expires), and none may fail. A miss with nothing cached has nothing to fall back on.
+    $warm = [Net.Http.HttpClient]::new()
+    try {
+        foreach ($path in Get-TrafficPaths $Topology) {
+            foreach ($try in 1..3) {
+                $response = $warm.GetAsync("http://127.0.0.1:$($edge.Port)$path").GetAwaiter().GetResult()
+                $ok = [int]$response.StatusCode -eq 200
+                $response.Dispose()
+                if ($ok) { break }
+            }
+        }
+    } finally { $warm.Dispose() }
+    $stopFile = Join-Path $Topology.RunDir 'db-drill.stop'
+    Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
+    $uploader = Start-ThreadJob -ArgumentList $origins, $secrets.TenantApiKey, $secrets.OriginEdgeCredential, $sample, $stopFile -ScriptBlock {
+        param($origins, $key, $edgeCredential, $sample, $stopFile)
+        $client = [Net.Http.HttpClient]::new(); $client.Timeout = [TimeSpan]::FromSeconds(10)
+        $n = 0; $run = [Guid]::NewGuid().ToString('N').Substring(0, 8)
+        while (-not (Test-Path $stopFile)) {
+            $n++
+            # Each upload differs: the sample with a counter after its end (the origin sniffs the header only).
+            $content = [byte[]]($sample + [BitConverter]::GetBytes($n))
+            $path = "drill/$run/upload-$n.gif"
+            $writer = $origins[$n % $origins.Count]; $reader = $origins[($n + 1) % $origins.Count]
+            $at = [DateTime]::UtcNow; $status = 0; $version = $null
+            try {
+                $put = [Net.Http.HttpRequestMessage]::new('PUT', "$writer/v1/demo/$path")
+                $put.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $key)
+                $put.Content = [Net.Http.ByteArrayContent]::new($content)
+                $response = $client.SendAsync($put).GetAwaiter().GetResult()
+                $status = [int]$response.StatusCode
+                if ($status -eq 201) { $version = $response.Headers.GetValues('X-Origin-Version') | Select-Object -First 1 }
+                $response.Dispose()
+            } catch { $status = 0 }
+            [pscustomobject]@{ Kind = 'upload'; At = $at; Status = $status; Path = $path; Version = $version; Hash = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($content)) }
+            if ($version) {
+                foreach ($read in @(@('unversioned', "$reader/v1/demo/$path"), @('pinned', "$reader/v1/demo/${path}?version=$version"))) {
+                    $kind, $url = $read; $readStatus = 0; $served = $null
+                    try {
+                        $get = [Net.Http.HttpRequestMessage]::new('GET', $url)
+                        $get.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $edgeCredential)
+                        $response = $client.SendAsync($get).GetAwaiter().GetResult()
+                        $readStatus = [int]$response.StatusCode
+                        if ($readStatus -eq 200) { $served = $response.Headers.GetValues('X-Origin-Version') | Select-Object -First 1 }
+                        $response.Dispose()
+                    } catch { $readStatus = 0 }
+                    [pscustomobject]@{ Kind = $kind; At = [DateTime]::UtcNow; Status = $readStatus; Path = $path; Version = $version; Served = $served }
+                }
+            }
+            Start-Sleep -Milliseconds 50
+        }
+        $client.Dispose()
+    }
+    $killAt = [Math]::Max(3, [int]($Seconds / 4))
+    # The tick runs inside Invoke-Traffic, where this module's imports are not visible: the command travels along.
+    $crash = Get-Command Stop-PatroniMemberAbruptly
+    $killed = @{ At = $null }
+    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -OnTick {
+        param($second)
+        # Timed once the kill has returned: on a loaded machine starting `kill` itself takes a while.
+        if ($second -eq $killAt) { & $crash $Topology $victim; $killed.At = [DateTime]::UtcNow }
+    }.GetNewClosure()
+    if (-not $killed.At) { throw 'The drill ended before it broke anything; give it more -DrillSeconds.' }
+    New-Item -ItemType File -Force -Path $stopFile | Out-Null
+    $records = @(Receive-Job -Job $uploader -Wait)
+    Remove-Job -Job $uploader -Force
+    Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
+
+    $uploads = @($records | Where-Object Kind -eq 'upload')
+    $acknowledged = @($uploads | Where-Object Status -eq 201)
+    $refused = @($uploads | Where-Object { $_.Status -ne 201 })
+    # Writes unavailable: from the kill to the first upload started after it and acknowledged (wall clock; the
+    # uploader is a thread of its own).
+    $firstAfter = $acknowledged | Where-Object { $_.At -gt $killed.At } | Select-Object -First 1
+    $unavailable = if ($firstAfter) { ($firstAfter.At - $killed.At).TotalSeconds } else { [double]::NaN }
+    $reads = @($records | Where-Object Kind -ne 'upload')
+    $wrong = @($reads | Where-Object { $_.Status -eq 200 -and $_.Served -ne $_.Version })
+    $notFound = @($reads | Where-Object Status -eq 404)
+    $readFailures = ($reads | Where-Object { $_.Status -ne 200 } | Group-Object Kind, Status | ForEach-Object { "$($_.Name): $($_.Count)" }) -join ', '
+    $edgeFailed = @($traffic | Where-Object { $_.Status -ne 200 })
+    $edgeKinds = ($traffic | Group-Object Cache | ForEach-Object { "$(if ($_.Name) { $_.Name } else { 'none' }): $($_.Count)" }) -join ', '
+
+    # Every acknowledged upload, read back after the failover and compared byte for byte.
+    Wait-Until -TimeoutSeconds 60 -What 'a new PostgreSQL primary' { Get-DatabaseLeader $Topology }
+    $client = [Net.Http.HttpClient]::new()
+    $lost = [System.Collections.Generic.List[string]]::new()
+    try {
+        foreach ($upload in $acknowledged) {
+            $get = [Net.Http.HttpRequestMessage]::new('GET', "$($origins[0])/v1/demo/$($upload.Path)?version=$($upload.Version)")
+            $get.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $secrets.OriginEdgeCredential)
+            $response = $client.SendAsync($get).GetAwaiter().GetResult()
+            $hash = if ([int]$response.StatusCode -eq 200) { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult())) } else { "status $([int]$response.StatusCode)" }
+            $response.Dispose()
+            if ($hash -ne $upload.Hash) { $lost.Add("$($upload.Path)@$($upload.Version): $hash") }
+        }
+    } finally { $client.Dispose() }
+
+    Write-Host "  bringing $($victim.Name) back"
+    $rejoin = [Diagnostics.Stopwatch]::StartNew()
+    Start-IfStopped $Topology $victim
+    Wait-SyncStandby $Topology
+    $rejoined = Get-PatroniRole $victim
+    $leader = Get-DatabaseLeader $Topology
+
+    $passed = $lost.Count -eq 0 -and $wrong.Count -eq 0 -and $notFound.Count -eq 0 -and $edgeFailed.Count -eq 0 -and $firstAfter -and $rejoined -in 'replica', 'sync_standby'
+    Write-DrillReport "PostgreSQL primary killed ($($victim.Name))" @(
+        "uploads: $($uploads.Count), acknowledged: $($acknowledged.Count), refused: $($refused.Count) ($((($refused | Group-Object Status | ForEach-Object { "$($_.Name): $($_.Count)" }) -join ', ')))",
+        ('writes unavailable: {0:N1} s from the kill to the first upload acknowledged after it; uploads refused from {1:N1} s to {2:N1} s after the kill; new primary {3}' -f $unavailable,
+            $(if ($refused) { ($refused[0].At - $killed.At).TotalSeconds } else { 0 }), $(if ($refused) { ($refused[-1].At - $killed.At).TotalSeconds } else { 0 }), $leader.Name),
+        "acknowledged uploads lost or changed after the failover: $($lost.Count) (promise: 0)$(if ($lost.Count) { '; first: ' + ($lost | Select-Object -First 3) -join '; ' })",
+        "reads right after each upload (other origin node): $($reads.Count), failed: $(if ($readFailures) { $readFailures } else { 'none' }); wrong version: $($wrong.Count), 404: $($notFound.Count) (promise: 0 and 0)",
+        "reads through $($edge.Name) (every variant cached first): $($traffic.Count) ($edgeKinds), failed: $($edgeFailed.Count) (promise: none)$(Format-Failures $edgeFailed)",
+        ('old primary {0} rejoined as {1} in {2:N1} s' -f $victim.Name, $rejoined, $rejoin.Elapsed.TotalSeconds)
+    ) $passed
     return $passed
 }
 

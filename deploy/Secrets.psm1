@@ -16,6 +16,11 @@ $script:SecretFiles = [ordered]@{
     'control-plane-master-key' = 32
     'control-plane-admin-key' = 24
     'tenant-api-key' = 0 # answered by the origin when up creates the demo tenant
+    # PostgreSQL's SCRAM passwords (Database.psm1): Patroni's superuser and replication users, the origin's two roles.
+    'postgres-superuser-password' = 24
+    'postgres-replication-password' = 24
+    'origin-db-owner-password' = 24
+    'origin-db-app-password' = 24
 }
 
 function Get-SecretsDir($Topology) { Join-Path $Topology.RunDir 'secrets' }
@@ -89,6 +94,7 @@ function Get-SecretEnvironment {
             }
         }
         'origin' {
+            # The database connection strings, which carry passwords, are added by Start-Dotnet (Database.psm1).
             return @{
                 'Origin__EdgeCredentials__edges' = $s.OriginEdgeCredential
                 'Origin__AdminToken' = $s.OriginAdminToken

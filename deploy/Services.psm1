@@ -7,6 +7,7 @@ Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'Topology.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
 
 $script:PostgresBin = '/usr/lib/postgresql/15/bin'
 
@@ -17,7 +18,7 @@ function Test-Healthy {
     param($Topology, $Process)
     switch ($Process.Kind) {
         'etcd' { return (Test-Http "http://127.0.0.1:$($Process.Port)/health") -eq 200 }
-        'postgres' { & "$script:PostgresBin/pg_isready" -q -h 127.0.0.1 -p $Process.Port 2>$null; return $LASTEXITCODE -eq 0 }
+        'postgres' { return Test-PatroniHealthy $Process }
         'redis' { return (redis-cli -h 127.0.0.1 -p $Process.Port ping 2>$null) -eq 'PONG' }
         default { return (Test-Http "http://127.0.0.1:$($Process.Port)/healthz") -eq 200 }
     }
@@ -75,32 +76,6 @@ function Start-Etcd($Topology, $Process) {
         '--heartbeat-interval', '100', '--election-timeout', '1000') | Out-Null
 }
 
-function Start-Postgres($Topology, $Process) {
-    $data = Get-DataDir $Topology $Process
-    $sockets = Join-Path $data 'sockets'
-    $asUser = if ((id -u) -eq '0') { 'postgres' } else { '' }
-    # The postgres user must reach its folder: the run folder may have been made private (mode 700).
-    if ($asUser) { chmod 755 $Topology.RunDir (Split-Path $data) }
-    if (-not (Test-Path (Join-Path $data 'cluster' 'PG_VERSION'))) {
-        New-Item -ItemType Directory -Force -Path $sockets | Out-Null
-        if ($asUser) { chown -R "${asUser}:${asUser}" $data }
-        $init = @("$script:PostgresBin/initdb", '-D', (Join-Path $data 'cluster'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8')
-        if ($asUser) { $init = @('setpriv', "--reuid=$asUser", "--regid=$asUser", '--init-groups') + $init }
-        $output = & $init[0] $init[1..($init.Count - 1)] 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "initdb failed:`n$($output -join "`n")" }
-    }
-    Start-Managed $Topology $Process "$script:PostgresBin/postgres" @(
-        '-D', (Join-Path $data 'cluster'), '-p', "$($Process.Port)", '-k', $sockets,
-        '-c', 'listen_addresses=127.0.0.1', '-c', 'synchronous_commit=on', '-c', 'max_connections=300') -AsUser $asUser | Out-Null
-}
-
-function Initialize-OriginDatabase($Topology, $Process) {
-    $exists = & "$script:PostgresBin/psql" -h 127.0.0.1 -p $Process.Port -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'edgeimages'" 2>&1
-    if ("$exists".Trim() -ne '1') {
-        & "$script:PostgresBin/psql" -h 127.0.0.1 -p $Process.Port -U postgres -c 'CREATE DATABASE edgeimages' 2>&1 | Out-Null
-    }
-}
-
 function Start-Redis($Topology, $Process) {
     $data = Get-DataDir $Topology $Process
     New-Item -ItemType Directory -Force -Path $data | Out-Null
@@ -117,12 +92,14 @@ function Start-Dotnet {
     if (-not $dll) { throw "No published $Service in $($Topology.Publish); run up without -NoBuild." }
     $arguments = @($dll.FullName, '--urls', "http://127.0.0.1:$($Process.Port)", '--environment', 'Production', '--contentRoot', $dll.DirectoryName)
     foreach ($key in $Settings.Keys) { $arguments += "--$key=$($Settings[$key])" }
-    Start-Managed $Topology $Process 'dotnet' $arguments -Environment (Get-SecretEnvironment $Topology $Process.Kind) | Out-Null
+    $environment = Get-SecretEnvironment $Topology $Process.Kind
+    if ($Process.Kind -eq 'origin') { $environment += Get-OriginConnectionStrings $Topology }
+    Start-Managed $Topology $Process 'dotnet' $arguments -Environment $environment | Out-Null
 }
 
 function Get-OriginSettings($Topology) {
-    $postgres = Get-Processes $Topology -Kind postgres | Select-Object -First 1
-    @{ 'Origin:Database:ConnectionString' = "Host=127.0.0.1;Port=$($postgres.Port);Username=postgres;Database=edgeimages" }
+    # The connection strings hold passwords: they reach the origin in its environment (Secrets.psm1), not here.
+    @{}
 }
 
 function Get-EtcdEndpoints($Topology) {
@@ -175,7 +152,7 @@ function Start-ProcessOfKind {
     param($Topology, $Process)
     switch ($Process.Kind) {
         'etcd' { Start-Etcd $Topology $Process }
-        'postgres' { Start-Postgres $Topology $Process }
+        'postgres' { Start-PatroniMember $Topology $Process }
         'redis' { Start-Redis $Topology $Process }
         'origin' { Start-Dotnet $Topology $Process 'origin' (Get-OriginSettings $Topology) }
         'control-plane' { Start-Dotnet $Topology $Process 'control-plane' (Get-ControlPlaneSettings $Topology $Process) }
@@ -288,9 +265,9 @@ function Initialize-ControlPlane {
 
 function Invoke-Up {
     param($Topology, [switch] $NoBuild)
-    $missing = @('/usr/bin/etcd', "$script:PostgresBin/postgres", '/usr/bin/redis-server') | Where-Object { -not (Test-Path $_) }
+    $missing = @('/usr/bin/etcd', "$script:PostgresBin/postgres", '/usr/bin/patroni', '/usr/bin/redis-server') | Where-Object { -not (Test-Path $_) }
     if ($missing) {
-        throw "Missing: $($missing -join ', '). Install the Debian packages: apt-get install etcd-server postgresql redis-server"
+        throw "Missing: $($missing -join ', '). Install the Debian packages: apt-get install etcd-server postgresql patroni redis-server"
     }
     $started = [Diagnostics.Stopwatch]::StartNew()
     Write-Host "EdgeImages up: $($Topology.Regions.Count) regions, run folder $($Topology.RunDir)"
@@ -312,7 +289,10 @@ function Invoke-Up {
                 continue
             }
             Start-IfStopped $Topology $process
-            if ($kind -eq 'postgres') { Initialize-OriginDatabase $Topology $process }
+        }
+        if ($kind -eq 'postgres') {
+            Wait-SyncStandby $Topology
+            Initialize-OriginDatabase $Topology
         }
         if ($kind -eq 'etcd') { Get-Processes $Topology -Kind etcd | ForEach-Object { Wait-Healthy $Topology $_ } }
         if ($kind -eq 'origin') { Initialize-DemoTenant $Topology }
@@ -342,9 +322,8 @@ function Invoke-Down {
         foreach ($process in Get-Processes $Topology -Kind $kind) {
             if (Get-RunningPid $Topology $process) {
                 Write-Host "  stopping $($process.Name)"
-                # PostgreSQL: SIGINT is its fast shutdown; SIGTERM would wait for every client to leave.
-                $signal = if ($kind -eq 'postgres') { 'INT' } else { 'TERM' }
-                Stop-Managed $Topology $process -Signal $signal
+                # Patroni: SIGTERM stops its PostgreSQL (fast shutdown) and then itself.
+                Stop-Managed $Topology $process -Signal TERM -GraceSeconds 30
             } else {
                 Remove-Item -Force -ErrorAction SilentlyContinue (Get-PidFile $Topology $process)
             }

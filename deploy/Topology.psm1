@@ -26,7 +26,7 @@ function New-Topology {
         Processes = [System.Collections.Generic.List[object]]::new()
     }
 
-    # Ports: etcd clients +0.., etcd peers +10.., PostgreSQL +20, origins +30.., control planes +40..,
+    # Ports: etcd clients +0.., etcd peers +10.., PostgreSQL +20.. (Patroni +25..), origins +30.., control planes +40..,
     # region r: Redis +50+10r, its edges +51+10r...
     $etcdCluster = (0..($EtcdMembers - 1) | ForEach-Object { "etcd-$_=http://127.0.0.1:$($BasePort + 10 + $_)" }) -join ','
     foreach ($i in 0..($EtcdMembers - 1)) {
@@ -35,7 +35,10 @@ function New-Topology {
             Cluster = $etcdCluster
         })
     }
-    $t.Processes.Add([pscustomobject]@{ Name = 'postgres'; Kind = 'postgres'; Region = ''; Port = $BasePort + 20 })
+    # PostgreSQL under Patroni: a primary and a synchronous standby, PostgreSQL on +20.., Patroni's REST API on +25..
+    foreach ($i in 0..1) {
+        $t.Processes.Add([pscustomobject]@{ Name = "postgres-$i"; Kind = 'postgres'; Region = ''; Port = $BasePort + 20 + $i; RestPort = $BasePort + 25 + $i })
+    }
     foreach ($i in 0..($OriginNodes - 1)) {
         $t.Processes.Add([pscustomobject]@{ Name = "origin-$i"; Kind = 'origin'; Region = ''; Port = $BasePort + 30 + $i })
     }

@@ -79,7 +79,7 @@ internal sealed partial class OriginalHandlers(
             return;
         }
 
-        var found = await store.CopyContentAsync(version, content => content.CopyToAsync(response.Body, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var found = await store.CopyContentAsync(version, pinned is not null, content => content.CopyToAsync(response.Body, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (!found)
         {
             // Deleted or cleaned up between the two queries; nothing was written yet.

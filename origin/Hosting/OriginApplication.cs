@@ -36,11 +36,11 @@ internal static class OriginApplication
         builder.Services.AddValidatedOptions<SecurityOptions, SecurityOptionsValidator>(builder.Configuration, SecurityOptions.SectionName);
         builder.Services.AddValidatedOptions<UploadOptions, UploadOptionsValidator>(builder.Configuration, UploadOptions.SectionName);
 
-        // One pooled data source per node; its timeouts turn an unreachable database into a quick 503.
-        services.AddSingleton(provider => new NpgsqlDataSourceBuilder(
+        // One pooled multi-host data source per node; its timeouts turn an unreachable database into a quick 503.
+        services.AddSingleton(provider => new OriginDatabase(new NpgsqlDataSourceBuilder(
                 provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.EffectiveConnectionString())
             .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
-            .Build());
+            .BuildMultiHost()));
         services.AddSingleton<SchemaMigrator>();
         services.AddHostedService<SchemaMigrationService>();
         services.AddSingleton<OriginalStore>();

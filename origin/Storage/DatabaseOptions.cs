@@ -8,8 +8,27 @@ internal sealed class DatabaseOptions
 {
     public const string SectionName = "Origin:Database";
 
-    /// <summary><c>Origin:Database:ConnectionString</c>: the primary, required. Every node reads and writes there (read-your-writes).</summary>
+    /// <summary>
+    /// <c>Origin:Database:ConnectionString</c>, required: the application role (DML on the origin's tables, nothing
+    /// else) and every member of the cluster as Npgsql multi-host (<c>Host=a:5432,b:5432</c>). Writes and unversioned
+    /// reads go to whichever host is the primary (read-your-writes); pinned reads may use a standby. Any
+    /// <c>Target Session Attributes</c> given here is ignored: the origin chooses it per query.
+    /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// <c>Origin:Database:MigrationConnectionString</c>: the schema owner, used only to migrate at start-up and to grant
+    /// the application role its privileges; unset, the application role migrates (a development database with one
+    /// all-powerful user).
+    /// </summary>
+    public string? MigrationConnectionString { get; set; }
+
+    /// <summary>
+    /// How long a host's role (primary, standby, down) is believed before Npgsql asks again. Short, because after a
+    /// failover a host remembered as "standby" is skipped for writes until then: this bounds how long writes wait
+    /// for a promoted standby beyond Patroni's own failover.
+    /// </summary>
+    public TimeSpan HostRecheck { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long opening a connection may take. Small on purpose: a database that does not answer should turn into
@@ -27,9 +46,17 @@ internal sealed class DatabaseOptions
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The connection string with this section's timeouts and pool size applied over whatever it says.</summary>
-    public string EffectiveConnectionString()
+    public string EffectiveConnectionString() => Effective(ConnectionString);
+
+    /// <summary>The migration connection string, with the same settings applied; the application's when none is configured.</summary>
+    public string EffectiveMigrationConnectionString() => Effective(string.IsNullOrWhiteSpace(MigrationConnectionString) ? ConnectionString : MigrationConnectionString);
+
+    /// <summary>The application role's name, to which the migration grants its privileges.</summary>
+    public string? ApplicationRole => new NpgsqlConnectionStringBuilder(ConnectionString).Username;
+
+    private string Effective(string? connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString)
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
             Timeout = (int)ConnectTimeout.TotalSeconds,
             CommandTimeout = (int)CommandTimeout.TotalSeconds,
@@ -37,6 +64,9 @@ internal sealed class DatabaseOptions
             // A timed-out command is not followed by a cancellation round trip: against a paused server it would
             // hang for as long again. The broken connection is discarded instead.
             CancellationTimeout = -1,
+            HostRecheckSeconds = (int)HostRecheck.TotalSeconds,
+            // The origin asks for a primary or a standby per query (OriginDatabase); a fixed one here would override that.
+            TargetSessionAttributes = null,
         };
         return builder.ConnectionString;
     }
@@ -50,19 +80,19 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            errors.Add("Origin:Database:ConnectionString is required (the PostgreSQL primary, e.g. Host=db;Username=origin;Password=...;Database=origin).");
+            errors.Add("Origin:Database:ConnectionString is required (the PostgreSQL cluster, e.g. Host=db1,db2;Username=origin_app;Password=...;Database=origin).");
         }
         else
         {
-            try
-            {
-                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-            }
-            catch (ArgumentException exception)
-            {
-                errors.Add($"Origin:Database:ConnectionString is not a valid Npgsql connection string: {exception.Message}");
-            }
+            CheckConnectionString(errors, "Origin:Database:ConnectionString", options.ConnectionString);
         }
+
+        if (!string.IsNullOrWhiteSpace(options.MigrationConnectionString))
+        {
+            CheckConnectionString(errors, "Origin:Database:MigrationConnectionString", options.MigrationConnectionString);
+        }
+
+        CheckWholeSeconds(errors, "Origin:Database:HostRecheck", options.HostRecheck, 1, 60);
 
         CheckWholeSeconds(errors, "Origin:Database:ConnectTimeout", options.ConnectTimeout, 1, 60);
         CheckWholeSeconds(errors, "Origin:Database:CommandTimeout", options.CommandTimeout, 1, 300);
@@ -77,6 +107,18 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckConnectionString(List<string> errors, string key, string connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            errors.Add($"{key} is not a valid Npgsql connection string: {exception.Message}");
+        }
     }
 
     private static void CheckWholeSeconds(List<string> errors, string key, TimeSpan value, int min, int max)

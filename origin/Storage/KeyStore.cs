@@ -3,12 +3,12 @@ using Npgsql;
 namespace EdgeImages.Origin.Storage;
 
 /// <summary>Tenants and their API keys; only SHA-256 hashes of keys are stored.</summary>
-internal sealed class KeyStore(NpgsqlDataSource dataSource)
+internal sealed class KeyStore(OriginDatabase database)
 {
     /// <summary>Creates the tenant if it is new and records a key for it, in one transaction.</summary>
     public async Task AddKeyAsync(string tenant, string keyId, byte[] keyHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var batch = dataSource.CreateBatch();
+        using var batch = database.Primary.CreateBatch();
         var tenantCommand = new NpgsqlBatchCommand("INSERT INTO tenants (tenant, created_at) VALUES (@tenant, @now) ON CONFLICT (tenant) DO NOTHING");
         tenantCommand.Parameters.Add(new NpgsqlParameter<string>("tenant", tenant));
         tenantCommand.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
@@ -26,7 +26,7 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
     /// <summary>The tenant and hash of a key that has not been revoked; null when unknown or revoked.</summary>
     public async Task<(string Tenant, byte[] Hash)?> FindActiveAsync(string keyId, CancellationToken cancellationToken)
     {
-        using var command = dataSource.CreateCommand("SELECT tenant, key_hash FROM api_keys WHERE key_id = @key_id AND revoked_at IS NULL");
+        using var command = database.Primary.CreateCommand("SELECT tenant, key_hash FROM api_keys WHERE key_id = @key_id AND revoked_at IS NULL");
         command.Parameters.Add(new NpgsqlParameter<string>("key_id", keyId));
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -38,7 +38,7 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
     /// <summary>Revokes a key of the tenant (again, harmlessly, if it already was); false when the tenant has no such key.</summary>
     public async Task<bool> RevokeAsync(string tenant, string keyId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var command = dataSource.CreateCommand(
+        using var command = database.Primary.CreateCommand(
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE key_id = @key_id AND tenant = @tenant");
         command.Parameters.Add(new NpgsqlParameter<string>("key_id", keyId));
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenant));

@@ -5,12 +5,15 @@ using NpgsqlTypes;
 namespace EdgeImages.Origin.Storage;
 
 /// <summary>
-/// Originals in PostgreSQL, the store of record. Every node talks to the primary and a PUT returns only after
-/// its transaction committed (<c>synchronous_commit</c> as the server has it, on by default), so any later read on
-/// any node sees it: read-your-writes without coordination between nodes.
+/// Originals in PostgreSQL, the store of record. Writes and every read of "the current version" go to the primary,
+/// and a PUT returns only after its transaction committed (with a synchronous standby: after the standby flushed it
+/// too), so any later read on any node sees it: read-your-writes without coordination between nodes, and across a
+/// failover. Only reads of a pinned version, immutable once written, may be served by a standby.
 /// </summary>
-internal sealed class OriginalStore(NpgsqlDataSource dataSource)
+internal sealed class OriginalStore(OriginDatabase database)
 {
+    private readonly NpgsqlDataSource _primary = database.Primary;
+
     private const string VersionColumns = "tenant, path, version, generation, content_hash, bytes, width, height, format, content_type";
 
     /// <summary>
@@ -20,7 +23,7 @@ internal sealed class OriginalStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<long> PutAsync(NewVersion version, Stream content, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _primary.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
@@ -56,8 +59,23 @@ internal sealed class OriginalStore(NpgsqlDataSource dataSource)
         return generation;
     }
 
-    /// <summary>The current version's metadata, or a given version's; null when there is none.</summary>
+    /// <summary>
+    /// The current version's metadata (from the primary), or a given version's (from a standby if one answers, and
+    /// from the primary when the standby has not got it: it may not have replayed the upload yet, and a 404 from
+    /// it would be cached by an edge); null when the primary has none either.
+    /// </summary>
     public async Task<StoredVersion?> FindAsync(string tenant, string path, string? version, CancellationToken cancellationToken)
+    {
+        if (version is null)
+        {
+            return await FindAsync(_primary, tenant, path, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await FindAsync(database.PreferStandby, tenant, path, version, cancellationToken).ConfigureAwait(false)
+            ?? await FindAsync(_primary, tenant, path, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<StoredVersion?> FindAsync(NpgsqlDataSource dataSource, string tenant, string path, string? version, CancellationToken cancellationToken)
     {
         var sql = version is null
             ? $"SELECT {VersionColumns}, updated_at FROM originals WHERE tenant = @tenant AND path = @path"
@@ -86,9 +104,14 @@ internal sealed class OriginalStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Streams one version's bytes into <paramref name="destination"/>; false when the version is gone (deleted or
     /// cleaned up since its metadata was read), before anything was written. The connection is held while the
-    /// bytes flow, which is why the pool size also bounds concurrent downloads.
+    /// bytes flow, which is why the pool size also bounds concurrent downloads. A <paramref name="pinned"/> read may
+    /// stream from a standby, and asks the primary when the standby does not have the version.
     /// </summary>
-    public async Task<bool> CopyContentAsync(StoredVersion version, Func<Stream, Task> destination, CancellationToken cancellationToken)
+    public async Task<bool> CopyContentAsync(StoredVersion version, bool pinned, Func<Stream, Task> destination, CancellationToken cancellationToken) =>
+        (pinned && await CopyContentAsync(database.PreferStandby, version, destination, cancellationToken).ConfigureAwait(false))
+        || await CopyContentAsync(_primary, version, destination, cancellationToken).ConfigureAwait(false);
+
+    private static async Task<bool> CopyContentAsync(NpgsqlDataSource dataSource, StoredVersion version, Func<Stream, Task> destination, CancellationToken cancellationToken)
     {
         using var command = dataSource.CreateCommand(
             "SELECT content FROM original_versions WHERE tenant = @tenant AND path = @path AND version = @version");
@@ -114,7 +137,7 @@ internal sealed class OriginalStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<bool> DeleteAsync(string tenant, string path, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _primary.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
@@ -150,7 +173,7 @@ internal sealed class OriginalStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<ListedOriginal>> ListAsync(string tenant, string prefix, string after, int limit, CancellationToken cancellationToken)
     {
-        using var command = dataSource.CreateCommand("""
+        using var command = _primary.CreateCommand("""
             SELECT path, version, bytes, width, height, format, updated_at FROM originals
             WHERE tenant = @tenant AND path LIKE @pattern AND path > @after
             ORDER BY path
@@ -173,9 +196,10 @@ internal sealed class OriginalStore(NpgsqlDataSource dataSource)
         return items;
     }
 
+    /// <summary>Any member of the cluster answers (readiness; a failover under way does not make the node unready).</summary>
     public async Task PingAsync(CancellationToken cancellationToken)
     {
-        using var command = dataSource.CreateCommand("SELECT 1");
+        using var command = database.Any.CreateCommand("SELECT 1");
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -10,7 +10,7 @@ namespace EdgeImages.Origin.Storage;
 /// half-way or repeated deletes nothing twice and nothing that should stay.
 /// </summary>
 internal sealed partial class RetentionCleaner(
-    NpgsqlDataSource dataSource,
+    OriginDatabase database,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionCleaner> logger)
@@ -25,7 +25,7 @@ internal sealed partial class RetentionCleaner(
         var total = 0;
         while (true)
         {
-            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await database.Primary.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using var transactionScope = transaction.ConfigureAwait(false);

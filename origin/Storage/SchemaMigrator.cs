@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace EdgeImages.Origin.Storage;
@@ -9,8 +10,11 @@ namespace EdgeImages.Origin.Storage;
 /// transactional in PostgreSQL, so a node that dies half-way leaves nothing half-applied.
 /// If the database cannot be reached the node does not start: an orchestrator restarts it, and a node that
 /// answered requests against an unknown schema would be worse.
+/// It connects as the schema owner (<c>Origin:Database:MigrationConnectionString</c>), on the primary, for this
+/// alone, and grants the application role exactly the privileges <see cref="Schema.ApplicationPrivileges"/> lists:
+/// the role that serves requests cannot create, alter or drop anything.
 /// </summary>
-internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMigrator> logger)
+internal sealed partial class SchemaMigrator(IOptions<DatabaseOptions> options, ILoggerFactory loggerFactory, ILogger<SchemaMigrator> logger)
 {
     // pg_advisory_xact_lock key: "EdgeImgS" as a big-endian int64, unlikely to clash with anything else in the database.
     private const long MigrationLockKey = 0x45646765496D6753;
@@ -20,6 +24,10 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
+        var settings = options.Value;
+        var cluster = new NpgsqlDataSourceBuilder(settings.EffectiveMigrationConnectionString()).UseLoggerFactory(loggerFactory).BuildMultiHost();
+        await using var clusterScope = cluster.ConfigureAwait(false);
+        var dataSource = cluster.WithTargetSession(TargetSessionAttributes.ReadWrite);
         var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -51,9 +59,20 @@ internal sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogge
             applied++;
         }
 
+        // Every start, not once: GRANT is idempotent, and a role recreated by the deployment gets its privileges back.
+        if (settings.ApplicationRole is { Length: > 0 } role && role != connection.UserName)
+        {
+            foreach (var grant in Schema.ApplicationPrivileges)
+            {
+                await ExecuteAsync(connection, $"GRANT {grant} TO {QuoteIdentifier(role)}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return applied;
     }
+
+    private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
@@ -98,6 +117,19 @@ internal static class Schema
     /// 16 is fixed here: changing a hash modulus means rewriting the table, so it is chosen once, generously.
     /// </summary>
     public const int Partitions = 16;
+
+    /// <summary>
+    /// What the application role may do, table by table, and nothing more: what OriginalStore, KeyStore and the
+    /// retention cleaner run. Versions are never updated (immutable); keys are only ever revoked. Grants on a
+    /// partitioned table cover its partitions when reached through it, which is the only way the origin reaches them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ApplicationPrivileges =
+    [
+        "SELECT, INSERT ON tenants",
+        "SELECT, INSERT, UPDATE (revoked_at) ON api_keys",
+        "SELECT, INSERT, UPDATE, DELETE ON originals",
+        "SELECT, INSERT, DELETE ON original_versions",
+    ];
 
     public static readonly IReadOnlyList<(int Version, string Sql)> Migrations =
     [

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using EdgeImages.Testing.Tls;
 using Npgsql;
 
 namespace EdgeImages.Testing;
@@ -10,32 +12,66 @@ namespace EdgeImages.Testing;
 /// for each server, which costs a tenth of a second instead of one and a half.
 /// Durability is traded for speed (<c>fsync=off</c>): a killed server still recovers from its WAL, only a
 /// machine crash could lose data, and these clusters do not survive the test run anyway.
+/// It is configured as production is (issue 13): TLS only, with a server certificate from a CA of its own that every
+/// client pins (<c>SslMode=VerifyFull</c>); SCRAM-SHA-256 passwords only, no <c>trust</c>, no plain <c>host</c>
+/// line and no Unix-socket line in <c>pg_hba.conf</c>; and the origin's database reached by a schema owner and an
+/// application role that may only read and write rows (<see cref="CreateOriginDatabaseAsync"/>).
 /// </summary>
 public sealed class PostgresServer : LoopbackServer
 {
     public const string User = "postgres";
     private const string DefaultDatabase = "test";
 
+    /// <summary>
+    /// Every line of the servers' <c>pg_hba.conf</c>: TLS and SCRAM, for queries and for replication. A connection
+    /// without TLS matches nothing and is refused, whoever asks.
+    /// </summary>
+    public const string HostBasedAuthentication = """
+        # Written by the test fixture: TLS and SCRAM-SHA-256 only. No trust, no plain host line, no Unix socket.
+        hostssl all         all 127.0.0.1/32 scram-sha-256
+        hostssl replication all 127.0.0.1/32 scram-sha-256
+
+        """;
+
     private static readonly SemaphoreSlim TemplateLock = new(1, 1);
-    private static string? _template;
+    private static (string Data, string Password)? _template;
 
     private readonly PostgresBinaries _binaries;
 
-    private PostgresServer(PostgresBinaries binaries)
-        : base("postgres") => _binaries = binaries;
+    private PostgresServer(PostgresBinaries binaries, string superuserPassword)
+        : base("postgres")
+    {
+        _binaries = binaries;
+        SuperuserPassword = superuserPassword;
+        using var authority = TestCertificateAuthority.Create("EdgeImages test PostgreSQL CA");
+        CaCertificatePath = authority.WriteCertificate(Path.Combine(TlsDirectory, "ca.crt"));
+        using var certificate = authority.IssueServer("postgres");
+        ServerCertificate = PemFiles.Write(certificate, TlsDirectory, "server");
+    }
 
     public string DataDirectory => Path.Combine(Folder, "data");
 
+    /// <summary>The CA that issued the server's certificate, as PEM: what clients pin.</summary>
+    public string CaCertificatePath { get; }
+
+    /// <summary>The server's certificate and key (the key mode 0600, owned by the server's user).</summary>
+    public PemFiles ServerCertificate { get; }
+
+    /// <summary>The superuser's password (SCRAM), for tests that administer the server.</summary>
+    public string SuperuserPassword { get; }
+
     private string SocketDirectory => Path.Combine(Folder, "sockets");
 
-    /// <summary>The connection string of the database <c>test</c>, created at start.</summary>
+    private string TlsDirectory => Path.Combine(Folder, "tls");
+
+    /// <summary>The superuser's connection string to the database <c>test</c>, created at start.</summary>
     public string ConnectionString => ConnectionStringFor(DefaultDatabase);
 
     public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var binaries = PostgresBinaries.Find();
-        var template = await TemplateAsync(binaries, cancellationToken);
-        var server = new PostgresServer(binaries);
+        var (template, password) = await TemplateAsync(binaries, cancellationToken);
+        var server = new PostgresServer(binaries, password);
         try
         {
             Directory.CreateDirectory(server.SocketDirectory);
@@ -52,29 +88,71 @@ public sealed class PostgresServer : LoopbackServer
         }
     }
 
-    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    /// <summary>The superuser's connection string to <paramref name="database"/>, over TLS with the server's CA pinned.</summary>
+    public string ConnectionStringFor(string database) => ConnectionStringFor(database, User, SuperuserPassword);
+
+    /// <summary>A connection string for <paramref name="user"/>, over TLS, verifying the server's name against the pinned CA.</summary>
+    public string ConnectionStringFor(string database, string user, string password) => new NpgsqlConnectionStringBuilder
     {
         Host = Host,
         Port = Port,
-        Username = User,
+        Username = user,
+        Password = password,
         Database = database,
         Timeout = 5,
+        SslMode = SslMode.VerifyFull,
+        RootCertificate = CaCertificatePath,
     }.ConnectionString;
+
+    /// <summary>
+    /// A database for the origin as a deployment makes it: owned by <c>{name}_owner</c> (who migrates), reached by
+    /// <c>{name}_app</c>, who may connect and nothing more until the migration grants it its rows; nobody else may
+    /// connect, and nobody may make temporary tables there. Each role gets a random password.
+    /// </summary>
+    public async Task<OriginLogins> CreateOriginDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        CheckName(name);
+        string owner = name + "_owner", app = name + "_app";
+        string ownerPassword = NewPassword(), appPassword = NewPassword();
+        await ExecuteAsync(ConnectionStringFor("postgres"), cancellationToken,
+            $"CREATE ROLE \"{owner}\" LOGIN PASSWORD '{ownerPassword}'",
+            $"CREATE ROLE \"{app}\" LOGIN PASSWORD '{appPassword}'",
+            $"CREATE DATABASE \"{name}\" OWNER \"{owner}\"",
+            $"REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC",
+            $"GRANT CONNECT ON DATABASE \"{name}\" TO \"{app}\"");
+        // The public schema belongs to the database's owner (PostgreSQL 15); others may use it but not create in it.
+        await ExecuteAsync(ConnectionStringFor(name), cancellationToken, "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+        return new OriginLogins(ConnectionStringFor(name, app, appPassword), ConnectionStringFor(name, owner, ownerPassword));
+    }
 
     /// <summary>Creates an empty database and returns its connection string (for tests that need a schema of their own).</summary>
     public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        CheckName(name);
+        await ExecuteAsync(ConnectionStringFor("postgres"), cancellationToken, $"CREATE DATABASE \"{name}\"");
+        return ConnectionStringFor(name);
+    }
+
+    private static void CheckName(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
         {
             throw new ArgumentException("A database name here is [a-z0-9_].", nameof(name));
         }
+    }
 
-        await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres") + ";Pooling=false");
+    private static string NewPassword() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
+    private static async Task ExecuteAsync(string connectionString, CancellationToken cancellationToken, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        return ConnectionStringFor(name);
+        foreach (var statement in statements)
+        {
+            await using var command = new NpgsqlCommand(statement, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     protected override ProcessHandle StartProcess()
@@ -91,6 +169,11 @@ public sealed class PostgresServer : LoopbackServer
             "-c", "max_connections=300",
             "-c", "shared_buffers=32MB",
             "-c", "logging_collector=off",
+            "-c", "ssl=on",
+            "-c", $"ssl_cert_file={ServerCertificate.CertificatePath}",
+            "-c", $"ssl_key_file={ServerCertificate.KeyPath}",
+            "-c", "ssl_min_protocol_version=TLSv1.2",
+            "-c", "password_encryption=scram-sha-256",
         ];
         return AsPostgres(_binaries.Postgres, arguments);
     }
@@ -116,6 +199,14 @@ public sealed class PostgresServer : LoopbackServer
             ? ProcessHandle.Start("setpriv", ["--reuid", User, "--regid", User, "--init-groups", "--", program, .. arguments])
             : ProcessHandle.Start(program, arguments);
 
+    private static (string Data, string Password)? ReadTemplate(string home)
+    {
+        string data = Path.Combine(home, "data"), passwordFile = Path.Combine(home, "superuser.password");
+        return File.Exists(Path.Combine(data, "PG_VERSION")) && File.Exists(passwordFile)
+            ? (data, File.ReadAllText(passwordFile).Trim())
+            : null;
+    }
+
     private static async Task GiveToPostgresAsync(string folder, CancellationToken cancellationToken)
     {
         if (Environment.IsPrivilegedProcess)
@@ -124,43 +215,53 @@ public sealed class PostgresServer : LoopbackServer
         }
     }
 
-    private static async Task<string> TemplateAsync(PostgresBinaries binaries, CancellationToken cancellationToken)
+    /// <summary>
+    /// The template cluster and its superuser's password. Kept between runs under a name of the binaries' version:
+    /// a cache, not a leak. Made beside its final name and renamed into place with its password file, so that test
+    /// processes running at once never see half a cluster, and a cluster never without its password.
+    /// </summary>
+    private static async Task<(string Data, string Password)> TemplateAsync(PostgresBinaries binaries, CancellationToken cancellationToken)
     {
         await TemplateLock.WaitAsync(cancellationToken);
         try
         {
-            if (_template is not null)
+            if (_template is { } known)
             {
-                return _template;
+                return known;
             }
 
-            // Kept between runs under a name of the binaries' version: a cache, not a leak. Made beside its final
-            // name and renamed into place, so that test processes running at once never see half a cluster.
             var version = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(binaries.InitDb))) ?? "pg";
-            var data = Path.Combine(Path.GetTempPath(), $"edgeimages-postgres-template-{version}", "data");
-            if (File.Exists(Path.Combine(data, "PG_VERSION")))
+            var home = Path.Combine(Path.GetTempPath(), $"edgeimages-postgres-template-{version}-scram");
+            if (ReadTemplate(home) is { } cached)
             {
-                return _template = data;
+                return (_template = cached).Value;
             }
 
             var folder = Directory.CreateTempSubdirectory("edgeimages-postgres-initdb-").FullName;
-            var fresh = Path.Combine(folder, "data");
+            var fresh = Path.Combine(folder, "template");
+            Directory.CreateDirectory(fresh);
+            var password = NewPassword();
+            var passwordFile = Path.Combine(fresh, "superuser.password");
+            await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
             await GiveToPostgresAsync(folder, cancellationToken);
-            await using (var initdb = AsPostgres(binaries.InitDb, ["-D", fresh, "-U", User, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]))
+            var data = Path.Combine(fresh, "data");
+            await using (var initdb = AsPostgres(binaries.InitDb,
+                ["-D", data, "-U", User, "--pwfile", passwordFile, "-A", "scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"]))
             {
                 await initdb.WaitForExitAsync(cancellationToken);
-                if (!File.Exists(Path.Combine(fresh, "PG_VERSION")))
+                if (!File.Exists(Path.Combine(data, "PG_VERSION")))
                 {
                     throw new InvalidOperationException($"initdb failed:\n{initdb.Output}");
                 }
             }
 
+            await File.WriteAllTextAsync(Path.Combine(data, "pg_hba.conf"), HostBasedAuthentication, cancellationToken);
+            await GiveToPostgresAsync(folder, cancellationToken);
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-                Directory.Move(fresh, data);
+                Directory.Move(fresh, home);
             }
-            catch (IOException) when (File.Exists(Path.Combine(data, "PG_VERSION")))
+            catch (IOException) when (ReadTemplate(home) is not null)
             {
                 // Another test process won the race; its template is as good.
             }
@@ -169,13 +270,26 @@ public sealed class PostgresServer : LoopbackServer
                 Directory.Delete(folder, recursive: true);
             }
 
-            return _template = data;
+            return (_template = ReadTemplate(home) ?? throw new InvalidOperationException($"The template at {home} is incomplete.")).Value;
         }
         finally
         {
             TemplateLock.Release();
         }
     }
+}
+
+/// <summary>
+/// The two logins of an origin's database: the application role (<see cref="ConnectionString"/>) and the schema
+/// owner that migrates (<see cref="MigrationConnectionString"/>), as <c>Origin:Database:*</c> settings.
+/// </summary>
+public sealed record OriginLogins(string ConnectionString, string MigrationConnectionString)
+{
+    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Origin:Database:ConnectionString"] = ConnectionString,
+        ["Origin:Database:MigrationConnectionString"] = MigrationConnectionString,
+    };
 }
 
 /// <summary>Where <c>initdb</c> and <c>postgres</c> are: <c>$POSTGRES_BIN</c>, else the newest Debian cluster version, else PATH.</summary>

@@ -15,7 +15,7 @@ public sealed class UploadLimitsTests(OriginFixture fixture) : IClassFixture<Ori
     private OriginServer _small = null!;
 
     public async Task InitializeAsync() =>
-        _small = await OriginServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        _small = await OriginServer.StartAsync(fixture.Postgres.Logins, new Dictionary<string, string?>
         {
             ["Origin:MaxUploadBytes"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Origin:MemoryBufferBytes"] = "4096",

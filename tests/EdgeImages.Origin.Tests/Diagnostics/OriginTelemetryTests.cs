@@ -25,7 +25,7 @@ public sealed class OriginTelemetryTests(PostgresFixture postgres) : IClassFixtu
     [Fact]
     public async Task Readyz_PostgresUp_HealthyWithPostgresqlCheck()
     {
-        await using var origin = await OriginServer.StartAsync(postgres.ConnectionString, QuickHealth);
+        await using var origin = await OriginServer.StartAsync(postgres.Logins, QuickHealth);
 
         using var ready = await origin.Client.GetAsync("/readyz");
         var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
@@ -39,7 +39,7 @@ public sealed class OriginTelemetryTests(PostgresFixture postgres) : IClassFixtu
     [Fact]
     public async Task Metrics_PostgresUpThenPaused_DependencyUpThenDownAndReadyz503()
     {
-        await using var origin = await OriginServer.StartAsync(postgres.ConnectionString, QuickHealth);
+        await using var origin = await OriginServer.StartAsync(postgres.Logins, QuickHealth);
         using (var live = await origin.Client.GetAsync("/healthz"))
         {
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
@@ -73,7 +73,7 @@ public sealed class OriginTelemetryTests(PostgresFixture postgres) : IClassFixtu
     public async Task RequestsWithKeysAndTokens_EveryLogLevel_NoSecretLogged()
     {
         using var logs = new CapturedLogs();
-        await using var origin = await OriginServer.StartAsync(postgres.ConnectionString, services: logs.AddTo);
+        await using var origin = await OriginServer.StartAsync(postgres.Logins, services: logs.AddTo);
         const string WrongKey = "ei_wrongkey5ec7e7_0123456789abcdef0123456789";
         var (key, _) = await origin.CreateKeyWithIdAsync("logs");
 

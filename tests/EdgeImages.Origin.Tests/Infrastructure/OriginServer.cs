@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeImages.Origin.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using EdgeImages.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeImages.Origin.Tests.Infrastructure;
@@ -28,6 +29,21 @@ internal sealed class OriginServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>A node on the origin's database, as the application role, migrating as the schema owner.</summary>
+    public static Task<OriginServer> StartAsync(
+        OriginLogins logins,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var all = new Dictionary<string, string?> { ["Origin:Database:MigrationConnectionString"] = logins.MigrationConnectionString };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        return StartAsync(logins.ConnectionString, all, services);
+    }
 
     public static async Task<OriginServer> StartAsync(
         string connectionString,

@@ -10,12 +10,20 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     internal PostgresServer Server => _server ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>The superuser's connection to the database <c>test</c>, for tests that look under the origin.</summary>
     public string ConnectionString => Server.ConnectionString;
 
-    /// <summary>A database of its own, for tests that must see an empty schema.</summary>
-    public Task<string> NewDatabaseAsync() => Server.CreateDatabaseAsync($"db{Interlocked.Increment(ref _databases)}");
+    /// <summary>The origin's logins to the database <c>origin</c>: its application role and its schema owner.</summary>
+    public OriginLogins Logins { get; private set; } = null!;
 
-    public async Task InitializeAsync() => _server = await PostgresServer.StartAsync();
+    /// <summary>A database of its own (and its two roles), for tests that must see an empty schema.</summary>
+    public Task<OriginLogins> NewDatabaseAsync() => Server.CreateOriginDatabaseAsync($"db{Interlocked.Increment(ref _databases)}");
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresServer.StartAsync();
+        Logins = await _server.CreateOriginDatabaseAsync("origin");
+    }
 
     public async Task DisposeAsync()
     {
@@ -45,7 +53,7 @@ public sealed class OriginFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Postgres.InitializeAsync();
-        Origin = await OriginServer.StartAsync(Postgres.ConnectionString);
+        Origin = await OriginServer.StartAsync(Postgres.Logins);
     }
 
     public async Task DisposeAsync()

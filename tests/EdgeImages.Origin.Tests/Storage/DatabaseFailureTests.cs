@@ -17,7 +17,7 @@ public sealed class DatabaseFailureTests(PostgresFixture postgres) : IClassFixtu
 
     public async Task InitializeAsync()
     {
-        _origin = await OriginServer.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        _origin = await OriginServer.StartAsync(postgres.Logins, new Dictionary<string, string?>
         {
             ["Origin:Database:ConnectTimeout"] = "00:00:02",
             ["Origin:Database:CommandTimeout"] = "00:00:02",

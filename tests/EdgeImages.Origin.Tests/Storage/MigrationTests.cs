@@ -14,8 +14,8 @@ public sealed class MigrationTests(PostgresFixture postgres) : IClassFixture<Pos
         var nodes = await Task.WhenAll(OriginServer.StartAsync(database), OriginServer.StartAsync(database));
         try
         {
-            Assert.Equal([1], await AppliedVersionsAsync(database));
-            Assert.Equal(Schema.Partitions * 2, await ScalarAsync<long>(database,
+            Assert.Equal([1], await AppliedVersionsAsync(database.MigrationConnectionString));
+            Assert.Equal(Schema.Partitions * 2, await ScalarAsync<long>(database.MigrationConnectionString,
                 "SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('originals', 'original_versions')"));
             var key = await nodes[0].CreateKeyAsync("m");
             await nodes[1].PutOkAsync("m", "a.jpg", TestImages.Jpeg, key);
@@ -38,7 +38,7 @@ public sealed class MigrationTests(PostgresFixture postgres) : IClassFixture<Pos
         var applied = await node.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
 
         Assert.Equal(0, applied);
-        Assert.Equal([1], await AppliedVersionsAsync(database));
+        Assert.Equal([1], await AppliedVersionsAsync(database.MigrationConnectionString));
         using var read = await node.EdgeGetAsync("/v1/again/a.jpg");
         Assert.Equal(System.Net.HttpStatusCode.OK, read.StatusCode);
     }
@@ -49,7 +49,7 @@ public sealed class MigrationTests(PostgresFixture postgres) : IClassFixture<Pos
         var database = await postgres.NewDatabaseAsync();
         await using var node = await OriginServer.StartAsync(database);
 
-        var strategy = await ScalarAsync<string>(database,
+        var strategy = await ScalarAsync<string>(database.MigrationConnectionString,
             "SELECT pg_get_partkeydef('original_versions'::regclass)");
 
         Assert.Equal("HASH (tenant)", strategy);

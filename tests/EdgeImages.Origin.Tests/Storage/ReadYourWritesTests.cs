@@ -12,8 +12,8 @@ public sealed class ReadYourWritesTests(PostgresFixture postgres) : IClassFixtur
 
     public async Task InitializeAsync()
     {
-        _a = await OriginServer.StartAsync(postgres.ConnectionString);
-        _b = await OriginServer.StartAsync(postgres.ConnectionString);
+        _a = await OriginServer.StartAsync(postgres.Logins);
+        _b = await OriginServer.StartAsync(postgres.Logins);
     }
 
     public async Task DisposeAsync()
@@ -61,7 +61,7 @@ public sealed class ReadYourWritesTests(PostgresFixture postgres) : IClassFixtur
         }
 
         // Commit order is what the row lock hands out as generation: 1..N without gaps, the head holding N.
-        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await using var connection = new NpgsqlConnection(postgres.Logins.MigrationConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT version, generation FROM original_versions WHERE tenant = 'race' AND path = 'contended.jpg' ORDER BY generation", connection);
