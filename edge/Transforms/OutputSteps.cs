@@ -1,3 +1,4 @@
+using EdgeImages.Edge.Transforms.Animation;
 using EdgeImages.Edge.Transforms.Encoders;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
@@ -19,6 +20,7 @@ internal static class OutputSteps
     public static void ChooseFormat(TransformContext ctx) =>
         ctx.Format = ctx.Options.EffectiveFormat switch
         {
+            ImageFormat.Auto when ctx.Animation is not null => AnimationSteps.ChooseFormat(ctx),
             ImageFormat.Auto when ctx.Accepted.Avif => ImageFormat.Avif,
             ImageFormat.Auto when ctx.Accepted.Webp => ImageFormat.Webp,
             ImageFormat.Auto => Pixels.HasTransparency(ctx.Image) ? ImageFormat.Png : ImageFormat.Jpeg,
@@ -50,6 +52,12 @@ internal static class OutputSteps
     /// </summary>
     public static void Encode(TransformContext ctx)
     {
+        if (ctx.Animation is { } frames)
+        {
+            ctx.Encoded = AnimationEncoder.Encode(frames, ctx.Format, ctx.Options.Quality ?? DefaultQuality);
+            return;
+        }
+
         var image = ctx.Image;
         switch (ctx.Format)
         {
