@@ -7,15 +7,16 @@ namespace EdgeImages.Edge.Transforms;
 
 /// <summary>
 /// From the final pixels to bytes: pick the format, flatten what it cannot carry, encode without metadata. Skia
-/// writes JPEG, PNG and WebP; libvips (<see cref="VipsEncoder"/>) writes what Skia cannot, AVIF and GIF.
+/// writes JPEG, PNG and WebP; libvips (<see cref="VipsEncoder"/>) writes what Skia cannot, AVIF and GIF, and every kept animation (<see cref="AnimationEncoder"/>).
 /// </summary>
 internal static class OutputSteps
 {
     private const int DefaultQuality = 80;
 
     /// <summary>
-    /// Resolves <c>f:auto</c>: AVIF when the client names it, else WebP when it names that, else PNG when any pixel
-    /// is not opaque (the pixels decide: a PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
+    /// Resolves <c>f:auto</c>: for a kept animation WebP or GIF (<see cref="AnimationSteps.ChooseFormat"/>); else AVIF when
+    /// the client names it, else WebP when it names that, else PNG when any pixel is not opaque (the pixels decide: a
+    /// PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
     /// </summary>
     public static void ChooseFormat(TransformContext ctx) =>
         ctx.Format = ctx.Options.EffectiveFormat switch
