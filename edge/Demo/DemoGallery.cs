@@ -29,8 +29,8 @@ internal static class DemoGallery
             ["w:200,f:png", "w:200,f:webp", "w:200,f:jpeg", "w:200,f:jpeg,bg:fde68a", "w:200,h:120,fit:contain,bg:0ea5e980,f:png"]),
         ("Colour: a Display P3 original converted to sRGB, and the original untouched (-)", "photos/display-p3.jpg",
             ["w:200", "-"]),
-        ("Animated GIF: the first frame, as a still image", "graphics/squares.gif",
-            ["w:80,f:png", "w:80,f:webp", "w:80,f:jpeg,bg:ffffff"]),
+        ("Animation: a GIF kept animated (gif, webp, auto: WebP where the browser takes it), or its first frame (anim:0, png, jpeg)", "graphics/squares.gif",
+            ["w:80,f:gif", "w:80,f:webp,rot:90", "w:80", "w:80,anim:0", "w:80,f:png", "w:80,f:jpeg,bg:ffffff"]),
         ("Device pixel ratio: 160 CSS pixels at 1x, 2x and 3x (shown at the same size)", "photos/flower.jpg",
             ["w:160", "w:160,dpr:2", "w:160,dpr:3"]),
     ];

@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Http;
+using EdgeImages.Edge.Transforms.Animation;
 using EdgeImages.Edge.Transforms.Jpeg;
 using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
@@ -18,10 +19,12 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
     [
         DecodeSteps.Probe,
         DecodeSteps.Plan,
+        AnimationSteps.Admit,
         DecodeSteps.Decode,
     ];
 
-    private static readonly Action<TransformContext>[] TransformPhase =
+    // What is done to the pixels of a still, and to every frame of a kept animation alike.
+    private static readonly Action<TransformContext>[] FrameSteps =
     [
         GeometrySteps.Orient,
         GeometrySteps.Crop,
@@ -31,6 +34,12 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         GeometrySteps.Resize,
         FilterSteps.Blur,
         FilterSteps.Sharpen,
+    ];
+
+    private static readonly Action<TransformContext>[] TransformPhase =
+    [
+        .. FrameSteps,
+        AnimationSteps.EveryFrame(FrameSteps),
         OutputSteps.ChooseFormat,
         OutputSteps.Flatten,
     ];

@@ -1,3 +1,4 @@
+using EdgeImages.Edge.Transforms.Animation;
 using EdgeImages.Edge.Transforms.Encoders;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
@@ -6,19 +7,21 @@ namespace EdgeImages.Edge.Transforms;
 
 /// <summary>
 /// From the final pixels to bytes: pick the format, flatten what it cannot carry, encode without metadata. Skia
-/// writes JPEG, PNG and WebP; libvips (<see cref="VipsEncoder"/>) writes what Skia cannot, AVIF and GIF.
+/// writes JPEG, PNG and WebP; libvips (<see cref="VipsEncoder"/>) writes what Skia cannot, AVIF and GIF, and every kept animation (<see cref="AnimationEncoder"/>).
 /// </summary>
 internal static class OutputSteps
 {
     private const int DefaultQuality = 80;
 
     /// <summary>
-    /// Resolves <c>f:auto</c>: AVIF when the client names it, else WebP when it names that, else PNG when any pixel
-    /// is not opaque (the pixels decide: a PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
+    /// Resolves <c>f:auto</c>: for a kept animation WebP or GIF (<see cref="AnimationSteps.ChooseFormat"/>); else AVIF when
+    /// the client names it, else WebP when it names that, else PNG when any pixel is not opaque (the pixels decide: a
+    /// PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
     /// </summary>
     public static void ChooseFormat(TransformContext ctx) =>
         ctx.Format = ctx.Options.EffectiveFormat switch
         {
+            ImageFormat.Auto when ctx.Animation is not null => AnimationSteps.ChooseFormat(ctx),
             ImageFormat.Auto when ctx.Accepted.Avif => ImageFormat.Avif,
             ImageFormat.Auto when ctx.Accepted.Webp => ImageFormat.Webp,
             ImageFormat.Auto => Pixels.HasTransparency(ctx.Image) ? ImageFormat.Png : ImageFormat.Jpeg,
@@ -50,6 +53,12 @@ internal static class OutputSteps
     /// </summary>
     public static void Encode(TransformContext ctx)
     {
+        if (ctx.Animation is { } frames)
+        {
+            ctx.Encoded = AnimationEncoder.Encode(frames, ctx.Format, ctx.Options.Quality ?? DefaultQuality);
+            return;
+        }
+
         var image = ctx.Image;
         switch (ctx.Format)
         {

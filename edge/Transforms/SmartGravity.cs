@@ -20,8 +20,9 @@ internal static class SmartGravity
 
     public static void Resolve(TransformContext ctx)
     {
+        // Once per image: every frame of an animation is cut at the first frame's focal point, or the crop would jitter.
         var plan = ctx.RequiredPlan;
-        if (plan.Fit != FitMode.Cover || ctx.Options.EffectiveGravity.Kind != GravityKind.Smart || plan.Scaled == plan.Output)
+        if (ctx.ResolvedGravity is not null || plan.Fit != FitMode.Cover || ctx.Options.EffectiveGravity.Kind != GravityKind.Smart || plan.Scaled == plan.Output)
         {
             return;
         }

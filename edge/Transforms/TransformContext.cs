@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeImages.Edge.Transforms.Animation;
 using EdgeImages.Edge.Transforms.Jpeg;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
@@ -45,6 +46,9 @@ internal sealed class TransformContext(
 
     /// <summary>Set by the smart-gravity step: the focal point the cover crop centres on.</summary>
     public Gravity? ResolvedGravity { get; set; }
+
+    /// <summary>Set when the source's animation is kept: the transformed frames, gathered one by one.</summary>
+    public AnimatedFrames? Animation { get; set; }
 
     public ImageFormat Format { get; set; } = ImageFormat.Auto;
 

@@ -26,6 +26,11 @@ internal sealed class TransformLimits
     // Decode JPEGs with libjpeg-turbo's SIMD build (TurboJPEG, and the DC-only progressive shim) when they are
     // installed, instead of Skia's scalar copy. A kill switch, and the "before" side of the miss benchmark.
     public bool NativeJpeg { get; set; } = true;
+
+    // Frames of an animation kept animated (413 beyond; anim:0 still serves the first frame). Each frame is decoded
+    // and transformed like a still, so this bounds the work a small file can ask for: a GIF spends ~15 bytes a frame.
+    // 500 frames is 20 s at 25 fps, past what animated stickers and GIF clips use; longer belongs in a video.
+    public int MaxAnimationFrames { get; set; } = 500;
 }
 
 /// <summary>Refuses limits that are zero or negative, naming every bad key at once.</summary>
@@ -38,6 +43,7 @@ internal sealed class TransformLimitsValidator : IValidateOptions<TransformLimit
         RequirePositive(errors, nameof(TransformLimits.MaxSourceBytes), options.MaxSourceBytes);
         RequirePositive(errors, nameof(TransformLimits.MaxSourcePixels), options.MaxSourcePixels);
         RequirePositive(errors, nameof(TransformLimits.MaxOutputPixels), options.MaxOutputPixels);
+        RequirePositive(errors, nameof(TransformLimits.MaxAnimationFrames), options.MaxAnimationFrames);
         if (options.MaxSourceBytes > Array.MaxLength)
         {
             errors.Add($"{TransformLimits.SectionName}:{nameof(TransformLimits.MaxSourceBytes)} must be at most {Array.MaxLength}");

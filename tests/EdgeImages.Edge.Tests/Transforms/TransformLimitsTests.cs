@@ -12,11 +12,15 @@ public sealed class TransformLimitsTests
     [Fact]
     public void EveryLimitNonPositive_Validate_NamesEveryKey()
     {
-        var result = new TransformLimitsValidator().Validate(null, new TransformLimits { MaxSourceBytes = 0, MaxSourcePixels = -1, MaxOutputPixels = 0 });
+        var result = new TransformLimitsValidator().Validate(
+            null, new TransformLimits { MaxSourceBytes = 0, MaxSourcePixels = -1, MaxOutputPixels = 0, MaxAnimationFrames = 0 });
 
         Assert.True(result.Failed);
         Assert.Equal(
-            ["Transforms:MaxSourceBytes must be positive", "Transforms:MaxSourcePixels must be positive", "Transforms:MaxOutputPixels must be positive"],
+            [
+                "Transforms:MaxSourceBytes must be positive", "Transforms:MaxSourcePixels must be positive", "Transforms:MaxOutputPixels must be positive",
+                "Transforms:MaxAnimationFrames must be positive",
+            ],
             result.Failures);
     }
 
@@ -34,9 +38,10 @@ public sealed class TransformsServiceCollectionExtensionsTests
     [Fact]
     public void AddTransforms_ConfiguredLimits_AreBoundAndTransformerResolves()
     {
-        using var provider = Build(new() { ["Transforms:MaxSourcePixels"] = "1234" });
+        using var provider = Build(new() { ["Transforms:MaxSourcePixels"] = "1234", ["Transforms:MaxAnimationFrames"] = "7" });
 
         Assert.Equal(1234, provider.GetRequiredService<IOptions<TransformLimits>>().Value.MaxSourcePixels);
+        Assert.Equal(7, provider.GetRequiredService<IOptions<TransformLimits>>().Value.MaxAnimationFrames);
         Assert.NotNull(provider.GetRequiredService<ImageTransformer>());
     }
 
