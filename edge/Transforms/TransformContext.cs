@@ -26,6 +26,9 @@ internal sealed class TransformContext(
     /// <summary>The miss's share of the memory budget, grown before each large buffer; null outside a request (benchmarks, unit tests).</summary>
     public MemoryReservation? Memory { get; init; }
 
+    /// <summary>The tenant's watermark to lay over the output, if one applies (<see cref="WatermarkStep"/>).</summary>
+    public WatermarkOverlay? Watermark { get; init; }
+
     /// <summary>Fires at the request's deadline; checked between steps and inside the few loops that repeat work.</summary>
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
