@@ -17,9 +17,10 @@ internal sealed record TenantWatermark(string Name, string Path, WatermarkPlacem
 {
     /// <summary>
     /// A short hash of everything that shapes the result but the image's bytes (path, gravity, margin, width, opacity):
-    /// part of the cache key, so that changing any of them never serves a variant made with the old ones.
+    /// part of the cache key, so that changing any of them never serves a variant made with the old ones. Computed on
+    /// each read (a hash of a few dozen bytes): a stored value would survive a <c>with</c> copy that changed the settings.
     /// </summary>
-    public string Fingerprint { get; } = FingerprintOf(Path, Placement);
+    public string Fingerprint => FingerprintOf(Path, Placement);
 
     /// <summary>The watermark <paramref name="name"/> of <paramref name="document"/>, which the rules have accepted.</summary>
     public static TenantWatermark From(string name, WatermarkDocument document)
