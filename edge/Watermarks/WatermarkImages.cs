@@ -57,10 +57,11 @@ internal sealed class WatermarkImages(IVariantCache cache, VariantProducer produ
             var tag = IsKeyable(version) ? $"\"{version}\"" : VariantProducer.ETagOf(content);
             return new CachedVariant(content, contentType, tag, timings);
         }
-        catch (EdgeProblemException problem) when (problem.Status == StatusCodes.Status404NotFound)
+        catch (EdgeProblemException problem) when (problem.Status is StatusCodes.Status404NotFound or StatusCodes.Status413PayloadTooLarge)
         {
-            // The visitor's photo exists; what is missing is the tenant's configured watermark image.
-            throw new EdgeProblemException(StatusCodes.Status502BadGateway, "Bad gateway", "The tenant's watermark image is not at its origin.");
+            // The visitor's photo is fine; what fails is the tenant's configured watermark image (missing, or beyond the
+            // byte limit), so neither a 404 nor a 413 of the photo would be true.
+            throw new EdgeProblemException(StatusCodes.Status502BadGateway, "Bad gateway", "The tenant's watermark image cannot be fetched from its origin.");
         }
     }
 
