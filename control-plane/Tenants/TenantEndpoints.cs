@@ -6,7 +6,7 @@ using EdgeImages.Etcd.Documents;
 namespace EdgeImages.ControlPlane.Tenants;
 
 /// <summary>
-/// <c>/v1/tenants</c>: origin binding, TTL, presets, allowed options, quotas. Edges apply a change by watch. An API key
+/// <c>/v1/tenants</c>: origin binding, TTL, presets, allowed options, quotas, watermarks. Edges apply a change by watch. An API key
 /// limited to tenants reads and changes only its own tenants, and never the platform's settings of them: the quota
 /// (<c>requestsPerSecond</c>, <c>burst</c>) and the origin binding, which would let a tenant raise its own limits or
 /// read another tenant's originals through an origin it points itself at.
@@ -69,7 +69,7 @@ internal static class TenantEndpoints
         }
 
         var document = ToDocument(id, request, time.GetUtcNow());
-        if (!await writer.CommitAsync(caller.Actor, "tenant.put", id, null, conditions, [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
+        if (!await writer.CommitAsync(caller.Actor, "tenant.put", id, WatermarkAudit(document), conditions, [ChangeWriter.Put(writer.Keys.Tenant(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.Conflict("The tenant changed meanwhile; try again.");
         }
@@ -95,8 +95,28 @@ internal static class TenantEndpoints
         Presets = request.Presets,
         RequestsPerSecond = request.RequestsPerSecond,
         Burst = request.Burst,
+        Watermarks = request.Watermarks,
+        DefaultWatermark = request.DefaultWatermark,
+        WatermarkRequired = request.WatermarkRequired,
+        RefusePassThrough = request.RefusePassThrough,
         UpdatedAt = updatedAt,
     };
+
+    /// <summary>
+    /// The audit log's word on a tenant's watermarks: who made a watermark mandatory or optional, or let originals out
+    /// bare, matters when a site finds its images unmarked. Null when the tenant has none of it.
+    /// </summary>
+    private static string? WatermarkAudit(TenantDocument tenant)
+    {
+        if (tenant.Watermarks is not { Count: > 0 } && !tenant.RefusePassThrough)
+        {
+            return null;
+        }
+
+        var names = string.Join(",", (tenant.Watermarks ?? new Dictionary<string, WatermarkDocument>()).Keys.Order(StringComparer.Ordinal));
+        return $"watermarks [{names}], default {tenant.DefaultWatermark ?? "none"}, "
+            + $"{(tenant.WatermarkRequired ? "required" : "optional")}, pass-through {(tenant.RefusePassThrough ? "refused" : "allowed")}";
+    }
 }
 
 internal sealed record TenantRequest(
@@ -105,4 +125,8 @@ internal sealed record TenantRequest(
     IReadOnlyList<string>? AllowedOptions,
     IReadOnlyDictionary<string, string>? Presets,
     int? RequestsPerSecond,
-    int? Burst);
+    int? Burst,
+    IReadOnlyDictionary<string, WatermarkDocument>? Watermarks = null,
+    string? DefaultWatermark = null,
+    bool WatermarkRequired = false,
+    bool RefusePassThrough = false);

@@ -19,6 +19,8 @@ internal static class ControlPlaneServiceCollectionExtensions
         var services = builder.Services;
         services.AddValidatedOptions<ControlPlaneOptions, ControlPlaneOptionsValidator>(builder.Configuration, ControlPlaneOptions.SectionName);
         services.AddSingleton<ConfiguredTenantSettings>();
+        services.AddOptions<ConfiguredTenants>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConfiguredTenants>, ConfiguredTenantsValidator>();
         services.AddSingleton<ControlPlaneState>();
         services.AddSingleton<ISigningKeyProvider>(provider => provider.GetRequiredService<ControlPlaneState>());
         services.AddSingleton<ITenantSettingsProvider>(provider => provider.GetRequiredService<ControlPlaneState>());

@@ -108,6 +108,11 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
         Burst = tenant.Burst,
         AllowedOptions = tenant.AllowedOptions?.ToHashSet(StringComparer.Ordinal),
         Presets = (tenant.Presets ?? new Dictionary<string, string>()).ToDictionary(StringComparer.Ordinal),
+        Watermarks = (tenant.Watermarks ?? new Dictionary<string, WatermarkDocument>())
+            .ToDictionary(w => w.Key, w => TenantWatermark.From(w.Key, w.Value), StringComparer.Ordinal),
+        DefaultWatermark = tenant.DefaultWatermark,
+        WatermarkRequired = tenant.WatermarkRequired,
+        RefusePassThrough = tenant.RefusePassThrough,
     };
 
     private sealed record Derived(ControlPlaneSnapshot Snapshot, SigningKeyRing Ring, FrozenDictionary<string, TenantSettings> Tenants);

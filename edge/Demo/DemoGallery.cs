@@ -31,6 +31,8 @@ internal static class DemoGallery
             ["w:200", "-"]),
         ("Animation: a GIF kept animated (gif, webp, auto: WebP where the browser takes it), or its first frame (anim:0, png, jpeg)", "graphics/squares.gif",
             ["w:80,f:gif", "w:80,f:webp,rot:90", "w:80", "w:80,anim:0", "w:80,f:png", "w:80,f:jpeg,bg:ffffff"]),
+        ("Watermarks: the demo tenant's own (its transparent cutout), at se, centred at 35 % opacity, and in another format", "photos/lake.webp",
+            ["w:240,wm:badge", "w:240,wm:ghost", "w:240,wm:badge,f:webp"]),
         ("Device pixel ratio: 160 CSS pixels at 1x, 2x and 3x (shown at the same size)", "photos/flower.jpg",
             ["w:160", "w:160,dpr:2", "w:160,dpr:3"]),
     ];

@@ -66,6 +66,7 @@ internal static class EdgeApplication
         services.AddSingleton<TransformScheduler>();
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
+        services.AddSingleton<Watermarks.WatermarkImages>();
         services.AddSingleton<ImageRequestHandler>();
 
         services.AddDemoPage();

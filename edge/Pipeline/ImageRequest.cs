@@ -1,6 +1,8 @@
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Transforms;
+using EdgeImages.Edge.Watermarks;
 using EdgeImages.Sdk.Urls;
 
 namespace EdgeImages.Edge.Pipeline;
@@ -30,19 +32,37 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
     /// <summary>When the URL stops working (its <c>exp</c>), or null when it never does.</summary>
     public DateTimeOffset? ExpiresAt => Options.ExpiresAt is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
 
-    /// <summary>The purge handles of this request's variants: tenant, folders, original.</summary>
-    public IReadOnlyList<string> Tags => CacheTags.For(Original.Tenant, Original.Path);
+    /// <summary>The tenant's watermark this request gets (<see cref="WatermarkChoice"/>), or null for none.</summary>
+    public TenantWatermark? Watermark { get; init; }
+
+    /// <summary>The image of <see cref="Watermark"/> and its origin version, attached before the cache lookup (<see cref="WatermarkImages"/>).</summary>
+    public WatermarkImage? WatermarkImage { get; init; }
 
     /// <summary>
-    /// The cache key: tenant, path, pinned version or the marker of the latest, canonical options, and for <c>f:auto</c>
-    /// what this client's <c>Accept</c> named of the negotiated formats. The query string is never part of it.
+    /// The purge handles of this request's variants: tenant, folders, original, and with a watermark those of its image
+    /// too, so that purging the watermark image purges every variant that carries it.
+    /// </summary>
+    public IReadOnlyList<string> Tags => Watermark is { } watermark
+        ? [.. CacheTags.For(Original.Tenant, Original.Path).Union(CacheTags.For(Original.Tenant, watermark.Path), StringComparer.Ordinal)]
+        : CacheTags.For(Original.Tenant, Original.Path);
+
+    /// <summary>
+    /// The cache key: tenant, path, pinned version or the marker of the latest, canonical options, for <c>f:auto</c>
+    /// what this client's <c>Accept</c> named of the negotiated formats, and the watermark actually applied: its name,
+    /// the origin's version of its image and a fingerprint of its settings (<c>|wm:logo@v3#…</c>). The URL's own
+    /// <c>wm</c> is left out of the options: <c>wm:logo</c> and the default <c>logo</c> make the same image and share
+    /// one entry, and a new default, new settings or a new image make a new key. The query string is never part of it.
     /// </summary>
     public string CacheKey
     {
         get
         {
             var negotiated = VariesByAccept ? Accepted.CacheKeySuffix : "";
-            return $"{Original.Tenant}/{Original.Path}@{CacheKeys.VersionMarker(Original.Version)}|{CanonicalOptions.Format(Options)}{negotiated}";
+            var options = Options.Watermark is null ? Options : Options with { Watermark = null };
+            var watermark = Watermark is { } mark
+                ? $"|wm:{mark.Name}@{WatermarkImage?.Version ?? throw new InvalidOperationException("The watermark's image was not attached.")}#{mark.Fingerprint}"
+                : "";
+            return $"{Original.Tenant}/{Original.Path}@{CacheKeys.VersionMarker(Original.Version)}|{CanonicalOptions.Format(options)}{negotiated}{watermark}";
         }
     }
 }

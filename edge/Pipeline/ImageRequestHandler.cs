@@ -1,6 +1,7 @@
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.RateLimiting;
+using EdgeImages.Edge.Watermarks;
 
 namespace EdgeImages.Edge.Pipeline;
 
@@ -14,6 +15,7 @@ internal sealed class ImageRequestHandler(
     TenantRateLimiter tenantQuotas,
     IVariantCache cache,
     VariantProducer producer,
+    WatermarkImages watermarks,
     TimeProvider timeProvider)
 {
     public async Task HandleAsync(HttpContext context)
@@ -26,6 +28,8 @@ internal sealed class ImageRequestHandler(
 
         var request = reader.Read(context);
         feature.Verified(request);
+        // The watermark's image version is part of the variant's key, so it is found before the lookup.
+        request = await watermarks.AttachAsync(request, context.RequestAborted).ConfigureAwait(false);
 
         var started = timeProvider.GetTimestamp();
         var lookup = await cache.GetOrCreateAsync(

@@ -4,6 +4,7 @@ using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Presets;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Edge.Transforms;
+using EdgeImages.Edge.Watermarks;
 using EdgeImages.Sdk.Signing;
 using EdgeImages.Sdk.Urls;
 using Microsoft.AspNetCore.Http.Features;
@@ -57,6 +58,7 @@ internal sealed class ImageRequestReader(
         CheckAllowed(url.Options, tenant);
         CheckServed(url.Options);
         var options = presets.Resolve(url.Options, tenant);
+        var watermark = WatermarkChoice.Choose(options, tenant);
         return new ImageRequest(
             options,
             new OriginalKey(url.Tenant, url.Path, url.Options.Version, tenant.Origin),
@@ -65,6 +67,7 @@ internal sealed class ImageRequestReader(
         {
             StaleWhileRevalidate = tenant.StaleWhileRevalidate ?? cacheOptions.Value.StaleWhileRevalidate,
             StaleIfError = tenant.StaleIfError ?? cacheOptions.Value.StaleIfError,
+            Watermark = watermark,
         };
     }
 
@@ -88,15 +91,9 @@ internal sealed class ImageRequestReader(
 
     /// <summary>
     /// Options of format 1.1 that this edge does not make yet: a 400 that says so, rather than an image without them.
-    /// No tenant has watermarks yet, so every name but <c>none</c> is unknown.
     /// </summary>
     private static void CheckServed(TransformOptions options)
     {
-        if (options.Watermark is { } watermark && watermark != TransformOptions.NoWatermark)
-        {
-            throw EdgeProblemException.BadRequest($"This tenant has no watermark named '{watermark}'.");
-        }
-
         if (options.Format == ImageFormat.Json)
         {
             throw EdgeProblemException.BadRequest("f:json is not served by this edge yet.");

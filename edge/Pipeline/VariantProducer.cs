@@ -44,11 +44,28 @@ internal sealed class VariantProducer(
             return new CachedVariant(bytes, original.ContentType, ETagOf(bytes), new StageTimings(fetch, default));
         }
 
+        var watermark = request.Watermark is { } mark
+            ? new WatermarkOverlay(request.WatermarkImage?.Content ?? throw new InvalidOperationException("The watermark's image was not attached."), mark.Placement)
+            : null;
         var image = await scheduler.RunAsync(
-            token => transformer.Transform(original.Content, request.Options, request.Accepted, memory, token),
+            token => transformer.Transform(original.Content, request.Options, request.Accepted, memory, token, watermark),
             cancellationToken).ConfigureAwait(false);
         metrics.VariantProduced(new StageTimings(fetch, image.Timings));
         return new CachedVariant(image.Content, image.ContentType, ETagOf(image.Content), new StageTimings(fetch, image.Timings));
+    }
+
+    /// <summary>
+    /// An original as stored, for the edge's own use (a tenant's watermark image): under the same negative cache, memory
+    /// budget and fetch deadline as any miss, with the version the origin reported for it.
+    /// </summary>
+    public async Task<(byte[] Content, string ContentType, string Version, StageTimings Timings)> FetchOriginalAsync(
+        OriginalKey key, CancellationToken cancellationToken)
+    {
+        notFound.ThrowIfKnownMissing(key);
+        using var memory = await budget.ReserveAsync(key.Tenant, cancellationToken).ConfigureAwait(false);
+        var fetchStarted = timeProvider.GetTimestamp();
+        using var original = await FetchAsync(key, memory, cancellationToken).ConfigureAwait(false);
+        return (original.ToExactArray(), original.ContentType, original.Version, new StageTimings(timeProvider.GetElapsedTime(fetchStarted), default));
     }
 
     private async Task<Original> FetchAsync(OriginalKey key, MemoryReservation memory, CancellationToken cancellationToken)

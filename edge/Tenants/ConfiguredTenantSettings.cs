@@ -1,3 +1,6 @@
+using EdgeImages.Etcd.Documents;
+using Microsoft.Extensions.Options;
+
 namespace EdgeImages.Edge.Tenants;
 
 /// <summary>Tenant settings from the <c>Tenants</c> configuration section, re-read when configuration reloads.</summary>
@@ -11,8 +14,16 @@ internal sealed class ConfiguredTenantSettings : ITenantSettingsProvider
     {
         var section = configuration.GetSection(SectionName);
         _tenants = Read(section);
-        // A reload swaps the whole snapshot; readers never see half of one.
-        Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, () => _tenants = Read(section));
+        // A reload swaps the whole snapshot; readers never see half of one. A reload that breaks a rule keeps the last
+        // good snapshot (start-up refuses it: ConfiguredTenantsValidator): dropping a broken watermark would serve the
+        // tenant's images unmarked.
+        Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, () =>
+        {
+            if (Problems(section).Count == 0)
+            {
+                _tenants = Read(section);
+            }
+        });
     }
 
     public TenantSettings Get(string tenant) =>
@@ -20,6 +31,27 @@ internal sealed class ConfiguredTenantSettings : ITenantSettingsProvider
 
     internal static Dictionary<string, TenantSettings> Read(IConfigurationSection section) =>
         section.GetChildren().ToDictionary(tenant => tenant.Key, Parse, StringComparer.Ordinal);
+
+    /// <summary>Every problem of the tenants' watermark settings, each naming its configuration key; empty when valid.</summary>
+    internal static IReadOnlyList<string> Problems(IConfigurationSection section)
+    {
+        var problems = new List<string>();
+        foreach (var tenant in section.GetChildren())
+        {
+            try
+            {
+                problems.AddRange(DocumentRules.Watermarks(WatermarksOf(tenant), tenant["DefaultWatermark"], tenant.GetValue<bool>("WatermarkRequired"))
+                    .Select(problem => $"{SectionName}:{tenant.Key}: {problem}"));
+            }
+            catch (InvalidOperationException exception)
+            {
+                // A value that is not a number or a boolean where one is expected.
+                problems.Add($"{SectionName}:{tenant.Key}: {exception.Message}");
+            }
+        }
+
+        return problems;
+    }
 
     private static TenantSettings Parse(IConfigurationSection tenant)
     {
@@ -36,6 +68,39 @@ internal sealed class ConfiguredTenantSettings : ITenantSettingsProvider
                 ? null
                 : allowed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
             Presets = tenant.GetSection("Presets").GetChildren().ToDictionary(p => p.Key, p => p.Value ?? "", StringComparer.Ordinal),
+            Watermarks = WatermarksOf(tenant).ToDictionary(w => w.Key, w => TenantWatermark.From(w.Key, w.Value), StringComparer.Ordinal),
+            DefaultWatermark = tenant["DefaultWatermark"],
+            WatermarkRequired = tenant.GetValue<bool>("WatermarkRequired"),
+            RefusePassThrough = tenant.GetValue<bool>("RefusePassThrough"),
         };
     }
+
+    /// <summary><c>Tenants:{tenant}:Watermarks:{name}:{Path,Gravity,Margin,Width,Opacity}</c>, in the control plane's shape.</summary>
+    private static Dictionary<string, WatermarkDocument> WatermarksOf(IConfigurationSection tenant) =>
+        tenant.GetSection("Watermarks").GetChildren().ToDictionary(
+            watermark => watermark.Key,
+            watermark => new WatermarkDocument
+            {
+                Path = watermark["Path"] ?? "",
+                Gravity = watermark["Gravity"],
+                Margin = watermark.GetValue<double?>("Margin"),
+                Width = watermark.GetValue<double?>("Width"),
+                Opacity = watermark.GetValue<double?>("Opacity"),
+            },
+            StringComparer.Ordinal);
+}
+
+/// <summary>Nothing to bind: the handle by which <see cref="ConfiguredTenantsValidator"/> runs at start-up.</summary>
+internal sealed class ConfiguredTenants;
+
+/// <summary>
+/// Stops the edge at start-up when a tenant's watermark settings break the stored-document rules
+/// (<see cref="DocumentRules.Watermarks"/>), naming every key at fault.
+/// </summary>
+internal sealed class ConfiguredTenantsValidator(IConfiguration configuration) : IValidateOptions<ConfiguredTenants>
+{
+    public ValidateOptionsResult Validate(string? name, ConfiguredTenants options) =>
+        ConfiguredTenantSettings.Problems(configuration.GetSection(ConfiguredTenantSettings.SectionName)) is { Count: > 0 } problems
+            ? ValidateOptionsResult.Fail(problems)
+            : ValidateOptionsResult.Success;
 }

@@ -46,4 +46,16 @@ internal sealed record TenantSettings
 
     /// <summary><c>Tenants:{tenant}:Presets:{name}</c>: this tenant's presets, which win over the edge-wide <c>Presets</c>.</summary>
     public IReadOnlyDictionary<string, string> Presets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary><c>Tenants:{tenant}:Watermarks:{name}</c>: the watermarks <c>wm:{name}</c> may apply.</summary>
+    public IReadOnlyDictionary<string, TenantWatermark> Watermarks { get; init; } = new Dictionary<string, TenantWatermark>(StringComparer.Ordinal);
+
+    /// <summary><c>Tenants:{tenant}:DefaultWatermark</c>: the watermark of a URL that names none; null for none.</summary>
+    public string? DefaultWatermark { get; init; }
+
+    /// <summary><c>Tenants:{tenant}:WatermarkRequired</c>: <c>wm:none</c> is refused (400), so the default always applies.</summary>
+    public bool WatermarkRequired { get; init; }
+
+    /// <summary><c>Tenants:{tenant}:RefusePassThrough</c>: <c>-</c> is refused (400), so that no URL serves an original bare.</summary>
+    public bool RefusePassThrough { get; init; }
 }

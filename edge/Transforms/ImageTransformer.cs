@@ -34,6 +34,7 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         GeometrySteps.Resize,
         FilterSteps.Blur,
         FilterSteps.Sharpen,
+        WatermarkStep.Apply,
     ];
 
     private static readonly Action<TransformContext>[] TransformPhase =
@@ -59,13 +60,15 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
 
     /// <summary>
     /// As above, growing <paramref name="memory"/> to what the decode will hold before it allocates:
-    /// 413 when that is more than the whole budget, 503 when the budget cannot spare it now.
+    /// 413 when that is more than the whole budget, 503 when the budget cannot spare it now; with the tenant's
+    /// <paramref name="watermark"/> laid over the result when one applies.
     /// </summary>
     public TransformedImage Transform(
-        ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, MemoryReservation? memory, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> source, TransformOptions options, AcceptedFormats accepted, MemoryReservation? memory, CancellationToken cancellationToken,
+        WatermarkOverlay? watermark = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory, Jpeg = jpeg };
+        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory, Jpeg = jpeg, Watermark = watermark };
         var decode = Run(ctx, DecodePhase);
         var transform = Run(ctx, TransformPhase);
         var encode = Run(ctx, EncodePhase);

@@ -31,6 +31,9 @@ internal sealed class TransformContext(
     /// <summary>The native JPEG decoders the decode step may use; <see cref="NativeJpeg.None"/> leaves every JPEG to Skia.</summary>
     public NativeJpeg Jpeg { get; init; } = NativeJpeg.Default;
 
+    /// <summary>The tenant's watermark to lay over the output, if one applies (<see cref="WatermarkStep"/>).</summary>
+    public WatermarkOverlay? Watermark { get; init; }
+
     /// <summary>Fires at the request's deadline; checked between steps and inside the few loops that repeat work.</summary>
     public CancellationToken CancellationToken { get; } = cancellationToken;
 

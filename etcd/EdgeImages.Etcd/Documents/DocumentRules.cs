@@ -51,8 +51,88 @@ public static class DocumentRules
             }
         }
 
+        errors.AddRange(Watermarks(tenant.Watermarks, tenant.DefaultWatermark, tenant.WatermarkRequired));
         return errors;
     }
+
+    /// <summary>
+    /// Every problem of a tenant's watermark settings, each naming its field (<c>watermarks.{name}.width</c>); empty when
+    /// valid. The edge's configuration (<c>Tenants:{id}:Watermarks</c>) is held to the same rules as the control plane's.
+    /// </summary>
+    public static IReadOnlyList<string> Watermarks(IReadOnlyDictionary<string, WatermarkDocument>? watermarks, string? defaultWatermark, bool required)
+    {
+        var errors = new List<string>();
+        foreach (var (name, watermark) in watermarks ?? new Dictionary<string, WatermarkDocument>())
+        {
+            // "none" is what wm:none says, so no watermark may be called that.
+            if (!Identifier.IsValid(name, Identifier.MaxPresetLength) || name == TransformOptions.NoWatermark)
+            {
+                errors.Add($"'watermarks.{name}': a watermark name is 1 to 32 characters of [a-z0-9-], and not 'none'.");
+                continue;
+            }
+
+            if (watermark is null)
+            {
+                errors.Add($"'watermarks.{name}' must be an object with a path.");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(watermark.Path) || ImagePaths.Decode(watermark.Path, out _) is not null)
+            {
+                errors.Add($"'watermarks.{name}.path' must be a path of the tenant's originals, written as in an image URL.");
+            }
+
+            if (watermark.Gravity is not null && WatermarkGravity(watermark.Gravity) is null)
+            {
+                errors.Add($"'watermarks.{name}.gravity' must be one of center, n, s, e, w, ne, nw, se, sw.");
+            }
+
+            if (watermark.Margin is { } margin && !(margin >= 0 && margin <= 0.5))
+            {
+                errors.Add($"'watermarks.{name}.margin' must be 0 to 0.5 (a fraction of the output's width).");
+            }
+
+            if (watermark.Width is { } width && !(width > 0 && width <= 1))
+            {
+                errors.Add($"'watermarks.{name}.width' must be above 0 and at most 1 (a fraction of the output's width).");
+            }
+
+            if (watermark.Opacity is { } opacity && !(opacity > 0 && opacity <= 1))
+            {
+                errors.Add($"'watermarks.{name}.opacity' must be above 0 and at most 1.");
+            }
+        }
+
+        if (defaultWatermark is not null && watermarks?.ContainsKey(defaultWatermark) != true)
+        {
+            errors.Add($"'defaultWatermark' must name one of the tenant's watermarks ('{defaultWatermark}' is not one).");
+        }
+
+        if (required && defaultWatermark is null)
+        {
+            errors.Add("'watermarkRequired' needs a 'defaultWatermark' to require.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// A watermark's gravity by its URL spelling (<c>g:</c>'s compass names and <c>center</c>); null for anything else,
+    /// <c>smart</c> and focal points included, which mean nothing for an overlay.
+    /// </summary>
+    public static GravityKind? WatermarkGravity(string gravity) => gravity switch
+    {
+        "center" => GravityKind.Center,
+        "n" => GravityKind.North,
+        "s" => GravityKind.South,
+        "e" => GravityKind.East,
+        "w" => GravityKind.West,
+        "ne" => GravityKind.NorthEast,
+        "nw" => GravityKind.NorthWest,
+        "se" => GravityKind.SouthEast,
+        "sw" => GravityKind.SouthWest,
+        _ => null,
+    };
 
     /// <summary>Every problem of a signing key document stored under <paramref name="kid"/>; empty when valid.</summary>
     /// <remarks>Whether the sealed secret opens is for the holder of the master key to say (the edge checks it too).</remarks>

@@ -61,7 +61,38 @@ public sealed record TenantDocument
     public IReadOnlyDictionary<string, string>? Presets { get; init; }
     public int? RequestsPerSecond { get; init; }
     public int? Burst { get; init; }
+    /// <summary>The tenant's named watermarks, which <c>wm:{name}</c> applies (rules: <see cref="DocumentRules.Watermarks"/>).</summary>
+    public IReadOnlyDictionary<string, WatermarkDocument>? Watermarks { get; init; }
+    /// <summary>The watermark applied when a URL names none; null for none.</summary>
+    public string? DefaultWatermark { get; init; }
+    /// <summary>When true, <c>wm:none</c> is refused (400): every transformed image carries the default watermark.</summary>
+    public bool WatermarkRequired { get; init; }
+    /// <summary>When true, <c>-</c> (the original untouched) is refused (400), so that no URL serves an original bare.</summary>
+    public bool RefusePassThrough { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>
+/// One named watermark of a tenant: an image among the tenant's own originals and how it is laid over the output.
+/// Sizes are fractions of the output's width, so one watermark looks the same at every width of a <c>srcset</c>.
+/// </summary>
+public sealed record WatermarkDocument
+{
+    public const string DefaultGravity = "se";
+    public const double DefaultMargin = 0.02;
+    public const double DefaultWidth = 0.25;
+    public const double DefaultOpacity = 1;
+
+    /// <summary>The watermark image's path among the tenant's originals, written as in an image URL (percent-encoded).</summary>
+    public required string Path { get; init; }
+    /// <summary>Where it sits: <c>center</c>, <c>n</c>, <c>s</c>, <c>e</c>, <c>w</c>, <c>ne</c>, <c>nw</c>, <c>se</c>, <c>sw</c>; default <c>se</c>.</summary>
+    public string? Gravity { get; init; }
+    /// <summary>Space between it and the output's edges, as a fraction of the output's width (0 to 0.5); default 0.02.</summary>
+    public double? Margin { get; init; }
+    /// <summary>Its width as a fraction of the output's width (above 0, at most 1); default 0.25. The height keeps its aspect.</summary>
+    public double? Width { get; init; }
+    /// <summary>Above 0, at most 1; default 1 (the watermark image's own alpha only).</summary>
+    public double? Opacity { get; init; }
 }
 
 /// <summary>
