@@ -96,11 +96,6 @@ internal sealed class ImageRequestReader(
         {
             throw EdgeProblemException.BadRequest($"This tenant has no watermark named '{watermark}'.");
         }
-
-        if (options.Format == ImageFormat.Json)
-        {
-            throw EdgeProblemException.BadRequest("f:json is not served by this edge yet.");
-        }
     }
 
     /// <summary>The path exactly as sent, percent-encoding untouched: what was signed.</summary>
