@@ -5,6 +5,7 @@ using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Transforms;
 using EdgeImages.Etcd.Purges;
 using SkiaSharp;
+using TestImages = EdgeImages.Edge.Tests.Transforms.TestImages;
 
 namespace EdgeImages.Edge.Tests.Pipeline;
 
