@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeImages.Sdk.Urls;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -98,6 +101,28 @@ public sealed partial class EdgeImageInfoClient : IDisposable
         }
 
         return await answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where a root-relative URL points, for a site that is the edge itself to fetch from itself: this request's scheme
+    /// at the address the connection came in on (a listening socket of this server), never the <c>Host</c> header, which
+    /// the client writes. Null without a connection address.
+    /// </summary>
+    /// <param name="http">The request being rendered.</param>
+    public static Uri? SiteOf(HttpContext? http)
+    {
+        if (http?.Connection.LocalIpAddress is not { } address)
+        {
+            return null;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return new Uri(string.Create(CultureInfo.InvariantCulture, $"{http.Request.Scheme}://{host}:{http.Connection.LocalPort}/"));
     }
 
     /// <inheritdoc/>

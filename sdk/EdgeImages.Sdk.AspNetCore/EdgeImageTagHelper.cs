@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Net.Sockets;
 using System.Text.Encodings.Web;
 using EdgeImages.Sdk.Urls;
 using Microsoft.AspNetCore.Html;
@@ -225,27 +224,7 @@ public sealed class EdgeImageTagHelper : TagHelper
         }
 
         var http = ViewContext?.HttpContext;
-        return await _info.GetAsync(Source, BuildOptions(), SiteOf(http), http?.RequestAborted ?? CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Where a root-relative URL points, for the site to fetch it from itself: this request's scheme at the address the
-    /// connection came in on (a listening socket of this server), never the <c>Host</c> header, which the client writes.
-    /// </summary>
-    private static Uri? SiteOf(HttpContext? http)
-    {
-        if (http?.Connection.LocalIpAddress is not { } address)
-        {
-            return null;
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-        return new Uri(string.Create(CultureInfo.InvariantCulture, $"{http.Request.Scheme}://{host}:{http.Connection.LocalPort}/"));
+        return await _info.GetAsync(Source, BuildOptions(), EdgeImageInfoClient.SiteOf(http), http?.RequestAborted ?? CancellationToken.None).ConfigureAwait(false);
     }
 
     private void Render(TagHelperOutput output, EdgeImageInfo? info)
