@@ -37,6 +37,29 @@ internal static class DemoGallery
             ["w:160", "w:160,dpr:2", "w:160,dpr:3"]),
     ];
 
+    /// <summary>
+    /// What URL format 1.1 added, side by side at the top of the page: AVIF, an animation kept (the animated GIF as
+    /// animated WebP), a watermark of the demo tenant, and (rendered apart, from <c>f:json</c>) a placeholder.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Caption, string Path, string Options)> NewIn11 =
+    [
+        ("AVIF (a browser that cannot decode it shows nothing here)", "photos/flower.jpg", "w:240,h:160,f:avif"),
+        ("an animated GIF, resized, as animated WebP", "graphics/squares.gif", "w:160,f:webp"),
+    ];
+
+    /// <summary>The watermark tile's options, shown when the demo tenant defines <see cref="WatermarkName"/>.</summary>
+    public const string WatermarkOptions = "w:240,h:160," + "wm:" + WatermarkName;
+
+    /// <summary>The demo tenant's watermark shown beside the other 1.1 features (appsettings.Development.json).</summary>
+    public const string WatermarkName = "badge";
+
+    /// <summary>The photo whose placeholder is shown, alone and under the image.</summary>
+    public const string PlaceholderPath = "photos/rose.jpg";
+
+    /// <summary>Whether the demo tenant defines the watermark the 1.1 row shows; without it the tile is left out.</summary>
+    public static bool HasWatermark(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration[$"Tenants:{Tenant}:Watermarks:{WatermarkName}:Path"]);
+
     /// <summary>The tag helper's source attribute: <c>{tenant}/{path}</c>.</summary>
     public static string Source(string path) => $"{Tenant}/{path}";
 }

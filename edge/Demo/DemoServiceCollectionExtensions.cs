@@ -30,7 +30,14 @@ internal static class DemoServiceCollectionExtensions
         // Read from configuration rather than IOptions<SigningOptions>: a bad Signing section must fail start-up once,
         // with the signing validator's message, not again through these options. The key itself comes from the ring.
         services.AddEdgeImages().Configure<IConfiguration>((urls, configuration) =>
-            urls.KeyId = configuration[$"{SigningOptions.SectionName}:ActiveKey"] is { } active && SigningKey.IsValidId(active) ? active : null);
+        {
+            urls.KeyId = configuration[$"{SigningOptions.SectionName}:ActiveKey"] is { } active && SigningKey.IsValidId(active) ? active : null;
+
+            // The page's placeholders come from this edge itself (f:json at its own address), and the first one of a photo
+            // is a decode on a machine that may be busy: a demo waits for it rather than showing none. A site would keep
+            // the SDK's short default.
+            urls.Info.Timeout = TimeSpan.FromSeconds(10);
+        });
         return services;
     }
 }

@@ -56,7 +56,6 @@ internal sealed class ImageRequestReader(
 
         var tenant = tenants.Get(url.Tenant);
         CheckAllowed(url.Options, tenant);
-        CheckServed(url.Options);
         var options = presets.Resolve(url.Options, tenant);
         var watermark = WatermarkChoice.Choose(options, tenant);
         return new ImageRequest(
@@ -86,17 +85,6 @@ internal sealed class ImageRequestReader(
             {
                 throw EdgeProblemException.BadRequest($"Option '{name}' is not enabled for this tenant.");
             }
-        }
-    }
-
-    /// <summary>
-    /// Options of format 1.1 that this edge does not make yet: a 400 that says so, rather than an image without them.
-    /// </summary>
-    private static void CheckServed(TransformOptions options)
-    {
-        if (options.Format == ImageFormat.Json)
-        {
-            throw EdgeProblemException.BadRequest("f:json is not served by this edge yet.");
         }
     }
 

@@ -1,6 +1,7 @@
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Transforms.Animation;
 using EdgeImages.Edge.Transforms.Jpeg;
+using EdgeImages.Edge.Transforms.Metadata;
 using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,8 @@ namespace EdgeImages.Edge.Transforms;
 
 /// <summary>
 /// Runs the transformation pipeline: a fixed list of small steps over one <see cref="TransformContext"/>,
-/// with the deadline checked between steps. Synchronous CPU work; the caller runs it on a bounded worker.
+/// with the deadline checked between steps. Synchronous CPU work; the caller runs it on a bounded worker. <c>f:json</c>
+/// runs its own list, which shares the decode and geometry steps and ends in the metadata answer.
 /// </summary>
 internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimeProvider time, NativeJpeg? jpeg = null)
 {
@@ -50,6 +52,32 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         OutputSteps.Encode,
     ];
 
+    // f:json: the image's plan, then the same steps at placeholder size; filters and format do not apply to it.
+    private static readonly Action<TransformContext>[] InfoDecodePhase =
+    [
+        DecodeSteps.Probe,
+        DecodeSteps.Plan,
+        InfoSteps.PlanPlaceholder,
+        DecodeSteps.Decode,
+        InfoSteps.MeasureSource,
+    ];
+
+    private static readonly Action<TransformContext>[] InfoTransformPhase =
+    [
+        GeometrySteps.Orient,
+        GeometrySteps.Crop,
+        GeometrySteps.Rotate,
+        GeometrySteps.Flip,
+        SmartGravity.Resolve,
+        GeometrySteps.Resize,
+    ];
+
+    private static readonly Action<TransformContext>[] InfoEncodePhase =
+    [
+        InfoSteps.EncodePlaceholder,
+        InfoSteps.WriteJson,
+    ];
+
     /// <summary>
     /// Transforms <paramref name="source"/>. Failures the client or origin caused are <see cref="EdgeProblemException"/>
     /// (400 bad crop or output too large, 413 source too big, 415 undecodable); a fired token is
@@ -72,6 +100,11 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         var decode = Run(ctx, DecodePhase);
         var transform = Run(ctx, TransformPhase);
         var encode = Run(ctx, EncodePhase);
+        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory };
+        var info = options.EffectiveFormat == ImageFormat.Json;
+        var decode = Run(ctx, info ? InfoDecodePhase : DecodePhase);
+        var transform = Run(ctx, info ? InfoTransformPhase : TransformPhase);
+        var encode = Run(ctx, info ? InfoEncodePhase : EncodePhase);
         return new TransformedImage(
             ctx.Encoded!, ctx.Format, ctx.Image.Width, ctx.Image.Height, new TransformTimings(decode, transform, encode));
     }

@@ -60,6 +60,7 @@ internal static class OutputSteps
         }
 
         var image = ctx.Image;
+        ReserveEncoder(ctx, image);
         switch (ctx.Format)
         {
             case ImageFormat.Avif:
@@ -81,5 +82,18 @@ internal static class OutputSteps
             _ => null,
         };
         ctx.Encoded = data?.ToArray() ?? throw new InvalidOperationException($"Skia could not encode a {Pixels.SizeOf(image)} image as {ctx.Format}.");
+    }
+
+    /// <summary>
+    /// libvips' working memory, from the budget, before it is touched: by now the decoder's buffers are gone, so what is
+    /// held is the original, this bitmap and the encoder's work (413 beyond the whole budget, 503 when it cannot be spared).
+    /// </summary>
+    private static void ReserveEncoder(TransformContext ctx, SKBitmap image)
+    {
+        var working = EncoderMemory.WorkingBytes(ctx.Format, Pixels.SizeOf(image).Area);
+        if (working > 0)
+        {
+            ctx.Memory?.Require(ctx.Source.Length + image.ByteCount + working);
+        }
     }
 }

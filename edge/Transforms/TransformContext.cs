@@ -57,6 +57,9 @@ internal sealed class TransformContext(
 
     public byte[]? Encoded { get; set; }
 
+    /// <summary><c>f:json</c> only: what the info steps learnt of the source and the result (<see cref="Metadata.InfoSteps"/>).</summary>
+    public Metadata.SourceFacts? Info { get; set; }
+
     public SKBitmap Image => image ?? throw new InvalidOperationException("No image has been decoded yet.");
 
     public FitPlan RequiredPlan => Plan ?? throw new InvalidOperationException("The geometry has not been planned yet.");

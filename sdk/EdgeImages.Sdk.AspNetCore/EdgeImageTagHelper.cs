@@ -1,7 +1,13 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using EdgeImages.Sdk.Urls;
+using Microsoft.AspNetCore.Html;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Rendering;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.Razor.TagHelpers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeImages.Sdk.AspNetCore;
 
@@ -15,20 +21,38 @@ namespace EdgeImages.Sdk.AspNetCore;
 /// <remarks>
 /// <c>width</c>/<c>height</c> written on the element by the page are kept. A side that depends on the original's
 /// size is only rendered when <c>edge-source-width</c> and <c>edge-source-height</c> give it (or <c>edge-crop</c>
-/// fixes it); nothing is guessed.
+/// fixes it), or when <c>edge-measure</c> or <c>edge-placeholder</c> asks the edge for it (<c>f:json</c>, fetched once
+/// per image and cached, see <see cref="EdgeImageInfoClient"/>); nothing is guessed. When that fetch fails the image is
+/// rendered as without those attributes.
 /// </remarks>
 [HtmlTargetElement("img", Attributes = "edge-src", TagStructure = TagStructure.WithoutEndTag)]
 public sealed class EdgeImageTagHelper : TagHelper
 {
     private readonly EdgeImageUrls _urls;
+    private readonly EdgeImageInfoClient? _info;
 
-    /// <summary>Created by Razor with the registered <see cref="EdgeImageUrls"/>.</summary>
+    /// <summary>Created with the registered <see cref="EdgeImageUrls"/> alone: <c>edge-placeholder</c> and <c>edge-measure</c> then render nothing.</summary>
     /// <param name="urls">Signs the URLs.</param>
     public EdgeImageTagHelper(EdgeImageUrls urls)
+        : this(urls, null)
+    {
+    }
+
+    /// <summary>Created by Razor with the registered <see cref="EdgeImageUrls"/> and <see cref="EdgeImageInfoClient"/>.</summary>
+    /// <param name="urls">Signs the URLs.</param>
+    /// <param name="info">Fetches the edge's <c>f:json</c> answers; null renders without them.</param>
+    [ActivatorUtilitiesConstructor]
+    public EdgeImageTagHelper(EdgeImageUrls urls, EdgeImageInfoClient? info)
     {
         ArgumentNullException.ThrowIfNull(urls);
         _urls = urls;
+        _info = info;
     }
+
+    /// <summary>The page being rendered: for the cancellation of its request, and where root-relative URLs point.</summary>
+    [ViewContext]
+    [HtmlAttributeNotBound]
+    public ViewContext? ViewContext { get; set; }
 
     /// <summary>The original: <c>{tenant}/{path}</c>, path decoded, e.g. <c>acme/a b/café.png</c>.</summary>
     [HtmlAttributeName("edge-src")]
@@ -140,13 +164,31 @@ public sealed class EdgeImageTagHelper : TagHelper
     [HtmlAttributeName("edge-source-height")]
     public int? SourceHeight { get; set; }
 
+    /// <summary>
+    /// Paints something while the image loads, from the edge's <c>f:json</c> answer: <c>blur</c>, its blurred tiny WebP
+    /// as a <c>background-image</c> (a few hundred bytes of HTML per image), or <c>color</c>, its dominant colour as a
+    /// <c>background-color</c> (a few bytes). Either also measures, as <see cref="Measure"/>. The page's own
+    /// <c>style</c> comes after and wins.
+    /// </summary>
+    [HtmlAttributeName("edge-placeholder")]
+    public string? Placeholder { get; set; }
+
+    /// <summary>
+    /// Asks the edge for the original's size (<c>f:json</c>) when <c>edge-source-width</c>/<c>edge-source-height</c> are
+    /// not given, so that <c>width</c> and <c>height</c> are always written and the page does not shift while images
+    /// load; a ladder srcset is also capped at it.
+    /// </summary>
+    [HtmlAttributeName("edge-measure")]
+    public bool Measure { get; set; }
+
     /// <inheritdoc/>
-    public override void Process(TagHelperContext context, TagHelperOutput output)
+    public override async Task ProcessAsync(TagHelperContext context, TagHelperOutput output)
     {
         ArgumentNullException.ThrowIfNull(output);
         try
         {
-            Render(output);
+            var info = await FetchInfoAsync().ConfigureAwait(false);
+            Render(output, info);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
@@ -157,13 +199,44 @@ public sealed class EdgeImageTagHelper : TagHelper
         }
     }
 
-    private void Render(TagHelperOutput output)
+    /// <summary>The edge's <c>f:json</c> answer when the attributes ask for it, or null (not asked, or not to be had in time).</summary>
+    private async Task<EdgeImageInfo?> FetchInfoAsync()
+    {
+        var placeholder = Placeholder?.Trim().ToUpperInvariant() switch
+        {
+            null or "" or "NONE" => false,
+            "BLUR" or "COLOR" => true,
+            _ => throw new ArgumentException("edge-placeholder must be blur, color or none"),
+        };
+        if (!placeholder && !Measure)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(Source))
+        {
+            throw new ArgumentException("edge-src is empty; write {tenant}/{path}");
+        }
+
+        if (_info is null)
+        {
+            return null;
+        }
+
+        var http = ViewContext?.HttpContext;
+        return await _info.GetAsync(Source, BuildOptions(), EdgeImageInfoClient.SiteOf(http), http?.RequestAborted ?? CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void Render(TagHelperOutput output, EdgeImageInfo? info)
     {
         if (string.IsNullOrWhiteSpace(Source))
         {
             throw new ArgumentException("edge-src is empty; write {tenant}/{path}");
         }
 
+        // The measured original stands in for the sizes the page did not give; what the page gave wins.
+        var sourceWidth = SourceWidth ?? info?.Width;
+        var sourceHeight = SourceHeight ?? info?.Height;
         var options = BuildOptions();
         var ladder = MinWidth is not null || MaxWidth is not null || Tolerance is not null;
         if (Densities is not null && (Widths is not null || ladder))
@@ -197,7 +270,7 @@ public sealed class EdgeImageTagHelper : TagHelper
                     MinWidth ?? SrcsetBuilder.DefaultMinWidth,
                     MaxWidth ?? SrcsetBuilder.DefaultMaxWidth,
                     Tolerance ?? SrcsetBuilder.DefaultTolerance,
-                    SourceWidth);
+                    sourceWidth);
             srcset = _urls.Srcset.BuildWidths(options, tenant, path, widths);
         }
 
@@ -217,7 +290,7 @@ public sealed class EdgeImageTagHelper : TagHelper
             output.Attributes.SetAttribute("sizes", sizes);
         }
 
-        var (width, height) = DisplaySize.Compute(srcOptions, SourceWidth, SourceHeight);
+        var (width, height) = DisplaySize.Compute(srcOptions, sourceWidth, sourceHeight);
         if (!output.Attributes.ContainsName("width") && !output.Attributes.ContainsName("height"))
         {
             if (width is { } displayWidth)
@@ -229,6 +302,52 @@ public sealed class EdgeImageTagHelper : TagHelper
             {
                 output.Attributes.SetAttribute("height", displayHeight.ToString(CultureInfo.InvariantCulture));
             }
+        }
+
+        if (info is not null)
+        {
+            WritePlaceholder(output, info);
+        }
+    }
+
+    /// <summary>
+    /// The placeholder as a background, before the page's own <c>style</c> so that the page's declarations win. Both
+    /// values were checked by <see cref="EdgeImageInfoClient"/> (a base64 WebP data: URI, a <c>#rrggbb</c> colour): no
+    /// quote, space or parenthesis, so the <c>url()</c> needs no quotes and the text needs no HTML encoding (which would
+    /// write every <c>+</c> of the base64 as six characters); the page's own style is encoded as Razor would.
+    /// </summary>
+    private void WritePlaceholder(TagHelperOutput output, EdgeImageInfo info)
+    {
+        var paint = Placeholder?.Trim().ToUpperInvariant() switch
+        {
+            "BLUR" => $"background-image:url({info.Placeholder});background-size:cover;background-position:center;background-repeat:no-repeat",
+            "COLOR" => $"background-color:{info.DominantColor}",
+            _ => null,
+        };
+        if (paint is null)
+        {
+            return;
+        }
+
+        var own = output.Attributes.TryGetAttribute("style", out var style) ? Encoded(style.Value) : "";
+        output.Attributes.SetAttribute("style", new HtmlString(string.IsNullOrWhiteSpace(own) ? paint : $"{paint};{own}"));
+    }
+
+    private static string Encoded(object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return "";
+            case IHtmlContent html:
+                using (var writer = new StringWriter(CultureInfo.InvariantCulture))
+                {
+                    html.WriteTo(writer, HtmlEncoder.Default);
+                    return writer.ToString();
+                }
+
+            default:
+                return HtmlEncoder.Default.Encode(value.ToString() ?? "");
         }
     }
 

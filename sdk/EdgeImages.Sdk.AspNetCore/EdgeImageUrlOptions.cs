@@ -28,6 +28,9 @@ public sealed class EdgeImageUrlOptions
     /// every edge would answer with 403. A key taken from <see cref="ISigningKeyProvider"/> brings its own.
     /// </summary>
     public string? Tenants { get; set; }
+
+    /// <summary>How pages fetch the edge's <c>f:json</c> answer for placeholders and intrinsic sizes.</summary>
+    public EdgeImageInfoOptions Info { get; set; } = new();
 }
 
 /// <summary>Refuses to start on options that could never sign, naming the setting.</summary>
@@ -66,6 +69,13 @@ internal sealed class EdgeImageUrlOptionsValidator : IValidateOptions<EdgeImageU
         if (options.BaseUrl is { } baseUrl && (!baseUrl.IsAbsoluteUri || baseUrl.Query.Length > 0 || baseUrl.Fragment.Length > 0))
         {
             errors.Add("EdgeImages: BaseUrl must be absolute, without query or fragment.");
+        }
+
+        var info = options.Info;
+        if (info is null || info.Timeout <= TimeSpan.Zero || info.Cooldown < TimeSpan.Zero || info.MaxCacheDuration < TimeSpan.Zero
+            || info.FailureCacheDuration < TimeSpan.Zero || info.CacheEntries < 1)
+        {
+            errors.Add("EdgeImages: Info needs a positive Timeout and CacheEntries, and durations that are not negative.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

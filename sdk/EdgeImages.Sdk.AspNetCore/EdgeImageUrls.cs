@@ -52,6 +52,21 @@ public sealed class EdgeImageUrls
         return _baseUrl is null ? urls.Build(options, tenant, path) : urls.Build(_baseUrl, options, tenant, path);
     }
 
+    /// <summary>
+    /// The signed URL of the edge's <c>f:json</c> answer for the image these options make: the same options with the
+    /// format replaced (<c>f:json</c> alone for the original, <c>-</c>).
+    /// </summary>
+    /// <param name="source"><c>{tenant}/{path}</c>, the path decoded.</param>
+    /// <param name="options">The image's transformation.</param>
+    /// <exception cref="ArgumentException">The source or options break a rule of the URL format, or the key is not
+    /// bound to the source's tenant.</exception>
+    /// <exception cref="InvalidOperationException">No signing key is configured.</exception>
+    public string InfoUrl(string source, TransformOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Url(source, options.IsPassThrough ? new TransformOptions { Format = ImageFormat.Json } : options with { Format = ImageFormat.Json });
+    }
+
     /// <summary>The srcset writer, signing with the configured key and writing URLs under the base URL.</summary>
     /// <exception cref="InvalidOperationException">No signing key is configured.</exception>
     public SrcsetBuilder Srcset => Builders.Srcset;

@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class EdgeImagesServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="EdgeImageUrls"/> and its options, validated at start-up. Also add the tag helper to your views:
+    /// Adds <see cref="EdgeImageUrls"/>, <see cref="EdgeImageInfoClient"/> and their options, validated at start-up. Also add the tag helper to your views:
     /// <c>@addTagHelper *, EdgeImages.Sdk.AspNetCore</c> in <c>_ViewImports.cshtml</c>.
     /// </summary>
     /// <param name="services">The container.</param>
@@ -26,6 +26,12 @@ public static class EdgeImagesServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeImageUrlOptions>, EdgeImageUrlOptionsValidator>());
         services.TryAddSingleton<EdgeImageUrls>();
+
+        // f:json for edge-placeholder and edge-measure: a named client (handlers managed by the factory) in one
+        // singleton that holds the answers.
+        services.AddHttpClient(EdgeImageInfoClient.HttpClientName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<EdgeImageInfoClient>();
         return builder;
     }
 }

@@ -74,6 +74,26 @@ export const OPTION_NAMES: readonly string[];
 
 export function sign(key: SigningKey, message: string): string;
 export function buildUrl(input: BuildUrlInput): string;
+/** The signed `f:json` URL for the image these options make: its metadata and a placeholder instead of the image. */
+export function buildInfoUrl(input: BuildUrlInput): string;
+
+/** The edge's `f:json` answer. */
+export interface ImageInfo {
+  /** The original's size after EXIF orientation. */
+  width: number;
+  height: number;
+  format: string;
+  hasAlpha: boolean;
+  animated: boolean;
+  frames: number;
+  bytes: number;
+  /** `#rrggbb` */
+  dominantColor: string;
+  /** What the same options give as an image, in device pixels. */
+  output: { width: number; height: number };
+  /** `data:image/webp;base64,…`, at most 32 px on its long side. */
+  placeholder: string;
+}
 export function formatOptions(options: OptionsInput): string;
 export function parseOptions(segment: string): object;
 export function widthLadder(minWidth?: number, maxWidth?: number, tolerance?: number, sourceWidth?: number): number[];

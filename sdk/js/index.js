@@ -560,6 +560,19 @@ export function buildUrl({ key, tenant, path, options, baseUrl }) {
   return buildParsed(key, toParsed(options), tenant, path, baseUrl);
 }
 
+/**
+ * Builds the signed URL of the edge's `f:json` answer for the image these options make (the original's size after
+ * orientation, format, alpha, frames, bytes, dominant colour, the output size and a blurred placeholder): the same
+ * options with the format replaced by `json`, `f:json` alone for the original. C# `EdgeImageUrls.InfoUrl`.
+ * @param {import("./index.js").BuildUrlInput} input
+ * @returns {string}
+ */
+export function buildInfoUrl({ key, tenant, path, options, baseUrl }) {
+  secretBytes(key);
+  const parsed = toParsed(options);
+  return buildParsed(key, parsed.passThrough ? { f: 'json' } : { ...parsed, f: 'json' }, tenant, path, baseUrl);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // srcset (SrcsetBuilder in C#).
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUrl, buildSrcset, formatOptions, sign, EdgeImagesError } from '../index.js';
+import { buildUrl, buildInfoUrl, buildSrcset, formatOptions, sign, EdgeImagesError } from '../index.js';
 
 const key = { id: 'k1', secret: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', tenants: '*' };
 const kind = (k) => (e) => e instanceof EdgeImagesError && e.kind === k;
@@ -61,4 +61,11 @@ test('a lone surrogate in the path is refused, not silently replaced', () => {
 test('srcset refuses dpr and h without w', () => {
   assert.throws(() => buildSrcset({ key, tenant: 'a', path: 'b', options: { dpr: 2 } }), kind('InvalidArgument'));
   assert.throws(() => buildSrcset({ key, tenant: 'a', path: 'b', options: { h: 2 } }), kind('InvalidArgument'));
+});
+
+test('the info URL is the same options with f:json, and f:json alone for the original', () => {
+  assert.equal(buildInfoUrl({ key, tenant: 'acme', path: 'p.jpg', options: { w: 400, f: 'webp' } }), buildUrl({ key, tenant: 'acme', path: 'p.jpg', options: 'f:json,w:400' }));
+  assert.equal(buildInfoUrl({ key, tenant: 'acme', path: 'p.jpg', options: '-' }), buildUrl({ key, tenant: 'acme', path: 'p.jpg', options: 'f:json' }));
+  // Signed over the canonical options, as every URL the SDK writes.
+  assert.equal(buildInfoUrl({ key, tenant: 'acme', path: 'photos/cat.jpg', options: { w: 640 } }).split('/')[1], sign(key, '/f:json,w:640/acme/photos/cat.jpg'));
 });

@@ -92,6 +92,19 @@ public sealed class RedisTierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InfoAnswer_SecondEdgeOfRegion_HitsRedis_KeepsApplicationJson()
+    {
+        using var a = await _edgeA.GetAsync("w:90,f:json", "flower.jpg");
+        await WaitForRedisKeyAsync("*f:json*");
+        using var fromRedis = await _edgeB.GetAsync("w:90,f:json", "flower.jpg");
+
+        Assert.Equal("HIT-REDIS", UrlContractTests.Header(fromRedis, "X-Cache"));
+        Assert.Equal("application/json", fromRedis.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(a.Headers.ETag, fromRedis.Headers.ETag);
+        Assert.Equal(await a.Content.ReadAsByteArrayAsync(), await fromRedis.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task RedisKilledUnderTraffic_EveryRequestSucceeds_AndTierComesBack()
     {
         var failures = 0;

@@ -24,6 +24,10 @@ public sealed partial class DemoPageTests
 
         Assert.True(sources.Count >= 40, $"only {sources.Count} image URLs on the page");
         Assert.Contains("srcset=", html, StringComparison.Ordinal);
+        // The 1.1 row: AVIF, and a placeholder from this edge's own f:json, alone and under its image.
+        Assert.Contains("f:avif", html, StringComparison.Ordinal);
+        Assert.Contains("style=\"background-image:url(data:image/webp;base64,", html, StringComparison.Ordinal);
+        Assert.Contains("class=\"placeholder\"", html, StringComparison.Ordinal);
         foreach (var source in sources)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, source);

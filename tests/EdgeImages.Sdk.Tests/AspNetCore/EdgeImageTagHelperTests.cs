@@ -21,7 +21,10 @@ public sealed class EdgeImageTagHelperTests
         var context = new TagHelperContext("img", [], new Dictionary<object, object>(), "id");
         var output = new TagHelperOutput("img", [.. attributes.Select(a => new TagHelperAttribute(a.Name, a.Value))],
             (_, _) => Task.FromResult<TagHelperContent>(new DefaultTagHelperContent()));
-        helper.Process(context, output);
+        // Without edge-placeholder or edge-measure nothing is fetched, and ProcessAsync completes before it returns.
+        var processing = helper.ProcessAsync(context, output);
+        Assert.True(processing.IsCompleted);
+        processing.GetAwaiter().GetResult();
         return output;
     }
 
