@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.RateLimiting;
+using EdgeImages.Telemetry;
 
 namespace EdgeImages.Edge.Pipeline;
 
@@ -35,6 +37,11 @@ internal sealed class ImageRequestHandler(
             token => MakeAsync(request, token),
             context.RequestAborted).ConfigureAwait(false);
         feature.Answered(lookup, timeProvider.GetElapsedTime(started));
+        if (lookup.Tier is not (CacheTier.Memory or CacheTier.Redis))
+        {
+            // Misses (this request's, or a fill it joined) and stale answers are traced always; fresh hits at the ratio.
+            KeepableSampler.Keep(Activity.Current);
+        }
 
         await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow()).ConfigureAwait(false);
     }
@@ -46,6 +53,8 @@ internal sealed class ImageRequestHandler(
     /// </summary>
     private async Task<CachedVariant> MakeAsync(ImageRequest request, CancellationToken cancellationToken)
     {
+        // Kept before the fetch, so that the origin request's span and its traceparent are sampled too.
+        KeepableSampler.Keep(Activity.Current);
         await tenantQuotas.AcquireAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         return await producer.ProduceAsync(request, cancellationToken).ConfigureAwait(false);
     }
