@@ -66,6 +66,7 @@ internal static class EdgeApplication
         services.AddSingleton<TransformScheduler>();
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
+        services.AddSingleton<CacheControlCache>();
         services.AddSingleton<ImageRequestHandler>();
 
         services.AddDemoPage();
@@ -102,7 +103,8 @@ internal static class EdgeApplication
         app.MapReverseProxy();
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context))
+        // A plain RequestDelegate on the singleton handler: a parameter bound from services would open a DI scope per request.
+        app.Map("/{**imagePath}", app.Services.GetRequiredService<ImageRequestHandler>().HandleAsync)
             .WithMetadata(ImageEndpointMetadata.Instance);
         return app;
     }

@@ -30,8 +30,11 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
     /// <summary>When the URL stops working (its <c>exp</c>), or null when it never does.</summary>
     public DateTimeOffset? ExpiresAt => Options.ExpiresAt is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
 
-    /// <summary>The purge handles of this request's variants: tenant, folders, original.</summary>
-    public IReadOnlyList<string> Tags => CacheTags.For(Original.Tenant, Original.Path);
+    /// <summary>
+    /// The purge handles of this request's variants: tenant, folders, original. Made on first read: only a fill reads
+    /// them, and a hit would otherwise build a handful of strings per request for nothing.
+    /// </summary>
+    public IReadOnlyList<string> Tags => new PurgeTags(Original.Tenant, Original.Path);
 
     /// <summary>
     /// The cache key: tenant, path, pinned version or the marker of the latest, canonical options, and for <c>f:auto</c>
@@ -45,4 +48,20 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
             return $"{Original.Tenant}/{Original.Path}@{CacheKeys.VersionMarker(Original.Version)}|{CanonicalOptions.Format(Options)}{negotiated}";
         }
     }
+}
+
+/// <summary>The tags of <see cref="CacheTags.For(string, string)"/>, made when first read.</summary>
+internal sealed class PurgeTags(string tenant, string path) : IReadOnlyList<string>
+{
+    private string[]? _tags;
+
+    private string[] All => _tags ??= CacheTags.For(tenant, path);
+
+    public int Count => All.Length;
+
+    public string this[int index] => All[index];
+
+    public IEnumerator<string> GetEnumerator() => ((IEnumerable<string>)All).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

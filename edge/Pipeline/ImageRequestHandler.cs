@@ -16,6 +16,7 @@ internal sealed class ImageRequestHandler(
     TenantRateLimiter tenantQuotas,
     IVariantCache cache,
     VariantProducer producer,
+    CacheControlCache cacheControl,
     TimeProvider timeProvider)
 {
     public async Task HandleAsync(HttpContext context)
@@ -43,7 +44,7 @@ internal sealed class ImageRequestHandler(
             KeepableSampler.Keep(Activity.Current);
         }
 
-        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow()).ConfigureAwait(false);
+        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), cacheControl).ConfigureAwait(false);
     }
 
     /// <summary>
