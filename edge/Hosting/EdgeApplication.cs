@@ -103,8 +103,10 @@ internal static class EdgeApplication
         app.MapReverseProxy();
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        // A plain RequestDelegate on the singleton handler: a parameter bound from services would open a DI scope per request.
-        app.Map("/{**imagePath}", app.Services.GetRequiredService<ImageRequestHandler>().HandleAsync)
+        // A plain RequestDelegate on the singleton handler from the root provider: a parameter bound from services would
+        // open a DI scope per request. Resolved per request (a lookup), not here, so that bad options still fail at start.
+        var services = app.Services;
+        app.Map("/{**imagePath}", context => services.GetRequiredService<ImageRequestHandler>().HandleAsync(context))
             .WithMetadata(ImageEndpointMetadata.Instance);
         return app;
     }
