@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using EdgeImages.Edge.Transforms;
 
 namespace EdgeImages.Edge.Diagnostics;
@@ -13,22 +12,32 @@ internal readonly record struct StageTimings(TimeSpan Fetch, TransformTimings Tr
     /// </summary>
     public string ToServerTiming(TimeSpan cacheLookup)
     {
-        var builder = new StringBuilder(96);
-        Append(builder, "cache", cacheLookup);
-        Append(builder, "fetch", Fetch);
-        Append(builder, "decode", Transform.Decode);
-        Append(builder, "transform", Transform.Transform);
-        Append(builder, "encode", Transform.Encode);
-        return builder.ToString();
+        // Formatted into the stack and made a string once: this runs on every hit, and a builder and a string per
+        // duration would be most of what a hit allocates.
+        Span<char> buffer = stackalloc char[256];
+        var length = 0;
+        Append(buffer, ref length, "cache", cacheLookup);
+        Append(buffer, ref length, "fetch", Fetch);
+        Append(buffer, ref length, "decode", Transform.Decode);
+        Append(buffer, ref length, "transform", Transform.Transform);
+        Append(buffer, ref length, "encode", Transform.Encode);
+        return new string(buffer[..length]);
     }
 
-    private static void Append(StringBuilder builder, string name, TimeSpan duration)
+    private static void Append(Span<char> buffer, ref int length, string name, TimeSpan duration)
     {
-        if (builder.Length > 0)
+        if (length > 0)
         {
-            builder.Append(", ");
+            ", ".CopyTo(buffer[length..]);
+            length += 2;
         }
 
-        builder.Append(name).Append(";dur=").Append(duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture));
+        name.CopyTo(buffer[length..]);
+        length += name.Length;
+        ";dur=".CopyTo(buffer[length..]);
+        length += 5;
+        // Five names, separators and five numbers of at most 20 characters each fit in 256; "0.###" as before.
+        duration.TotalMilliseconds.TryFormat(buffer[length..], out var written, "0.###", CultureInfo.InvariantCulture);
+        length += written;
     }
 }

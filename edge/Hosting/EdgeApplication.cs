@@ -67,6 +67,7 @@ internal static class EdgeApplication
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
         services.AddSingleton<Watermarks.WatermarkImages>();
+        services.AddSingleton<CacheControlCache>();
         services.AddSingleton<ImageRequestHandler>();
 
         services.AddDemoPage();
@@ -103,7 +104,10 @@ internal static class EdgeApplication
         app.MapReverseProxy();
 
         // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        app.Map("/{**imagePath}", (ImageRequestHandler images, HttpContext context) => images.HandleAsync(context))
+        // A plain RequestDelegate on the singleton handler from the root provider: a parameter bound from services would
+        // open a DI scope per request. Resolved per request (a lookup), not here, so that bad options still fail at start.
+        var services = app.Services;
+        app.Map("/{**imagePath}", context => services.GetRequiredService<ImageRequestHandler>().HandleAsync(context))
             .WithMetadata(ImageEndpointMetadata.Instance);
         return app;
     }

@@ -46,6 +46,9 @@ internal sealed class ImageRequestFeature : IImageRequestFeature, IRequestLogFea
 
     string IRequestLogFeature.Cache => EdgeHeaders.XCacheValue(Tier);
 
+    // Fresh hits are the routine answers whose log lines are sampled; misses, stale answers and errors always log.
+    bool IRequestLogFeature.IsRoutine => Tier is CacheTier.Memory or CacheTier.Redis;
+
     /// <summary>The request's feature, made and set on first use.</summary>
     public static ImageRequestFeature Of(HttpContext context)
     {

@@ -20,14 +20,15 @@ internal static class ImageResponseWriter
     /// <param name="request">The verified request.</param>
     /// <param name="lookup">The cache's answer: the bytes and validators to send.</param>
     /// <param name="now">The edge's clock now, for <c>Age</c> and for how long an expiring URL may still be cached.</param>
-    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, DateTimeOffset now)
+    /// <param name="cacheControl">The <c>Cache-Control</c> values already made (<see cref="CacheControlFor"/> is the rule).</param>
+    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, DateTimeOffset now, CacheControlCache cacheControl)
     {
         var response = context.Response;
         var variant = lookup.Variant;
         var feature = context.Features.GetRequiredFeature<IImageRequestFeature>();
 
         response.Headers.ETag = variant.ETag;
-        response.Headers.CacheControl = CacheControlFor(request, now);
+        response.Headers.CacheControl = cacheControl.For(request, now);
         if (lookup.Tier != CacheTier.Miss)
         {
             // RFC 9111 §5.1: a copy from a cache says how old it is, so that caches downstream count its max-age from

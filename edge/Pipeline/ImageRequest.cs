@@ -40,11 +40,10 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
 
     /// <summary>
     /// The purge handles of this request's variants: tenant, folders, original, and with a watermark those of its image
-    /// too, so that purging the watermark image purges every variant that carries it.
+    /// too, so that purging the watermark image purges every variant that carries it. Made on first read: only a fill
+    /// reads them, and a hit would otherwise build a handful of strings per request for nothing.
     /// </summary>
-    public IReadOnlyList<string> Tags => Watermark is { } watermark
-        ? [.. CacheTags.For(Original.Tenant, Original.Path).Union(CacheTags.For(Original.Tenant, watermark.Path), StringComparer.Ordinal)]
-        : CacheTags.For(Original.Tenant, Original.Path);
+    public IReadOnlyList<string> Tags => new PurgeTags(Original.Tenant, Original.Path, Watermark?.Path);
 
     /// <summary>
     /// The cache key: tenant, path, pinned version or the marker of the latest, canonical options, for <c>f:auto</c>
@@ -65,4 +64,25 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
             return $"{Original.Tenant}/{Original.Path}@{CacheKeys.VersionMarker(Original.Version)}|{CanonicalOptions.Format(options)}{negotiated}{watermark}";
         }
     }
+}
+
+/// <summary>
+/// The tags of <see cref="CacheTags.For(string, string)"/> for an original and, if any, its watermark's image, made when
+/// first read.
+/// </summary>
+internal sealed class PurgeTags(string tenant, string path, string? watermarkPath) : IReadOnlyList<string>
+{
+    private string[]? _tags;
+
+    private string[] All => _tags ??= watermarkPath is null
+        ? CacheTags.For(tenant, path)
+        : [.. CacheTags.For(tenant, path).Union(CacheTags.For(tenant, watermarkPath), StringComparer.Ordinal)];
+
+    public int Count => All.Length;
+
+    public string this[int index] => All[index];
+
+    public IEnumerator<string> GetEnumerator() => ((IEnumerable<string>)All).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.RateLimiting;
 using EdgeImages.Edge.Watermarks;
+using EdgeImages.Telemetry;
 
 namespace EdgeImages.Edge.Pipeline;
 
@@ -16,6 +18,7 @@ internal sealed class ImageRequestHandler(
     IVariantCache cache,
     VariantProducer producer,
     WatermarkImages watermarks,
+    CacheControlCache cacheControl,
     TimeProvider timeProvider)
 {
     public async Task HandleAsync(HttpContext context)
@@ -39,8 +42,13 @@ internal sealed class ImageRequestHandler(
             token => MakeAsync(request, token),
             context.RequestAborted).ConfigureAwait(false);
         feature.Answered(lookup, timeProvider.GetElapsedTime(started));
+        if (lookup.Tier is not (CacheTier.Memory or CacheTier.Redis))
+        {
+            // Misses (this request's, or a fill it joined) and stale answers are traced always; fresh hits at the ratio.
+            KeepableSampler.Keep(Activity.Current);
+        }
 
-        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow()).ConfigureAwait(false);
+        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), cacheControl).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -50,6 +58,8 @@ internal sealed class ImageRequestHandler(
     /// </summary>
     private async Task<CachedVariant> MakeAsync(ImageRequest request, CancellationToken cancellationToken)
     {
+        // Kept before the fetch, so that the origin request's span and its traceparent are sampled too.
+        KeepableSampler.Keep(Activity.Current);
         await tenantQuotas.AcquireAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         return await producer.ProduceAsync(request, cancellationToken).ConfigureAwait(false);
     }

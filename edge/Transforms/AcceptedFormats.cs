@@ -16,6 +16,13 @@ internal readonly record struct AcceptedFormats(bool Avif, bool Webp)
 
     public static AcceptedFormats FromAccept(StringValues accept)
     {
+        // Every request reads it, hits included: the common shape (tokens, ';q=' numbers) is read from the span
+        // without allocating; anything else (quoted strings, odd spacing, several headers) takes the full parser.
+        if (accept.Count == 1 && TryReadSimple(accept[0].AsSpan(), out var simple))
+        {
+            return simple;
+        }
+
         if (!MediaTypeHeaderValue.TryParseList(accept, out var mediaTypes))
         {
             return None;
@@ -36,6 +43,74 @@ internal readonly record struct AcceptedFormats(bool Avif, bool Webp)
         (false, true) => "|webp",
         _ => "|neither",
     };
+
+    /// <summary>
+    /// <c>type/subtype[;name=value]*</c> items separated by commas, every part a plain token and every <c>q</c> a plain
+    /// number, with the same rule as <see cref="Names"/>: named with a non-zero quality, and a refusal wins.
+    /// </summary>
+    internal static bool TryReadSimple(ReadOnlySpan<char> header, out AcceptedFormats accepted)
+    {
+        accepted = None;
+        if (header.IsEmpty)
+        {
+            return false;
+        }
+
+        int avif = 0, webp = 0; // 0: not named, 1: named, -1: refused
+        foreach (var range in header.Split(','))
+        {
+            var item = header[range].Trim(' ');
+            var semicolon = item.IndexOf(';');
+            var mediaType = (semicolon < 0 ? item : item[..semicolon]).TrimEnd(' ');
+            var slash = mediaType.IndexOf('/');
+            if (slash <= 0 || !IsToken(mediaType[..slash]) || !IsToken(mediaType[(slash + 1)..]))
+            {
+                return false;
+            }
+
+            double quality = 1;
+            var parameters = semicolon < 0 ? ReadOnlySpan<char>.Empty : item[(semicolon + 1)..];
+            foreach (var parameterRange in parameters.Split(';'))
+            {
+                if (semicolon < 0)
+                {
+                    break; // Splitting nothing still yields one empty part.
+                }
+
+                var parameter = parameters[parameterRange].Trim(' ');
+                var equals = parameter.IndexOf('=');
+                if (equals <= 0 || !IsToken(parameter[..equals]) || !IsToken(parameter[(equals + 1)..]))
+                {
+                    return false;
+                }
+
+                if (parameter[..equals].Equals("q", StringComparison.OrdinalIgnoreCase)
+                    && !double.TryParse(parameter[(equals + 1)..], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out quality))
+                {
+                    return false;
+                }
+            }
+
+            if (mediaType.Equals("image/avif", StringComparison.OrdinalIgnoreCase))
+            {
+                avif = avif < 0 || quality <= 0 ? -1 : 1;
+            }
+            else if (mediaType.Equals("image/webp", StringComparison.OrdinalIgnoreCase))
+            {
+                webp = webp < 0 || quality <= 0 ? -1 : 1;
+            }
+        }
+
+        accepted = new AcceptedFormats(avif > 0, webp > 0);
+        return true;
+    }
+
+    // RFC 9110 §5.6.2 tchar.
+    private static bool IsToken(ReadOnlySpan<char> value) =>
+        !value.IsEmpty && !value.ContainsAnyExcept(TokenChars);
+
+    private static readonly System.Buffers.SearchValues<char> TokenChars =
+        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     private static bool Names(IList<MediaTypeHeaderValue> mediaTypes, string mediaType)
     {

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Transforms;
@@ -8,16 +9,18 @@ namespace EdgeImages.Edge.Transforms;
 /// <summary>
 /// Runs CPU-bound transform work within a fixed number of slots and a short queue; beyond them, and past
 /// the per-request deadline, it sheds with 503 and <c>Retry-After</c>. Cache hits never come here, so they
-/// never wait behind transforms.
+/// never wait behind transforms; and the work runs on the scheduler's own threads at a higher nice value
+/// (<see cref="TransformSchedulerWorkers"/>), so that hits and 503s are not left waiting for a core either.
 /// </summary>
-internal sealed class TransformScheduler : IDisposable
+internal sealed partial class TransformScheduler : IDisposable
 {
     private readonly ConcurrencyLimiter _slots;
+    private readonly TransformSchedulerWorkers _workers;
     private readonly TransformSchedulerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly EdgeMetrics? _metrics;
 
-    public TransformScheduler(IOptions<TransformSchedulerOptions> options, TimeProvider timeProvider, EdgeMetrics? metrics = null)
+    public TransformScheduler(IOptions<TransformSchedulerOptions> options, TimeProvider timeProvider, EdgeMetrics? metrics = null, ILogger<TransformScheduler>? logger = null)
     {
         _metrics = metrics;
         _options = options.Value;
@@ -30,6 +33,9 @@ internal sealed class TransformScheduler : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
         metrics?.TrackTransformQueue(() => QueuedCount);
+        // One thread per slot: a slot's holder always finds a thread free.
+        _workers = new TransformSchedulerWorkers(_options.EffectiveConcurrency, _options.WorkerNice);
+        _ = WarnIfNotNicedAsync(logger);
     }
 
     /// <summary>Transforms queued or running now.</summary>
@@ -49,7 +55,7 @@ internal sealed class TransformScheduler : IDisposable
             }
 
             // The work is synchronous and CPU-bound; it checks the token between its steps.
-            return work(linked.Token);
+            return await _workers.RunAsync(work, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -58,5 +64,30 @@ internal sealed class TransformScheduler : IDisposable
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _workers.Dispose();
+    }
+
+    private async Task WarnIfNotNicedAsync(ILogger? logger)
+    {
+        if (logger is null || _workers.Nice == 0)
+        {
+            return;
+        }
+
+        // The threads set their own nice value as they start; give them a moment before looking.
+        await Task.Delay(TimeSpan.FromSeconds(1), _timeProvider).ConfigureAwait(false);
+        if (_workers.NiceFailed)
+        {
+            Log.NiceFailed(logger, _workers.Nice);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Transform threads could not lower their priority to nice {Nice}; they run at the request path's priority.")]
+        public static partial void NiceFailed(ILogger logger, int nice);
+    }
 }

@@ -24,6 +24,15 @@ internal sealed class TransformSchedulerOptions
     /// </summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// <c>Transforms:WorkerNice</c>: the nice value (0–19) of the threads transforms run on; the request path stays at
+    /// 0. Higher is politer: while misses flood in, hits and 503s get the cores first and transforms use what is left,
+    /// instead of every core going to transforms and hits queueing behind them. 10 gives the request path about ten
+    /// times the transforms' share of a contended core (loadtests/README.md, "Hits while misses flood"); when the
+    /// request path is idle, transforms still get every core. 0 turns it off.
+    /// </summary>
+    public int WorkerNice { get; set; } = 10;
+
     /// <summary><c>Transforms:RetryAfter</c>: the <c>Retry-After</c> sent with a 503 when shedding.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -45,6 +54,11 @@ internal sealed class TransformSchedulerOptionsValidator : IValidateOptions<Tran
         if (options.QueueLength is < 0 or > 100_000)
         {
             errors.Add("Transforms:QueueLength must be between 0 (twice the concurrency) and 100000.");
+        }
+
+        if (options.WorkerNice is < 0 or > 19)
+        {
+            errors.Add("Transforms:WorkerNice must be between 0 (the request path's priority) and 19.");
         }
 
         if (options.Deadline <= TimeSpan.Zero || options.Deadline > TimeSpan.FromMinutes(5))

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeImages.LoadTests.Generation;
+using EdgeImages.LoadTests.Hits;
 using EdgeImages.LoadTests.Probes;
 using EdgeImages.LoadTests.Topology;
 using EdgeImages.Testing;
@@ -111,7 +112,62 @@ internal static class Cli
             Path.Combine(LoadTestsFolder, "out", "misses"),
             log));
 
-        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood, misses };
+        var hits = HitsCommand(data, generator, log);
+        var bare = BareServerCommand();
+        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood, misses, hits, bare };
+    }
+
+    /// <summary>The hit benchmark (<see cref="HitBenchmark"/>): memory and Redis hits against bare Kestrel, driven by wrk.</summary>
+    private static Command HitsCommand(Option<string?> data, GeneratorOptions generator, TextWriter log)
+    {
+        var pinnable = Environment.ProcessorCount >= 2;
+        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every target once, in a rotating order.", DefaultValueFactory = _ => 3 };
+        var seconds = new Option<int>("--seconds") { Description = "Seconds of each wrk run.", DefaultValueFactory = _ => 10 };
+        var connections = new Option<int>("--connections") { Description = "wrk connections.", DefaultValueFactory = _ => 32 };
+        var threads = new Option<int>("--threads") { Description = "wrk threads.", DefaultValueFactory = _ => 1 };
+        var serverCpus = new Option<string>("--server-cpus") { Description = "CPUs of the servers (taskset list).", DefaultValueFactory = _ => "1" };
+        var clientCpus = new Option<string>("--client-cpus") { Description = "CPUs of wrk and this runner (taskset list).", DefaultValueFactory = _ => "0" };
+        var noPin = new Option<bool>("--no-pin") { Description = "Let the scheduler place servers and client anywhere." };
+        var flood = new Option<bool>("--flood") { Description = "Also measure memory hits while distinct misses flood the edge." };
+        var factor = new Option<double>("--flood-factor") { Description = "Miss arrivals as a multiple of the measured transform capacity.", DefaultValueFactory = _ => 10 };
+        var set = new Option<string[]>("--set") { Description = "Any edge setting, Key=Value; repeatable." };
+        var output = new Option<string?>("--out") { Description = "Where summary.json goes (default: loadtests/out/hits)." };
+        var command = new Command("hits", "Memory and Redis hits against bare Kestrel with the same bytes and headers, driven by wrk.")
+        {
+            rounds, seconds, connections, threads, serverCpus, clientCpus, noPin, flood, factor, set, output, data,
+        };
+        command.SetAction(parse =>
+        {
+            var source = new DataSource(parse.GetValue(data), false, generator, parse);
+            var loaded = LoadOrGenerate(source, small: true, log);
+            var pin = pinnable && !parse.GetValue(noPin);
+            return HitBenchmark.RunAsync(loaded, DataFolder(source.Folder, "smoke-data"), new HitBenchmarkSettings
+            {
+                Rounds = parse.GetValue(rounds),
+                Duration = TimeSpan.FromSeconds(parse.GetValue(seconds)),
+                Connections = parse.GetValue(connections),
+                Threads = parse.GetValue(threads),
+                ServerCpus = pin ? parse.GetValue(serverCpus) : null,
+                ClientCpus = pin ? parse.GetValue(clientCpus) : null,
+                Flood = parse.GetValue(flood),
+                FloodFactor = parse.GetValue(factor),
+                EdgeSettings = (parse.GetValue(set) ?? []).Select(s => s.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""),
+                Output = parse.GetValue(output) ?? Path.Combine(LoadTestsFolder, "out", "hits"),
+            }, log);
+        });
+        return command;
+    }
+
+    /// <summary>The bare Kestrel of the hit benchmark, in its own process (<see cref="BareProcess"/>); not for people.</summary>
+    private static Command BareServerCommand()
+    {
+        var port = new Option<int>("--port") { Required = true };
+        var body = new Option<string>("--body") { Required = true };
+        var headers = new Option<string>("--headers") { Required = true };
+        var command = new Command("bare-server", "The hit benchmark's bare Kestrel (started by hits).") { port, body, headers };
+        command.Hidden = true;
+        command.SetAction((parse, cancellationToken) => BareProcess.ServeAsync(parse.GetValue(port), parse.GetValue(body)!, parse.GetValue(headers)!, cancellationToken));
+        return command;
     }
 
     private static async Task<int> RunScenarioAsync(string scenario, DataSource source, RegionSettings asked, string? outFolder, string[] passed, TextWriter log, CancellationToken cancellationToken)

@@ -11,4 +11,10 @@ public interface IRequestLogFeature
 
     /// <summary>The tenant the request was for, once the service trusts it (on the edge, after the signature verified).</summary>
     string? Tenant { get; }
+
+    /// <summary>
+    /// A routine answer (on the edge, a fresh cache hit), logged only at <see cref="TelemetryOptions.RequestLogHitSampleRate"/>
+    /// unless it failed or its trace is kept.
+    /// </summary>
+    bool IsRoutine { get; }
 }

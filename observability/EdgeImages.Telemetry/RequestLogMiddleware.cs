@@ -10,9 +10,12 @@ namespace EdgeImages.Telemetry;
 /// <see cref="IRequestLogFeature"/> (the edge: cache tier and verified tenant). Never the path or the
 /// query: on the edge the path starts with a signature and is untrusted until verified, on the origin it sits next
 /// to API keys, and the route template already says which endpoint answered. It replaces ASP.NET Core's own
-/// "Request starting GET /…" lines, which are switched off for that reason. The trace id comes from the scope.
+/// "Request starting GET /…" lines, which are switched off for that reason. Routine answers (the edge's cache hits)
+/// are sampled at <see cref="TelemetryOptions.RequestLogHitSampleRate"/>; errors and everything else always get their
+/// line. The line is only captured here; <see cref="RequestLogWriter"/> formats and writes it off the request path.
+/// An error (5xx) also keeps the request's trace (<see cref="KeepableSampler.Keep"/>).
 /// </summary>
-internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<RequestLogMiddleware> logger)
+internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogWriter writer, TelemetryOptions options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -23,9 +26,18 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
         }
         finally
         {
+            var status = context.Response.StatusCode;
+            var activity = Activity.Current;
+            if (status >= StatusCodes.Status500InternalServerError)
+            {
+                KeepableSampler.Keep(activity);
+            }
+
             // Probes and scrapes come every few seconds from every prober; they would drown the lines that matter.
             var level = TelemetryEndpoints.IsProbe(context.Request.Path) ? LogLevel.Debug : LogLevel.Information;
-            if (logger.IsEnabled(level))
+            var outcome = context.Features.Get<IRequestLogFeature>();
+            if (writer.IsEnabled(level)
+                && RequestLogSampling.ShouldWrite(outcome?.IsRoutine ?? false, status, activity?.Recorded ?? false, options.RequestLogHitSampleRate, Random.Shared.NextDouble()))
             {
                 var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText switch
                 {
@@ -33,16 +45,18 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
                     "" => "/",
                     var pattern => pattern,
                 };
-                var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                var outcome = context.Features.Get<IRequestLogFeature>();
-                Log.Request(logger, level, context.Request.Method, route, context.Response.StatusCode, elapsedMs, outcome?.Cache ?? "", outcome?.Tenant ?? "");
+                writer.Enqueue(new RequestLogEntry(
+                    level,
+                    context.Request.Method,
+                    route,
+                    status,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    outcome?.Cache ?? "",
+                    outcome?.Tenant ?? "",
+                    activity?.TraceId ?? default,
+                    activity?.SpanId ?? default,
+                    activity?.ParentSpanId ?? default));
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1, Message = "{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms (X-Cache: {Cache}, tenant: {Tenant})")]
-        public static partial void Request(ILogger logger, LogLevel level, string method, string route, int status, double elapsedMs, string cache, string tenant);
     }
 }

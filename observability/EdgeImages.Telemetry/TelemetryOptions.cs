@@ -35,8 +35,47 @@ public sealed class TelemetryOptions
     /// </summary>
     public TimeSpan HealthPublishPeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// <c>Telemetry:TraceSampleRatio</c>: the share of new traces (no sampled parent) kept and exported, decided from
+    /// the trace id so every service keeps the same ones. A request whose parent was sampled is always kept, one
+    /// whose parent was not is not (parent-based), and an error (5xx) or a miss is always kept, whatever was decided
+    /// at the start. One in a hundred: a hit's span says nothing a metric does not, and at ten thousand hits a
+    /// second a span each costs more CPU than the hit.
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 0.01;
+
+    /// <summary>
+    /// <c>Telemetry:RequestLogHitSampleRate</c>: the share of cache hits (and other routine answers a service marks
+    /// as such) that get a request log line; every other request (misses, errors, everything else) always gets
+    /// one, and so does a request whose trace is kept. One in a hundred: the hit counts are in the metrics, and a
+    /// line per hit would cost the edge more than answering it.
+    /// </summary>
+    public double RequestLogHitSampleRate { get; set; } = 0.01;
+
+    /// <summary>
+    /// <c>Telemetry:RequestLogQueueLength</c>: request log lines waiting to be written. The request only queues its
+    /// line; one background writer formats and writes it. When stdout cannot keep up, lines beyond this are dropped
+    /// and counted (<c>edgeimages_request_log_dropped_total</c>) rather than slowing every request down.
+    /// </summary>
+    public int RequestLogQueueLength { get; set; } = 8192;
+
     internal IEnumerable<string> Validate()
     {
+        if (!(TraceSampleRatio is >= 0 and <= 1))
+        {
+            yield return "Telemetry:TraceSampleRatio must be between 0 and 1.";
+        }
+
+        if (!(RequestLogHitSampleRate is >= 0 and <= 1))
+        {
+            yield return "Telemetry:RequestLogHitSampleRate must be between 0 and 1.";
+        }
+
+        if (RequestLogQueueLength is < 16 or > 1_000_000)
+        {
+            yield return "Telemetry:RequestLogQueueLength must be between 16 and 1000000.";
+        }
+
         if (LogFormat is not ("json" or "simple"))
         {
             yield return "Telemetry:LogFormat must be 'json' or 'simple'.";

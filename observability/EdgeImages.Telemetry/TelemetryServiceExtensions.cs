@@ -45,7 +45,10 @@ public static class TelemetryServiceExtensions
 
         var services = builder.Services;
         services.AddSingleton(setup);
+        services.AddSingleton(options);
         services.AddSingleton<TelemetryMeter>();
+        services.AddSingleton<RequestLogWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<RequestLogWriter>());
         AddLogging(builder.Logging, options);
         AddHealthPublishing(services, options);
 
@@ -54,6 +57,7 @@ public static class TelemetryServiceExtensions
             .WithTracing(tracing =>
             {
                 tracing
+                    .SetSampler(new KeepableSampler(options.TraceSampleRatio))
                     .AddAspNetCoreInstrumentation(aspNetCore =>
                     {
                         // Probes and scrapes are not traffic; tracing them would bury the requests in noise.

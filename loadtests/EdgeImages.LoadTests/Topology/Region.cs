@@ -23,6 +23,9 @@ internal sealed record RegionSettings
 
     /// <summary>Extra edge settings (<c>key=value</c>), e.g. <c>Transforms:QueueLength=8</c>.</summary>
     public IReadOnlyDictionary<string, string> EdgeSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Settings of one edge only, over <see cref="EdgeSettings"/>, by its index (the hit benchmark's L2 edge).</summary>
+    public IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>> PerEdgeSettings { get; init; } = new Dictionary<int, IReadOnlyDictionary<string, string>>();
 }
 
 /// <summary>
@@ -116,7 +119,13 @@ internal sealed class Region : IAsyncDisposable
                     edge["ControlPlane:StateFile"] = Path.Combine(dataFolder, $"control-plane-state-{i.ToString(CultureInfo.InvariantCulture)}.json");
                 }
 
-                var process = await EdgeProcess.StartAsync(edge);
+                var own = new Dictionary<string, string>(edge);
+                foreach (var (key, value) in settings.PerEdgeSettings.GetValueOrDefault(i) ?? new Dictionary<string, string>())
+                {
+                    own[key] = value;
+                }
+
+                var process = await EdgeProcess.StartAsync(own);
                 region.Edges.Add(process);
                 region._owned.Add(process);
                 log.WriteLine($"edge {i} on {process.Address}");

@@ -63,6 +63,9 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
             {
                 ["Origin:Destinations:a"] = _origin.Address.ToString(),
                 ["Origin:Credential"] = EdgeCredential,
+                // Every span and every line, hits included: these tests look for secrets in all of them.
+                ["Telemetry:TraceSampleRatio"] = "1",
+                ["Telemetry:RequestLogHitSampleRate"] = "1",
             },
             services =>
             {
@@ -103,8 +106,8 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
         Assert.Equal(client.SpanId.ToString(), ScopeValue(line, "ParentId"));
         Assert.Equal(200, line.GetProperty("State").GetProperty("Status").GetInt32());
 
-        // And the edge's own request line carries it too.
-        Assert.Contains(_edgeLogs.Entries, entry => entry.Contains("/{**imagePath}", StringComparison.Ordinal) && entry.Contains(traceId, StringComparison.Ordinal));
+        // And the edge's own request line carries it too (written by the background writer, so waited for).
+        await WaitForAsync(() => _edgeLogs.Entries.FirstOrDefault(entry => entry.Contains("/{**imagePath}", StringComparison.Ordinal) && entry.Contains(traceId, StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -135,6 +138,7 @@ public sealed class EdgeToOriginTelemetryTests : IAsyncLifetime, IDisposable
 
         await WaitForAsync(() => Spans().Count(span => span.Kind == ActivityKind.Server) >= 3 ? (object)true : null); // miss, hit, forged
 
+        await WaitForAsync(() => _edgeLogs.Entries.Count(entry => entry.Contains("/{**imagePath}", StringComparison.Ordinal)) >= 3 ? (object)true : null);
         string[] secrets = [signature, Forged, Convert.ToHexString(EdgeServer.Secret), EdgeCredential, OriginAdminToken, _apiKey];
         var edgeLogs = _edgeLogs.Text;
         var spanValues = string.Join('\n', EdgeSpans().SelectMany(span => span.TagObjects.Select(tag => $"{span.DisplayName} {tag.Key}={tag.Value}")));

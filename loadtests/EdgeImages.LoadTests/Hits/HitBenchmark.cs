@@ -1,0 +1,334 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EdgeImages.LoadTests.Generation;
+using EdgeImages.LoadTests.Probes;
+using EdgeImages.LoadTests.Topology;
+using EdgeImages.Testing;
+
+namespace EdgeImages.LoadTests.Hits;
+
+/// <summary>How the hit benchmark runs (the <c>hits</c> command's options).</summary>
+internal sealed record HitBenchmarkSettings
+{
+    public int Rounds { get; init; } = 3;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int Connections { get; init; } = 32;
+
+    public int Threads { get; init; } = 1;
+
+    /// <summary>CPUs of the servers (edges, bare Kestrel, Redis), a taskset list; null: not pinned.</summary>
+    public string? ServerCpus { get; init; }
+
+    /// <summary>CPUs of the client (wrk, and this runner); null: not pinned.</summary>
+    public string? ClientCpus { get; init; }
+
+    /// <summary>Also measure memory hits while distinct misses arrive at <see cref="FloodFactor"/> times the transform capacity.</summary>
+    public bool Flood { get; init; }
+
+    public double FloodFactor { get; init; } = 10;
+
+    /// <summary>Edge settings over the shipped ones (<c>--set</c>).</summary>
+    public IReadOnlyDictionary<string, string> EdgeSettings { get; init; } = new Dictionary<string, string>();
+
+    public required string Output { get; init; }
+}
+
+/// <summary>
+/// Memory hits and Redis hits of the edge against bare Kestrel serving the same bytes and headers, interleaved in one
+/// run, driven by wrk: requests per second, server CPU per request (from /proc), the server's and the client's CPU
+/// use (the client must not be the bottleneck: the bare server saturates its cores while wrk does not), bytes
+/// allocated per request (the edge's <c>dotnet.gc.heap.total_allocated</c>), and the ratios. The edges run as
+/// shipped (request log at Information, metrics, tracing) with only the per-client limit raised, since all the load
+/// comes from one address. With <c>--flood</c>, memory hits are measured again while distinct misses flood the edge.
+/// </summary>
+internal static class HitBenchmark
+{
+    private const string Bare = "bare";
+    private const string Memory = "memory";
+    private const string Redis = "redis";
+    private const string Flooded = "memory+flood";
+    private const int TargetBytes = 30 * 1024;
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(LoadTestData data, string dataFolder, HitBenchmarkSettings settings, TextWriter log)
+    {
+        if (!Wrk.IsInstalled)
+        {
+            log.WriteLine("wrk is missing: apt-get install -y wrk (the Debian package).");
+            return 2;
+        }
+
+        log.WriteLine($"load before: {Uptime()}");
+        var self = Environment.ProcessId;
+        if (settings.ServerCpus is { } serverCpus)
+        {
+            // Children inherit the affinity of the thread that starts them: the servers start while this runner sits on
+            // the server CPUs, then the runner moves to the client's.
+            await PinAsync(self, serverCpus);
+        }
+
+        var shipped = new Dictionary<string, string>
+        {
+            // As shipped (edge/appsettings.json): the request log at Information. The region's default is Warning.
+            ["Logging:LogLevel:Default"] = "Information",
+            // All the load comes from one address: the limiter still runs, at a rate this benchmark never reaches.
+            ["RateLimiting:PerClientPerSecond"] = "10000000",
+            ["RateLimiting:PerClientBurst"] = "10000000",
+        };
+        foreach (var (key, value) in settings.EdgeSettings)
+        {
+            shipped[key] = value;
+        }
+
+        var regionSettings = new RegionSettings
+        {
+            Edges = 2,
+            Redis = true,
+            EdgeSettings = shipped,
+            // The second edge keeps almost nothing in memory (1 MiB), so the rotation over many variants is answered by Redis.
+            PerEdgeSettings = new Dictionary<int, IReadOnlyDictionary<string, string>>
+            {
+                [1] = new Dictionary<string, string> { ["Caching:MemoryLimitBytes"] = "1048576" },
+            },
+        };
+        await using var region = await Region.StartAsync(regionSettings, data, dataFolder, log);
+        var memoryEdge = region.Edges[0];
+        var redisEdge = region.Edges[1];
+
+        // Every miss of the catalog made once on the memory edge: in its memory, and in Redis for the other edge.
+        var (hot, body, headers) = await WarmAsync(memoryEdge.Address, data, log);
+        await using var bare = await BareProcess.StartAsync(body, headers);
+        if (settings.ClientCpus is { } clientCpus)
+        {
+            await PinAsync(self, clientCpus);
+        }
+
+        MissFlood? flood = null;
+        if (settings.Flood)
+        {
+            flood = MissFlood.Prepare(memoryEdge.Address, LoadTestData.KeyFor(data.Seed, out _), data.Tenants[0], Path.Combine(dataFolder, "originals"));
+        }
+
+        using var floodOwner = flood;
+        var targets = new Dictionary<string, (WrkTarget Target, Func<int> Pid, Uri? Metrics)>
+        {
+            [Bare] = (new WrkTarget(bare.Address, [("bare", hot.Accept)]), () => bare.ProcessId, null),
+            [Memory] = (new WrkTarget(memoryEdge.Address, [(hot.Path, hot.Accept)]), () => memoryEdge.ProcessId!.Value, new Uri(memoryEdge.Address, "metrics")),
+            [Redis] = (new WrkTarget(redisEdge.Address, RedisRotation(data).Select(m => (m.Path, m.Accept)).ToList()), () => redisEdge.ProcessId!.Value, new Uri(redisEdge.Address, "metrics")),
+        };
+
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"hits: wrk -t{settings.Threads} -c{settings.Connections}, {settings.Duration.TotalSeconds:F0} s a run, {settings.Rounds} rounds interleaved; servers on CPUs {settings.ServerCpus ?? "any"}, client on {settings.ClientCpus ?? "any"}; memory hit {body.Length} bytes"));
+
+        // Warm-up: JIT tiers, connection pools, Redis.
+        foreach (var (name, (target, _, _)) in targets)
+        {
+            await Wrk.RunAsync(target, settings.Threads, settings.Connections, TimeSpan.FromSeconds(3), settings.ClientCpus, settings.Output, CancellationToken.None);
+        }
+
+        double capacity = 0;
+        if (flood is not null)
+        {
+            capacity = await flood.MeasureCapacityAsync(concurrency: 8, TimeSpan.FromSeconds(8));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"transform capacity: {capacity:F1} misses/s answered with 8 in flight; the flood sends {settings.FloodFactor * capacity:F0}/s"));
+        }
+
+        var runs = new List<Run>();
+        var order = new List<string> { Bare, Memory, Redis };
+        for (var round = 1; round <= settings.Rounds; round++)
+        {
+            foreach (var name in order)
+            {
+                var (target, pid, metrics) = targets[name];
+                var run = await MeasureAsync(round, name, target, pid(), metrics, settings, null, log);
+                runs.Add(run);
+                log.WriteLine(run.Describe());
+            }
+
+            if (flood is not null)
+            {
+                var (target, pid, metrics) = targets[Memory];
+                var run = await MeasureAsync(round, Flooded, target, pid(), metrics, settings, (flood, settings.FloodFactor * capacity), log);
+                runs.Add(run);
+                log.WriteLine(run.Describe());
+            }
+
+            // Each round starts with a different target, so that none always runs first or last.
+            order.Add(order[0]);
+            order.RemoveAt(0);
+        }
+
+        log.WriteLine($"load after: {Uptime()}");
+        return await ReportAsync(runs, settings, log);
+    }
+
+    private static async Task<Run> MeasureAsync(int round, string name, WrkTarget target, int pid, Uri? metrics, HitBenchmarkSettings settings, (MissFlood Flood, double Rate)? flood, TextWriter log)
+    {
+        using var client = new HttpClient();
+        var allocatedBefore = await AllocatedAsync(client, metrics, target.Server);
+        var tiersBefore = await TiersAsync(client, metrics);
+        using var stopFlood = new CancellationTokenSource();
+        var flooding = flood is { } f ? f.Flood.RunAsync(f.Rate, stopFlood.Token) : Task.FromResult<FloodResult?>(null)!;
+        if (flood is not null)
+        {
+            // Let the queue fill and the shedding start before the hits are measured.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+
+        var cpuBefore = CpuClock.ProcessSeconds(pid);
+        var clock = Stopwatch.StartNew();
+        var wrk = await Wrk.RunAsync(target, settings.Threads, settings.Connections, settings.Duration, settings.ClientCpus, settings.Output, CancellationToken.None);
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = CpuClock.ProcessSeconds(pid) - cpuBefore;
+        await stopFlood.CancelAsync();
+        var floodResult = await flooding;
+        var allocated = await AllocatedAsync(client, metrics, target.Server) - allocatedBefore;
+        var tiers = Subtract(await TiersAsync(client, metrics), tiersBefore);
+        return new Run(round, name, wrk, cpu, wall, allocated, tiers, floodResult);
+    }
+
+    private static async Task<int> ReportAsync(List<Run> runs, HitBenchmarkSettings settings, TextWriter log)
+    {
+        var byTarget = runs.GroupBy(r => r.Target).ToDictionary(g => g.Key, g => g.ToList());
+        double Median(string target, Func<Run, double> value) => byTarget.TryGetValue(target, out var list) ? Percentiles.Of(list.Select(value).ToList(), 50) : double.NaN;
+
+        log.WriteLine();
+        log.WriteLine($"medians over {settings.Rounds} rounds:");
+        log.WriteLine("| target | req/s | server CPU µs/req | server cores busy | client cores busy | p50 ms | p99 ms | bytes/resp | allocated B/req | rate vs bare | CPU/req vs bare |");
+        log.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var bareRate = Median(Bare, r => r.Wrk.RequestsPerSecond);
+        var bareCpu = Median(Bare, r => r.CpuMicrosPerRequest);
+        foreach (var target in byTarget.Keys)
+        {
+            var rate = Median(target, r => r.Wrk.RequestsPerSecond);
+            var cpu = Median(target, r => r.CpuMicrosPerRequest);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {target} | {rate:F0} | {cpu:F1} | {Median(target, r => r.ServerCores):F2} | {Median(target, r => r.ClientCores):F2} | {Median(target, r => r.Wrk.P50Ms):F2} | {Median(target, r => r.Wrk.P99Ms):F2} | {Median(target, r => r.Wrk.BytesPerRequest):F0} | {Median(target, r => r.AllocatedPerRequest):F0} | {rate / bareRate:F2} | {cpu / bareCpu:F2} |"));
+        }
+
+        foreach (var target in byTarget.Keys.Where(t => t != Bare))
+        {
+            var ratios = byTarget[target].Join(byTarget[Bare], r => r.Round, b => b.Round, (r, b) => r.Wrk.RequestsPerSecond / b.Wrk.RequestsPerSecond).ToList();
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{target} / bare, rate per round: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))} (spread {ratios.Min():F2}–{ratios.Max():F2})"));
+        }
+
+        var memoryRate = Median(Memory, r => r.Wrk.RequestsPerSecond);
+        if (byTarget.TryGetValue(Flooded, out var flooded))
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"memory hits under the flood: {Median(Flooded, r => r.Wrk.RequestsPerSecond) / memoryRate:F2} of their unloaded rate, p99 {Median(Flooded, r => r.Wrk.P99Ms):F1} ms (bars: ≥ 0.5, ≤ 50 ms)"));
+            foreach (var run in flooded)
+            {
+                log.WriteLine($"  round {run.Round} flood: {run.Flood}");
+            }
+        }
+
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory hits / bare: {memoryRate / bareRate:F2} (bar: ≥ 0.9)"));
+        Directory.CreateDirectory(settings.Output);
+        var file = Path.Combine(settings.Output, "summary.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { settings = new { settings.Rounds, seconds = settings.Duration.TotalSeconds, settings.Connections, settings.Threads, settings.ServerCpus, settings.ClientCpus }, runs }, Indented));
+        log.WriteLine($"every run: {file}");
+        return 0;
+    }
+
+    /// <summary>Makes every miss of the catalog on the edge, then picks the variant nearest 30 KB and reads its memory hit.</summary>
+    private static async Task<(MixRequest Hot, byte[] Body, List<(string Name, string Value)> Headers)> WarmAsync(Uri edge, LoadTestData data, TextWriter log)
+    {
+        using var client = new HttpClient { BaseAddress = edge, Timeout = TimeSpan.FromSeconds(60) };
+        var sizes = new List<(MixRequest Request, int Bytes)>();
+        foreach (var request in RedisRotation(data).Prepend(data.Hot))
+        {
+            using var response = await SendAsync(client, request);
+            if (response.IsSuccessStatusCode)
+            {
+                sizes.Add((request, (await response.Content.ReadAsByteArrayAsync()).Length));
+            }
+        }
+
+        log.WriteLine($"warmed {sizes.Count} variants on the memory edge (and in Redis)");
+        var hot = sizes.MinBy(s => Math.Abs(s.Bytes - TargetBytes)).Request;
+        using var hit = await SendAsync(client, hot);
+        var tier = hit.Headers.TryGetValues("X-Cache", out var values) ? values.Single() : "";
+        if (tier != "HIT-MEMORY")
+        {
+            throw new InvalidOperationException($"The warmed variant answered X-Cache {tier}, not HIT-MEMORY.");
+        }
+
+        var skip = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Date", "Server", "Content-Length", "Transfer-Encoding" };
+        var headers = hit.Headers.Concat(hit.Content.Headers)
+            .Where(h => !skip.Contains(h.Key))
+            .Select(h => (h.Key, string.Join(", ", h.Value)))
+            .ToList();
+        return (hot, await hit.Content.ReadAsByteArrayAsync(), headers);
+    }
+
+    /// <summary>
+    /// The variants the Redis edge is asked for in turn: every miss of the catalogue (300, about 1.4 MB), more than its
+    /// 1 MiB memory tier holds, so that many answers come from Redis; the run prints the split (150 were too few: they
+    /// all fitted in memory).
+    /// </summary>
+    private static IEnumerable<MixRequest> RedisRotation(LoadTestData data) => data.Misses;
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, MixRequest request)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, request.Path);
+        message.Headers.TryAddWithoutValidation("Accept", request.Accept);
+        return client.SendAsync(message);
+    }
+
+    /// <summary>Bytes the server process has allocated so far: the edge's runtime metric, or the bare server's <c>/alloc</c>.</summary>
+    private static async Task<double> AllocatedAsync(HttpClient client, Uri? metrics, Uri server)
+    {
+        if (metrics is null)
+        {
+            return double.Parse(await client.GetStringAsync(new Uri(server, "alloc")), CultureInfo.InvariantCulture);
+        }
+
+        var samples = PrometheusText.Parse(await client.GetStringAsync(metrics));
+        return samples.FirstOrDefault(s => s.Name.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal))?.Value ?? double.NaN;
+    }
+
+    /// <summary>Image requests answered so far, by X-Cache tier (the edge's <c>edgeimages_requests_total</c>).</summary>
+    private static async Task<Dictionary<string, double>> TiersAsync(HttpClient client, Uri? metrics)
+    {
+        if (metrics is null)
+        {
+            return [];
+        }
+
+        return PrometheusText.Parse(await client.GetStringAsync(metrics))
+            .Where(s => s.Name == "edgeimages_requests_total" && s.Labels.ContainsKey("cache"))
+            .GroupBy(s => s.Labels["cache"])
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
+    }
+
+    private static Dictionary<string, double> Subtract(Dictionary<string, double> after, Dictionary<string, double> before) =>
+        after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
+
+    private static async Task PinAsync(int pid, string cpus) =>
+        await ProcessHandle.RunAsync("taskset", ["-a", "-p", "-c", cpus, pid.ToString(CultureInfo.InvariantCulture)]);
+
+    private static string Uptime() => File.ReadAllText("/proc/loadavg").Trim();
+
+    /// <summary>One wrk run against one target, and what the server spent on it.</summary>
+    internal sealed record Run(int Round, string Target, WrkResult Wrk, double ServerCpuSeconds, double WallSeconds, double Allocated, Dictionary<string, double> Tiers, FloodResult? Flood)
+    {
+        public double CpuMicrosPerRequest => Wrk.Requests > 0 ? ServerCpuSeconds / Wrk.Requests * 1e6 : double.NaN;
+
+        public double ServerCores => ServerCpuSeconds / WallSeconds;
+
+        public double ClientCores => Wrk.ClientCpuSeconds / WallSeconds;
+
+        public double AllocatedPerRequest => Wrk.Requests > 0 ? Allocated / Wrk.Requests : double.NaN;
+
+        public string Describe() => string.Create(CultureInfo.InvariantCulture,
+            $"round {Round} {Target,-13} {Wrk.RequestsPerSecond,8:F0} req/s  {CpuMicrosPerRequest,6:F1} µs CPU/req  server {ServerCores:F2} cores  wrk {ClientCores:F2} cores  p50 {Wrk.P50Ms:F2} ms  p99 {Wrk.P99Ms:F2} ms  {AllocatedPerRequest:F0} B alloc/req  errors {Wrk.Errors}{TiersText}");
+
+        private string TiersText => Tiers.Count == 0 ? "" : "  tiers " + string.Join(" ", Tiers.Where(t => t.Value > 0).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key}={t.Value:F0}")));
+    }
+}
