@@ -97,10 +97,6 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
     {
         ArgumentNullException.ThrowIfNull(options);
         using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory, Jpeg = jpeg, Watermark = watermark };
-        var decode = Run(ctx, DecodePhase);
-        var transform = Run(ctx, TransformPhase);
-        var encode = Run(ctx, EncodePhase);
-        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory };
         var info = options.EffectiveFormat == ImageFormat.Json;
         var decode = Run(ctx, info ? InfoDecodePhase : DecodePhase);
         var transform = Run(ctx, info ? InfoTransformPhase : TransformPhase);
