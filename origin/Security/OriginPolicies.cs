@@ -17,14 +17,22 @@ internal static class OriginPolicies
     public const string TenantKey = "origin:tenant-key";
     public const string Admin = "origin:admin";
 
-    public static IServiceCollection AddOriginCredentials(this IServiceCollection services)
+    public static IServiceCollection AddOriginCredentials(this IServiceCollection services, IConfiguration configuration)
     {
+        var edgesPresentCertificates = EdgeCertificateRequirement.IsRequired(configuration);
         services.AddAuthentication(OriginCredentialHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, OriginCredentialHandler>(OriginCredentialHandler.SchemeName, configureOptions: null);
         services.AddAuthorization(options =>
         {
-            options.AddPolicy(Edge, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Edge,
-                "Reads need an edge credential (Authorization: Bearer).", "The credential is not an edge credential.", forbiddenIsUnauthorized: true)));
+            options.AddPolicy(Edge, policy =>
+            {
+                policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Edge,
+                    "Reads need an edge credential (Authorization: Bearer).", "The credential is not an edge credential.", forbiddenIsUnauthorized: true));
+                if (edgesPresentCertificates)
+                {
+                    policy.AddRequirements(new EdgeCertificateRequirement());
+                }
+            });
             options.AddPolicy(TenantKey, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.TenantKey,
                 "Writes need a tenant API key (Authorization: Bearer).", "Edge credentials and the admin token may only do their own jobs; writes need the tenant's API key.", forbiddenIsUnauthorized: false)));
             options.AddPolicy(Admin, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Admin,
@@ -32,6 +40,36 @@ internal static class OriginPolicies
         });
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, OriginAuthorizationResultHandler>();
         return services;
+    }
+}
+
+/// <summary>
+/// Reads come over the edges' listener, whose handshake demanded a client certificate chained to the deployment CA
+/// (<c>Tls:CaPath</c>; Kestrel refused the connection otherwise): the edge credential alone, say over the tenants'
+/// listener, reads nothing. Required whenever the origin has a listener with <c>ClientCertificateMode:
+/// RequireCertificate</c>; an origin without one (tests that do not concern TLS) takes the credential alone, as before.
+/// </summary>
+internal sealed class EdgeCertificateRequirement : AuthorizationHandler<EdgeCertificateRequirement>, IAuthorizationRequirement
+{
+    public static bool IsRequired(IConfiguration configuration)
+    {
+        var kestrel = configuration.GetSection("Kestrel");
+        return kestrel.GetSection("Endpoints").GetChildren().Append(kestrel.GetSection("EndpointDefaults"))
+            .Any(endpoint => string.Equals(endpoint["ClientCertificateMode"], "RequireCertificate", StringComparison.OrdinalIgnoreCase));
+    }
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EdgeCertificateRequirement requirement)
+    {
+        if (context.Resource is HttpContext { Connection.ClientCertificate: not null })
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, "Reads need the edge's client certificate as well as its credential (mutual TLS, on the edges' listener)."));
+        }
+
+        return Task.CompletedTask;
     }
 }
 
