@@ -51,7 +51,7 @@ internal static class OriginApplication
         services.AddSingleton<RetentionCleaner>();
         services.AddHostedService<RetentionService>();
 
-        services.AddOriginCredentials(builder.Configuration);
+        services.AddOriginCredentials();
         services.AddSingleton<ImageHeaderReader>();
         services.AddSingleton<OriginalHandlers>();
         services.AddSingleton<ListingHandler>();

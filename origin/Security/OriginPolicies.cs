@@ -17,9 +17,8 @@ internal static class OriginPolicies
     public const string TenantKey = "origin:tenant-key";
     public const string Admin = "origin:admin";
 
-    public static IServiceCollection AddOriginCredentials(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddOriginCredentials(this IServiceCollection services)
     {
-        var edgesPresentCertificates = EdgeCertificateRequirement.IsRequired(configuration);
         services.AddAuthentication(OriginCredentialHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, OriginCredentialHandler>(OriginCredentialHandler.SchemeName, configureOptions: null);
         services.AddAuthorization(options =>
@@ -28,30 +27,34 @@ internal static class OriginPolicies
             {
                 policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Edge,
                     "Reads need an edge credential (Authorization: Bearer).", "The credential is not an edge credential.", forbiddenIsUnauthorized: true));
-                if (edgesPresentCertificates)
-                {
-                    policy.AddRequirements(new EdgeCertificateRequirement());
-                }
+                policy.AddRequirements(new EdgeCertificateRequirement());
             });
             options.AddPolicy(TenantKey, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.TenantKey,
                 "Writes need a tenant API key (Authorization: Bearer).", "Edge credentials and the admin token may only do their own jobs; writes need the tenant's API key.", forbiddenIsUnauthorized: false)));
             options.AddPolicy(Admin, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Admin,
                 "Key management needs the admin token.", "Key management needs the admin token.", forbiddenIsUnauthorized: true)));
         });
+        services.AddSingleton<IAuthorizationHandler, EdgeCertificateHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, OriginAuthorizationResultHandler>();
         return services;
     }
 }
 
+/// <summary>Reads need the edge's client certificate where the origin has a listener that demands one (<see cref="EdgeCertificateHandler"/>).</summary>
+internal sealed class EdgeCertificateRequirement : IAuthorizationRequirement;
+
 /// <summary>
 /// Reads come over the edges' listener, whose handshake demanded a client certificate chained to the deployment CA
 /// (<c>Tls:CaPath</c>; Kestrel refused the connection otherwise): the edge credential alone, say over the tenants'
-/// listener, reads nothing. Required whenever the origin has a listener with <c>ClientCertificateMode:
+/// listener, reads nothing. Enforced whenever the origin has a listener with <c>ClientCertificateMode:
 /// RequireCertificate</c>; an origin without one (tests that do not concern TLS) takes the credential alone, as before.
 /// </summary>
-internal sealed class EdgeCertificateRequirement : AuthorizationHandler<EdgeCertificateRequirement>, IAuthorizationRequirement
+internal sealed class EdgeCertificateHandler(IConfiguration configuration) : AuthorizationHandler<EdgeCertificateRequirement>
 {
-    public static bool IsRequired(IConfiguration configuration)
+    // Read at the first request: the endpoints are fixed once the server listens (Kestrel's own reload is off).
+    private readonly Lazy<bool> _required = new(() => IsRequired(configuration));
+
+    internal static bool IsRequired(IConfiguration configuration)
     {
         var kestrel = configuration.GetSection("Kestrel");
         return kestrel.GetSection("Endpoints").GetChildren().Append(kestrel.GetSection("EndpointDefaults"))
@@ -60,7 +63,7 @@ internal sealed class EdgeCertificateRequirement : AuthorizationHandler<EdgeCert
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EdgeCertificateRequirement requirement)
     {
-        if (context.Resource is HttpContext { Connection.ClientCertificate: not null })
+        if (!_required.Value || context.Resource is HttpContext { Connection.ClientCertificate: not null })
         {
             context.Succeed(requirement);
         }
