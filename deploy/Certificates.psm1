@@ -241,7 +241,8 @@ function Get-PresentedCertificate {
         $options.ClientCertificates = [Security.Cryptography.X509Certificates.X509CertificateCollection]::new(
             @([Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($operator.CertificatePath, $operator.KeyPath)))
         $limit = [Threading.CancellationTokenSource]::new(3000)
-        $ssl.AuthenticateAsClientAsync($options, $limit.Token).GetAwaiter().GetResult()
+        # [void]: a finished Task's result would otherwise join this function's output.
+        [void]$ssl.AuthenticateAsClientAsync($options, $limit.Token).GetAwaiter().GetResult()
         $serial = $ssl.RemoteCertificate.GetSerialNumberString()
         $ssl.Dispose()
         return $serial
