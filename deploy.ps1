@@ -11,10 +11,12 @@
       down      stop exactly the processes `up` started, by the PIDs it recorded
       rolling   replace the edges one at a time: drain, wait, stop, start the new build, wait healthy, undrain
       drill     region-outage | origin-node | etcd-member | etcd-pause | redis: break something under traffic and report
+      rotate-certs  a new certificate for every service from the deployment CA, under traffic, without a restart
 
     Every process has its own port, log and pid file under the run folder (default ./run), and each secret its
     own file under run/secrets/ (mode 600); services receive secrets in their environment, never on their command
-    line. Nothing listens beyond loopback, and nothing is installed: the Debian packages it needs are named when
+    line. Every service listens on HTTPS only, with a certificate of its own from the deployment CA under run/pki/
+    (keys mode 600); the origin's edges' listener demands the edges' client certificates. Nothing listens beyond loopback, and nothing is installed: the Debian packages it needs are named when
     missing.
 
 .EXAMPLE
@@ -26,7 +28,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('up', 'down', 'status', 'rolling', 'drill')]
+    [ValidateSet('up', 'down', 'status', 'rolling', 'drill', 'rotate-certs')]
     [string] $Command = 'status',
 
     [Parameter(Position = 1)]
@@ -45,7 +47,7 @@ param(
     [ValidateRange(1, 9)] [int] $OriginNodes = 2,
     [ValidateRange(1, 9)] [int] $ControlPlanes = 2,
 
-    # First port of the block the topology uses (about 100 ports).
+    # First port of the block the topology uses (about 110 ports: the origins' tenants' listeners sit at +100..).
     [ValidateRange(1024, 65000)] [int] $BasePort = 17000,
 
     # Skip `dotnet publish` (use what is in the run folder).
@@ -70,7 +72,11 @@ Import-Module (Join-Path $PSScriptRoot 'deploy' 'EdgeImages.Deploy.psm1') -Force
 $topology = New-Topology -RunDir $RunDir -Regions $Regions -EdgesPerRegion $EdgesPerRegion `
     -OriginNodes $OriginNodes -ControlPlanes $ControlPlanes -BasePort $BasePort -RepoRoot $PSScriptRoot
 
+# HTTPS calls from here on trust this topology's CA alone (once up has made it).
+Use-DeploymentTrust -Topology $topology
+
 switch ($Command) {
+    'rotate-certs' { Invoke-RotateCertificates -Topology $topology }
     'up' { Invoke-Up -Topology $topology -NoBuild:$NoBuild }
     'down' { Invoke-Down -Topology $topology }
     'status' { Invoke-Status -Topology $topology }

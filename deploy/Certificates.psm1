@@ -146,4 +146,107 @@ function Write-PemFile {
     [IO.File]::Move($temporary, $Path, $true)
 }
 
-Export-ModuleMember -Function Get-PkiDir, New-DeploymentCa, New-ServiceCertificate, Get-CertificateExpiry
+# The kinds of process that get a certificate here: the .NET services, each of which listens on HTTPS and calls its peers
+# with the same identity (server and client usage). The data stores' certificates are issued where they are started.
+$script:ServiceKinds = 'edge', 'origin', 'control-plane'
+
+# The certificate deploy itself presents (health checks of the origin's edges' listener, the rotation's checks).
+$script:OperatorName = 'deploy-operator'
+
+function Get-ServiceCertificate {
+    <# Where one service instance's certificate and key are: run/pki/{name}.crt and .key. #>
+    param($Topology, $Process)
+    $pki = Get-PkiDir $Topology
+    [pscustomobject]@{ CertificatePath = Join-Path $pki "$($Process.Name).crt"; KeyPath = Join-Path $pki "$($Process.Name).key" }
+}
+
+function Get-OperatorCertificate($Topology) {
+    $pki = Get-PkiDir $Topology
+    [pscustomobject]@{ CertificatePath = Join-Path $pki "$script:OperatorName.crt"; KeyPath = Join-Path $pki "$script:OperatorName.key" }
+}
+
+function Initialize-Certificates {
+    <#
+        The deployment CA and one certificate per service instance (its loopback address and 'localhost' in the SAN),
+        plus deploy's own client certificate. Idempotent: a certificate is issued when missing, expiring within
+        -RenewWithinDays, or for every service with -Rotate (deploy.ps1 rotate-certs), which is all a rotation is: the
+        services reread their files within Tls:ReloadInterval. Returns what it issued.
+    #>
+    param($Topology, [switch] $Rotate, [int] $RenewWithinDays = 10)
+    $ca = New-DeploymentCa -Directory (Get-PkiDir $Topology)
+    $issued = [System.Collections.Generic.List[object]]::new()
+    $wanted = @($Topology.Processes | Where-Object { $_.Kind -in $script:ServiceKinds } | ForEach-Object {
+            [pscustomobject]@{ Name = $_.Name; Files = Get-ServiceCertificate $Topology $_; Usage = 'ServerAndClient' } })
+    $wanted += [pscustomobject]@{ Name = $script:OperatorName; Files = Get-OperatorCertificate $Topology; Usage = 'Client' }
+    foreach ($certificate in $wanted) {
+        $due = $Rotate -or -not (Test-Path $certificate.Files.CertificatePath) -or -not (Test-Path $certificate.Files.KeyPath) -or
+            (Get-CertificateExpiry $certificate.Files.CertificatePath).NotAfter -lt [DateTime]::UtcNow.AddDays($RenewWithinDays)
+        if ($due) {
+            $issued.Add((New-ServiceCertificate -Ca $ca -Name $certificate.Name -SubjectAlternativeNames '127.0.0.1', 'localhost' `
+                        -Usage $certificate.Usage -Directory (Get-PkiDir $Topology)))
+        }
+    }
+    $ca.Certificate.Dispose()
+    return $issued
+}
+
+function Get-ServiceTlsSettings {
+    <#
+        The settings that give one .NET service its HTTPS listeners, as Kestrel reads them (Kestrel:Endpoints,
+        Kestrel:Certificates:Default), the pinned CA and the client certificate it presents to its peers. Paths only:
+        the key's contents never reach a command line.
+    #>
+    param($Topology, $Process)
+    $files = Get-ServiceCertificate $Topology $Process
+    $settings = @{
+        'Kestrel:Certificates:Default:Path' = $files.CertificatePath
+        'Kestrel:Certificates:Default:KeyPath' = $files.KeyPath
+        'Tls:CaPath' = Join-Path (Get-PkiDir $Topology) 'ca.crt'
+        'Tls:ClientCertificate:Path' = $files.CertificatePath
+        'Tls:ClientCertificate:KeyPath' = $files.KeyPath
+    }
+    if ($Process.Kind -eq 'origin') {
+        # Edges read on their own listener, which demands a client certificate from the CA; tenants upload and list
+        # on another, with API keys and no client certificate.
+        $settings['Kestrel:Endpoints:Edges:Url'] = "https://127.0.0.1:$($Process.Port)"
+        $settings['Kestrel:Endpoints:Edges:ClientCertificateMode'] = 'RequireCertificate'
+        $settings['Kestrel:Endpoints:Tenants:Url'] = "https://127.0.0.1:$($Process.TenantPort)"
+    } else {
+        $settings['Kestrel:Endpoints:Https:Url'] = "https://127.0.0.1:$($Process.Port)"
+    }
+    return $settings
+}
+
+function Get-PresentedCertificate {
+    <#
+        The serial of the certificate a server presents on a brand-new connection, checked against the deployment CA
+        (a chain policy, no callback), or $null when no handshake succeeds. Presents deploy's client certificate, so
+        a listener that demands one answers too.
+    #>
+    param($Topology, [int] $Port)
+    $tcp = [Net.Sockets.TcpClient]::new()
+    try {
+        $tcp.Connect('127.0.0.1', $Port)
+        $ssl = [Net.Security.SslStream]::new($tcp.GetStream())
+        $options = [Net.Security.SslClientAuthenticationOptions]::new()
+        $options.TargetHost = '127.0.0.1'
+        $policy = [Security.Cryptography.X509Certificates.X509ChainPolicy]::new()
+        $policy.TrustMode = [Security.Cryptography.X509Certificates.X509ChainTrustMode]::CustomRootTrust
+        $policy.RevocationMode = [Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
+        $roots = [Security.Cryptography.X509Certificates.X509Certificate2Collection]::new()
+        $roots.ImportFromPemFile((Join-Path (Get-PkiDir $Topology) 'ca.crt'))
+        $policy.CustomTrustStore.AddRange($roots)
+        $options.CertificateChainPolicy = $policy
+        $operator = Get-OperatorCertificate $Topology
+        $options.ClientCertificates = [Security.Cryptography.X509Certificates.X509CertificateCollection]::new(
+            @([Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($operator.CertificatePath, $operator.KeyPath)))
+        $limit = [Threading.CancellationTokenSource]::new(3000)
+        $ssl.AuthenticateAsClientAsync($options, $limit.Token).GetAwaiter().GetResult()
+        $serial = $ssl.RemoteCertificate.GetSerialNumberString()
+        $ssl.Dispose()
+        return $serial
+    } catch { return $null } finally { $tcp.Dispose() }
+}
+
+Export-ModuleMember -Function Get-PkiDir, New-DeploymentCa, New-ServiceCertificate, Get-CertificateExpiry, Get-ServiceCertificate, `
+    Get-OperatorCertificate, Initialize-Certificates, Get-ServiceTlsSettings, Get-PresentedCertificate

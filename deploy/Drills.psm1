@@ -8,6 +8,7 @@ Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Services.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Traffic.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 
 
 function Invoke-Rolling {
@@ -84,7 +85,7 @@ function Invoke-Rolling {
 }
 
 function Format-Failures([object[]] $Failures, [string] $When = '') {
-    <# ", 503 at 7.2 s from http://…" for the first few failures: what a broken promise looked like to clients. #>
+    <# ", 503 at 7.2 s from https://…" for the first few failures: what a broken promise looked like to clients. #>
     if (-not $Failures) { return '' }
     $shown = $Failures | Select-Object -First 5 | ForEach-Object { '{0} at {1:N1} s from {2}' -f $(if ($_.Status) { $_.Status } else { 'no answer' }), $_.At, $_.Target }
     return "; $($Failures.Count) failed$When, first: $($shown -join '; ')"
@@ -169,7 +170,7 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     $killAt = [Math]::Max(2, [int]($Seconds / 4))
     # Straight at one edge of the region: the part under test sits behind it, not in front of it.
     # Misses for the origin drill (each request must reach a node); the usual mix for the others.
-    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -Cold:($Kind -eq 'origin') -OnTick {
+    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "https://127.0.0.1:$($edge.Port)" -Cold:($Kind -eq 'origin') -OnTick {
         param($second)
         if ($second -eq $killAt) {
             if ($Pause) { kill -STOP (Get-RunningPid $Topology $victim) } else { Stop-Abruptly $Topology $victim }
@@ -196,4 +197,57 @@ function Invoke-KillOneDrill($Topology, [string] $Kind, [string] $Title, [int] $
     return $passed
 }
 
-Export-ModuleMember -Function Invoke-Rolling, Invoke-Drill
+function Invoke-RotateCertificates {
+    <#
+        deploy.ps1 rotate-certs: a new certificate for every service instance from the deployment CA, under traffic from
+        every region, with no restart. The files are replaced by rename; each service rereads them within
+        Tls:ReloadInterval and presents the new certificate on new connections, while open ones finish on the old (still
+        valid) one. Reports each service's old and new serial; throws when a request failed meanwhile or a service did
+        not take its new certificate.
+    #>
+    param($Topology, [int] $TimeoutSeconds = 60)
+    $services = @($Topology.Processes | Where-Object { $_.Kind -in 'edge', 'origin', 'control-plane' -and (Get-RunningPid $Topology $_) })
+    if (-not $services) { throw 'Nothing runs; rotate-certs rotates the certificates of a running topology (deploy.ps1 up).' }
+    $before = @{}
+    foreach ($service in $services) { $before[$service.Name] = Get-PresentedCertificate $Topology $service.Port }
+
+    $stopFile = Join-Path $Topology.RunDir 'rotate.stop'
+    Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
+    $module = Join-Path $PSScriptRoot 'Traffic.psm1'
+    $clients = foreach ($region in $Topology.Regions) {
+        Start-ThreadJob -ArgumentList $module, $Topology, $region, $stopFile -ScriptBlock {
+            param($module, $topology, $region, $stopFile)
+            Import-Module $module
+            Invoke-Traffic $topology -Region $region -Seconds 3600 -StopFile $stopFile
+        }
+    }
+    try {
+        Start-Sleep -Seconds 2
+        $issued = @{}
+        foreach ($certificate in Initialize-Certificates $Topology -Rotate) { $issued[$certificate.Name] = $certificate }
+        Write-Host "  issued $($issued.Count) certificates; waiting for every service to present its new one"
+        Wait-Until -TimeoutSeconds $TimeoutSeconds -What 'every service to present its new certificate' {
+            @($services | Where-Object { (Get-PresentedCertificate $Topology $_.Port) -ne $issued[$_.Name].Serial }).Count -eq 0
+        }
+        # deploy's own client certificate was renewed too: later calls present the new one.
+        Use-DeploymentTrust $Topology
+        # A little more traffic on the new certificates before the verdict.
+        Start-Sleep -Seconds 2
+    } finally {
+        New-Item -ItemType File -Force -Path $stopFile | Out-Null
+        $traffic = @($clients | Receive-Job -Wait -AutoRemoveJob)
+        Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
+    }
+    $rows = foreach ($service in $services) {
+        [pscustomobject]@{
+            Service = $service.Name; 'Old serial' = $before[$service.Name]; 'New serial' = $issued[$service.Name].Serial
+            'Valid until (UTC)' = $issued[$service.Name].NotAfter.ToString('yyyy-MM-dd HH:mm')
+        }
+    }
+    $rows | Format-Table -AutoSize | Out-String | Write-Host
+    $failed = @($traffic | Where-Object { $_.Status -ne 200 })
+    Write-Host "Rotated $($services.Count) certificates without a restart; traffic meanwhile: $($traffic.Count) requests, $($failed.Count) failed$(Format-Failures $failed)."
+    if ($failed.Count -gt 0) { throw "rotate-certs broke its promise: $($failed.Count) requests failed during the rotation." }
+}
+
+Export-ModuleMember -Function Invoke-Rolling, Invoke-Drill, Invoke-RotateCertificates

@@ -2,6 +2,7 @@
 # One module per concern, each importing only what it uses:
 #   Topology   the processes as data: kinds, regions, ports, folders, where each region is on the map
 #   Secrets    one file per secret under run/secrets/ (mode 600), handed to services in their environment
+#   Certificates  the deployment CA and a certificate per service instance under run/pki/ (keys mode 600)
 #   Processes  start, check and stop a process by its recorded PID
 #   Stores     etcd and Redis over TLS with authentication: certificates, ACL users, etcd users and roles
 #   Services   each kind of service: publish, start, configure, seed, probe; up and down
@@ -36,4 +37,4 @@ function Invoke-Status {
 }
 
 Export-ModuleMember -Function New-Topology, Get-Processes, Get-Secrets, Invoke-Up, Invoke-Down, Invoke-Status, Invoke-Rolling, `
-    Invoke-Drill, Get-RunningPid, Stop-Abruptly, Stop-Managed, Start-IfStopped, Test-Healthy, New-EtcdGatewayUser
+    Invoke-Drill, Invoke-RotateCertificates, Use-DeploymentTrust, Get-RunningPid, Stop-Abruptly, Stop-Managed, Start-IfStopped, Test-Healthy, New-EtcdGatewayUser

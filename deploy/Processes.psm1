@@ -77,13 +77,52 @@ function Stop-Abruptly {
     Remove-Item -Force -ErrorAction SilentlyContinue (Get-PidFile $Topology $Process)
 }
 
+function Set-HttpTrust {
+    <#
+        Every HTTPS call deploy makes from here on (health, admin API, traffic, drills) trusts the deployment CA alone
+        and presents the operator's client certificate where a listener asks for one (the origin's edges' listener).
+        Declared through the handler's chain policy, not a validation callback: a script block cannot run on the thread
+        pool threads that call it. Kept process-wide (AppContext), so thread jobs and re-imported modules share it.
+    #>
+    param([Parameter(Mandatory)] [string] $CaPath, [string] $CertificatePath, [string] $KeyPath)
+    $handler = [Net.Http.SocketsHttpHandler]::new()
+    $policy = [Security.Cryptography.X509Certificates.X509ChainPolicy]::new()
+    $policy.TrustMode = [Security.Cryptography.X509Certificates.X509ChainTrustMode]::CustomRootTrust
+    $policy.RevocationMode = [Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
+    $roots = [Security.Cryptography.X509Certificates.X509Certificate2Collection]::new()
+    $roots.ImportFromPemFile($CaPath)
+    $policy.CustomTrustStore.AddRange($roots)
+    $handler.SslOptions.CertificateChainPolicy = $policy
+    if ($CertificatePath) {
+        $client = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($CertificatePath, $KeyPath)
+        $handler.SslOptions.ClientCertificates = [Security.Cryptography.X509Certificates.X509CertificateCollection]::new(@($client))
+    }
+    # Short-lived pooled connections: after a certificate rotation, new handshakes show the new certificates soon.
+    $handler.PooledConnectionLifetime = [TimeSpan]::FromSeconds(30)
+    $http = [Net.Http.HttpClient]::new($handler)
+    $http.Timeout = [Threading.Timeout]::InfiniteTimeSpan
+    [AppContext]::SetData('EdgeImages.Deploy.HttpClient', $http)
+}
+
+function Get-HttpClient {
+    <# The one HttpClient of this deploy run (see Set-HttpTrust); per-call time limits come with a cancellation token. #>
+    $http = [AppContext]::GetData('EdgeImages.Deploy.HttpClient')
+    if (-not $http) {
+        $http = [Net.Http.HttpClient]::new()
+        $http.Timeout = [Threading.Timeout]::InfiniteTimeSpan
+        [AppContext]::SetData('EdgeImages.Deploy.HttpClient', $http)
+    }
+    return $http
+}
+
 function Test-Http([string] $Url, [int] $TimeoutMs = 1500) {
+    $limit = [Threading.CancellationTokenSource]::new($TimeoutMs)
     try {
-        $client = [Net.Http.HttpClient]::new()
-        $client.Timeout = [TimeSpan]::FromMilliseconds($TimeoutMs)
-        $response = $client.GetAsync($Url).GetAwaiter().GetResult()
-        return [int]$response.StatusCode
-    } catch { return 0 } finally { if ($client) { $client.Dispose() } }
+        $response = (Get-HttpClient).GetAsync($Url, $limit.Token).GetAwaiter().GetResult()
+        $status = [int]$response.StatusCode
+        $response.Dispose()
+        return $status
+    } catch { return 0 } finally { $limit.Dispose() }
 }
 
 function Wait-Until {
@@ -97,4 +136,4 @@ function Wait-Until {
     throw "Timed out after $TimeoutSeconds s waiting for $What."
 }
 
-Export-ModuleMember -Function Get-RunningPid, Start-Managed, Stop-Managed, Stop-Abruptly, Test-Http, Wait-Until
+Export-ModuleMember -Function Get-RunningPid, Start-Managed, Stop-Managed, Stop-Abruptly, Set-HttpTrust, Get-HttpClient, Test-Http, Wait-Until

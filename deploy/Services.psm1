@@ -8,6 +8,7 @@ Import-Module (Join-Path $PSScriptRoot 'Topology.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 
 $script:PostgresBin = '/usr/lib/postgresql/15/bin'
 
@@ -20,7 +21,8 @@ function Test-Healthy {
         'etcd' { return Test-EtcdHealthy $Topology $Process }
         'postgres' { & "$script:PostgresBin/pg_isready" -q -h 127.0.0.1 -p $Process.Port 2>$null; return $LASTEXITCODE -eq 0 }
         'redis' { return Test-RedisHealthy $Topology $Process }
-        default { return (Test-Http "http://127.0.0.1:$($Process.Port)/healthz") -eq 200 }
+        # HTTPS with the deployment CA pinned (Set-HttpTrust); the origin's edges' listener takes deploy's client certificate.
+        default { return (Test-Http "https://127.0.0.1:$($Process.Port)/healthz") -eq 200 }
     }
 }
 
@@ -114,7 +116,9 @@ function Start-Dotnet {
     $dll = Get-ChildItem (Join-Path $Topology.Publish $Service) -Filter 'EdgeImages.*.dll' |
         Where-Object { Test-Path ([IO.Path]::ChangeExtension($_.FullName, '.runtimeconfig.json')) } | Select-Object -First 1
     if (-not $dll) { throw "No published $Service in $($Topology.Publish); run up without -NoBuild." }
-    $arguments = @($dll.FullName, '--urls', "http://127.0.0.1:$($Process.Port)", '--environment', 'Production', '--contentRoot', $dll.DirectoryName)
+    # Listeners are HTTPS only, from Kestrel:Endpoints (Certificates.psm1); no --urls.
+    $arguments = @($dll.FullName, '--environment', 'Production', '--contentRoot', $dll.DirectoryName)
+    $Settings = $Settings + (Get-ServiceTlsSettings $Topology $Process)
     foreach ($key in $Settings.Keys) { $arguments += "--$key=$($Settings[$key])" }
     Start-Managed $Topology $Process 'dotnet' $arguments -Environment (Get-SecretEnvironment $Topology $Process.Kind) | Out-Null
 }
@@ -130,7 +134,7 @@ function Get-ControlPlaneSettings($Topology, $Process) {
     $settings['Leadership:ReplicaId'] = $Process.Name
     # The leader probes the origin nodes too.
     foreach ($origin in Get-Processes $Topology -Kind origin) {
-        $settings["Leadership:Origins:$($origin.Name)"] = "http://127.0.0.1:$($origin.Port)/readyz"
+        $settings["Leadership:Origins:$($origin.Name)"] = "https://127.0.0.1:$($origin.Port)/readyz"
     }
     # The CIDR table: each region's loopback network is where its clients live.
     $i = 0
@@ -154,11 +158,11 @@ function Get-EdgeSettings($Topology, $Process) {
         'ControlPlane:Region' = $Process.Region
         'ControlPlane:Pop' = $Process.Pop
         'ControlPlane:EdgeId' = $Process.Name
-        'ControlPlane:PublicAddress' = "http://127.0.0.1:$($Process.Port)"
+        'ControlPlane:PublicAddress' = "https://127.0.0.1:$($Process.Port)"
         'ControlPlane:StateFile' = Join-Path (Get-DataDir $Topology $Process) 'last-known-good.json'
     }
     foreach ($origin in Get-Processes $Topology -Kind origin) {
-        $settings["Origin:Destinations:$($origin.Name)"] = "http://127.0.0.1:$($origin.Port)"
+        $settings["Origin:Destinations:$($origin.Name)"] = "https://127.0.0.1:$($origin.Port)"
     }
     New-Item -ItemType Directory -Force -Path (Get-DataDir $Topology $Process) | Out-Null
     return $settings
@@ -192,23 +196,40 @@ function Start-IfStopped {
 
 #region Talking to the services
 
+function Use-DeploymentTrust {
+    <# Points deploy's own HTTPS client at this topology's CA and operator certificate, once the CA exists. #>
+    param($Topology)
+    $ca = Join-Path (Get-PkiDir $Topology) 'ca.crt'
+    if (-not (Test-Path $ca)) { return }
+    $operator = Get-OperatorCertificate $Topology
+    if (Test-Path $operator.CertificatePath) { Set-HttpTrust -CaPath $ca -CertificatePath $operator.CertificatePath -KeyPath $operator.KeyPath }
+    else { Set-HttpTrust -CaPath $ca }
+}
+
 function Invoke-Api {
+    <# One call to a service's API over the pinned HTTPS client (Set-HttpTrust); the status and the parsed JSON body. #>
     param([string] $Method, [string] $Url, [string] $Token, $Body, [string] $ContentType = 'application/json')
-    $headers = @{}
-    if ($Token) { $headers['Authorization'] = "Bearer $Token" }
-    $parameters = @{ Method = $Method; Uri = $Url; Headers = $headers; SkipHttpErrorCheck = $true; StatusCodeVariable = 'status' }
+    $request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::new($Method), $Url)
+    if ($Token) { $request.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $Token) }
     if ($null -ne $Body) {
-        # Assigned in each branch: an `if` expression would unroll a byte[] into an object[] of numbers.
-        if ($Body -is [byte[]]) { $parameters['Body'] = $Body } else { $parameters['Body'] = $Body | ConvertTo-Json -Depth 6 }
-        $parameters['ContentType'] = $ContentType
+        if ($Body -is [byte[]]) { $request.Content = [Net.Http.ByteArrayContent]::new($Body) }
+        else { $request.Content = [Net.Http.StringContent]::new(($Body | ConvertTo-Json -Depth 6), [Text.Encoding]::UTF8) }
+        $request.Content.Headers.ContentType = [Net.Http.Headers.MediaTypeHeaderValue]::new($ContentType)
     }
-    $response = Invoke-RestMethod @parameters
-    return [pscustomobject]@{ Status = $status; Body = $response }
+    $limit = [Threading.CancellationTokenSource]::new(30000)
+    try {
+        $response = (Get-HttpClient).SendAsync($request, $limit.Token).GetAwaiter().GetResult()
+        $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+        $parsed = if ($text) { try { $text | ConvertFrom-Json } catch { $text } } else { $null }
+        $status = [int]$response.StatusCode
+        $response.Dispose()
+        return [pscustomobject]@{ Status = $status; Body = $parsed }
+    } finally { $limit.Dispose(); $request.Dispose() }
 }
 
 function Get-ControlPlaneUrl($Topology) {
     foreach ($process in Get-Processes $Topology -Kind control-plane) {
-        if ((Test-Http "http://127.0.0.1:$($process.Port)/healthz") -eq 200) { return "http://127.0.0.1:$($process.Port)" }
+        if ((Test-Http "https://127.0.0.1:$($process.Port)/healthz") -eq 200) { return "https://127.0.0.1:$($process.Port)" }
     }
     return $null
 }
@@ -241,7 +262,8 @@ function Initialize-DemoTenant {
     <# Tenant `demo` at the origin, with the quick start's sample images uploaded once. #>
     param($Topology)
     $secrets = Get-Secrets $Topology
-    $origin = "http://127.0.0.1:$((Get-Processes $Topology -Kind origin | Select-Object -First 1).Port)"
+    # The tenants' listener: HTTPS and an API key, no client certificate.
+    $origin = "https://127.0.0.1:$((Get-Processes $Topology -Kind origin | Select-Object -First 1).TenantPort)"
     if (-not $secrets.TenantApiKey) {
         $created = Invoke-Api POST "$origin/v1/admin/tenants/demo/keys" $secrets.OriginAdminToken $null
         if ($created.Status -ne 201) { throw "Creating tenant demo at the origin answered $($created.Status)." }
@@ -288,6 +310,9 @@ function Invoke-Up {
     $started = [Diagnostics.Stopwatch]::StartNew()
     Write-Host "EdgeImages up: $($Topology.Regions.Count) regions, run folder $($Topology.RunDir)"
     Get-Secrets $Topology | Out-Null
+    # The deployment CA and a certificate per service instance, made on the first up (renewed when near expiry).
+    foreach ($certificate in Initialize-Certificates $Topology) { Write-Host "  issued a certificate for $($certificate.Name) (serial $($certificate.Serial))" }
+    Use-DeploymentTrust $Topology
     Save-TopologyFile $Topology
     if (-not $NoBuild) { Write-Host 'Building'; Publish-Services $Topology }
 
@@ -328,8 +353,9 @@ function Invoke-Up {
     Write-Host ("Up in {0:N1} s. Try: dotnet pwsh ./deploy.ps1 status" -f $started.Elapsed.TotalSeconds)
     $controlPlane = Get-Processes $Topology -Kind control-plane | Select-Object -First 1
     $edge = Get-Processes $Topology -Kind edge | Select-Object -First 1
-    Write-Host "Operator dashboard: http://127.0.0.1:$($controlPlane.Port)/dashboard/"
-    Write-Host "Demo page of an edge: http://127.0.0.1:$($edge.Port)/ (signed with this topology's key)"
+    Write-Host "Operator dashboard: https://127.0.0.1:$($controlPlane.Port)/dashboard/"
+    Write-Host "Demo page of an edge: https://127.0.0.1:$($edge.Port)/ (signed with this topology's key)"
+    Write-Host "Every listener is HTTPS from the deployment CA: trust $(Join-Path (Get-PkiDir $Topology) 'ca.crt') (curl --cacert) to call them."
 }
 
 function Invoke-Down {
@@ -353,4 +379,4 @@ function Invoke-Down {
 #endregion
 
 Export-ModuleMember -Function Test-Healthy, Wait-Healthy, Publish-Services, Start-Dotnet, Get-EdgeSettings, Start-IfStopped, `
-    Invoke-Api, Get-ControlPlaneUrl, Get-Route, Show-Routes, Invoke-Up, Invoke-Down
+    Use-DeploymentTrust, Invoke-Api, Get-ControlPlaneUrl, Get-Route, Show-Routes, Invoke-Up, Invoke-Down

@@ -26,8 +26,8 @@ function New-Topology {
         Processes = [System.Collections.Generic.List[object]]::new()
     }
 
-    # Ports: etcd clients +0.., etcd peers +10.., PostgreSQL +20, origins +30.., control planes +40..,
-    # region r: Redis +50+10r, its edges +51+10r...
+    # Ports: etcd clients +0.., etcd peers +10.., PostgreSQL +20, origins +30.. (the edges' listener, mutual TLS) and
+    # +100.. (the tenants' listener), control planes +40.., region r: Redis +50+10r, its edges +51+10r...
     $etcdCluster = (0..($EtcdMembers - 1) | ForEach-Object { "etcd-$_=https://127.0.0.1:$($BasePort + 10 + $_)" }) -join ','
     foreach ($i in 0..($EtcdMembers - 1)) {
         $t.Processes.Add([pscustomobject]@{
@@ -37,7 +37,7 @@ function New-Topology {
     }
     $t.Processes.Add([pscustomobject]@{ Name = 'postgres'; Kind = 'postgres'; Region = ''; Port = $BasePort + 20 })
     foreach ($i in 0..($OriginNodes - 1)) {
-        $t.Processes.Add([pscustomobject]@{ Name = "origin-$i"; Kind = 'origin'; Region = ''; Port = $BasePort + 30 + $i })
+        $t.Processes.Add([pscustomobject]@{ Name = "origin-$i"; Kind = 'origin'; Region = ''; Port = $BasePort + 30 + $i; TenantPort = $BasePort + 100 + $i })
     }
     foreach ($i in 0..($ControlPlanes - 1)) {
         $t.Processes.Add([pscustomobject]@{ Name = "control-plane-$i"; Kind = 'control-plane'; Region = ''; Port = $BasePort + 40 + $i })

@@ -44,34 +44,33 @@ function Invoke-Traffic {
     #>
     param($Topology, [string] $Region, [int] $Seconds, [scriptblock] $OnTick, [scriptblock] $OnRoute, [string] $Target, [switch] $Cold, [string] $StopFile)
     $paths = if ($Cold) { Get-TrafficPaths $Topology -Count 3000 -Cold } else { Get-TrafficPaths $Topology }
-    $client = [Net.Http.HttpClient]::new()
-    $client.Timeout = [TimeSpan]::FromSeconds(10)
+    # The pinned HTTPS client of this deploy run (Set-HttpTrust), shared by threads; each request bounded on its own.
+    $client = Get-HttpClient
     $results = [System.Collections.Generic.List[object]]::new()
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $nextRoute = 0.0; $nextTick = 1; $base = $Target; $i = 0
-    try {
-        while ($clock.Elapsed.TotalSeconds -lt $Seconds -and -not ($StopFile -and (Test-Path $StopFile))) {
-            if (-not $Target -and $clock.Elapsed.TotalSeconds -ge $nextRoute) {
-                $pops = Get-Route $Topology $Region
-                if ($OnRoute) { & $OnRoute $pops }
-                $base = if ($pops.Count -gt 0) { $pops[0].edges[0].address.TrimEnd('/') } else { $null }
-                $nextRoute = $clock.Elapsed.TotalSeconds + 0.5
-            }
-            if ($OnTick -and $clock.Elapsed.TotalSeconds -ge $nextTick) { & $OnTick $nextTick; $nextTick++ }
-            $status = 0; $cache = ''
-            if ($base) {
-                try {
-                    $response = $client.GetAsync($base + $paths[$i % $paths.Count]).GetAwaiter().GetResult()
-                    $status = [int]$response.StatusCode
-                    $cache = ($response.Headers.GetValues('X-Cache') | Select-Object -First 1)
-                    $response.Dispose()
-                } catch { $status = 0 }
-            }
-            $results.Add([pscustomobject]@{ At = $clock.Elapsed.TotalSeconds; Target = $base; Status = $status; Cache = $cache })
-            $i++
-            Start-Sleep -Milliseconds 20
+    while ($clock.Elapsed.TotalSeconds -lt $Seconds -and -not ($StopFile -and (Test-Path $StopFile))) {
+        if (-not $Target -and $clock.Elapsed.TotalSeconds -ge $nextRoute) {
+            $pops = Get-Route $Topology $Region
+            if ($OnRoute) { & $OnRoute $pops }
+            $base = if ($pops.Count -gt 0) { $pops[0].edges[0].address.TrimEnd('/') } else { $null }
+            $nextRoute = $clock.Elapsed.TotalSeconds + 0.5
         }
-    } finally { $client.Dispose() }
+        if ($OnTick -and $clock.Elapsed.TotalSeconds -ge $nextTick) { & $OnTick $nextTick; $nextTick++ }
+        $status = 0; $cache = ''
+        if ($base) {
+            $limit = [Threading.CancellationTokenSource]::new(10000)
+            try {
+                $response = $client.GetAsync($base + $paths[$i % $paths.Count], $limit.Token).GetAwaiter().GetResult()
+                $status = [int]$response.StatusCode
+                $cache = ($response.Headers.GetValues('X-Cache') | Select-Object -First 1)
+                $response.Dispose()
+            } catch { $status = 0 } finally { $limit.Dispose() }
+        }
+        $results.Add([pscustomobject]@{ At = $clock.Elapsed.TotalSeconds; Target = $base; Status = $status; Cache = $cache })
+        $i++
+        Start-Sleep -Milliseconds 20
+    }
     return $results
 }
 
@@ -80,7 +79,8 @@ function Show-HitRatios {
     param($Topology)
     $rows = foreach ($edge in Get-Processes $Topology -Kind edge) {
         if (-not (Get-RunningPid $Topology $edge)) { continue }
-        $metrics = try { (Invoke-WebRequest "http://127.0.0.1:$($edge.Port)/metrics" -TimeoutSec 2).Content } catch { '' }
+        $limit = [Threading.CancellationTokenSource]::new(2000)
+        $metrics = try { (Get-HttpClient).GetStringAsync("https://127.0.0.1:$($edge.Port)/metrics", $limit.Token).GetAwaiter().GetResult() } catch { '' } finally { $limit.Dispose() }
         $byTier = @{}
         foreach ($line in $metrics -split "`n") {
             if ($line -match '^edgeimages_requests_total\{(?<labels>[^}]*)\} (?<value>[0-9.e+]+)') {

@@ -11,6 +11,7 @@ using EdgeImages.ControlPlane.Routing;
 using EdgeImages.ControlPlane.Tenants;
 using EdgeImages.Hosting;
 using EdgeImages.Hosting.Problems;
+using EdgeImages.Hosting.Tls;
 using EdgeImages.Telemetry;
 using EdgeImages.Telemetry.Dashboard;
 
@@ -33,6 +34,8 @@ internal static class ControlPlaneApplication
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        // HTTPS endpoints from Kestrel's configuration, and the deployment CA pinned for the probes and scrapes below.
+        builder.AddEdgeImagesTls();
         builder.AddEdgeImagesTelemetry(ControlPlaneTelemetry.ServiceName, ControlPlaneTelemetry.Configure);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -40,7 +43,7 @@ internal static class ControlPlaneApplication
         // A body that does not bind throws to the problem middleware, so it too is answered as problem+json.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddOpenApi();
-        services.AddHttpClient("probe");
+        services.AddHttpClient("probe").ConfigurePrimaryHttpMessageHandler(PinnedHandler);
 
         builder.Services.AddProblemResponses<ControlPlaneProblems>();
 
@@ -65,7 +68,7 @@ internal static class ControlPlaneApplication
 
         services.AddSingleton<ControlPlaneMetrics>();
         services.AddHealthChecks().AddCheck<EtcdHealthCheck>(EtcdHealthCheck.Name, timeout: EtcdHealthCheck.Timeout);
-        services.AddHttpClient(EdgeScraper.ClientName, client => client.Timeout = EdgeScraper.Timeout);
+        services.AddHttpClient(EdgeScraper.ClientName, client => client.Timeout = EdgeScraper.Timeout).ConfigurePrimaryHttpMessageHandler(PinnedHandler);
         services.AddSingleton<EdgeScraper>();
         services.AddSingleton<DashboardStateProvider>();
         return builder;
@@ -79,6 +82,7 @@ internal static class ControlPlaneApplication
         // First, so that the request log sees the status the client got. /healthz answers while the process does;
         // /readyz runs the etcd check: a replica cut off from the quorum is taken out of rotation.
         app.UseEdgeImagesTelemetry();
+        app.UseEdgeImagesTls();
         app.UseProblemResponses();
         // After the problem writer: a refused call is thrown to it (AdminAuthorizationResultHandler) and answered once.
         app.UseAuthentication();
@@ -103,4 +107,11 @@ internal static class ControlPlaneApplication
         app.MapAdmin();
         return app;
     }
+
+    /// <summary>
+    /// Probes and scrapes of edges and origins: their certificates must chain to the deployment CA (<c>Tls:CaPath</c>),
+    /// and this replica presents its own where a listener asks (the origin's edges' listener).
+    /// </summary>
+    private static HttpMessageHandler PinnedHandler(IServiceProvider services) =>
+        PinnedTlsClient.Configure(new SocketsHttpHandler(), services.GetRequiredService<TrustAnchor>(), services.GetRequiredService<CertificateRegistry>());
 }

@@ -12,6 +12,7 @@ using EdgeImages.Edge.Security;
 using EdgeImages.Edge.Transforms;
 using EdgeImages.Hosting;
 using EdgeImages.Hosting.Problems;
+using EdgeImages.Hosting.Tls;
 using EdgeImages.Telemetry;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -38,6 +39,8 @@ internal static class EdgeApplication
         var services = builder.Services;
 
         services.AddSingleton(TimeProvider.System);
+        // HTTPS endpoints from Kestrel's configuration (edge.appsettings.json); none in the quick start.
+        builder.AddEdgeImagesTls();
         builder.AddEdgeImagesTelemetry(EdgeTelemetry.ServiceName, EdgeTelemetry.Configure);
         services.AddSingleton<EdgeMetrics>();
         // Polly's resilience events (retries, timeouts, breakers opening) as metrics, enriched with the failure's type.
@@ -90,6 +93,8 @@ internal static class EdgeApplication
 
         // Outermost but that, so that the request log and the request counter see what the client got, errors included.
         app.UseEdgeImagesTelemetry();
+        // Plain HTTP next to HTTPS answers 308 and nothing else; HTTPS answers carry HSTS.
+        app.UseEdgeImagesTls();
         app.UseMiddleware<EdgeRequestMetricsMiddleware>();
         app.UseProblemResponses();
         app.UseRateLimiter();
@@ -125,6 +130,8 @@ internal static class EdgeApplication
 
         var clusters = OriginClusterConfig.From(origin);
         proxy.LoadFromMemory([], clusters);
+        // The origin's certificate must chain to the deployment CA, and the edge presents its own (mutual TLS).
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
         builder.Services.AddSingleton<IOriginalStore, OriginClusterStore>();
         builder.Services.AddOriginPipelines(clusters.Select(cluster => cluster.ClusterId));
         builder.Services.AddHealthChecks().AddCheck<OriginReachabilityHealthCheck>("origin");

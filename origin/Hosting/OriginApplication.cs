@@ -1,5 +1,6 @@
 using EdgeImages.Hosting;
 using EdgeImages.Hosting.Problems;
+using EdgeImages.Hosting.Tls;
 using EdgeImages.Origin.Admin;
 using EdgeImages.Origin.Api;
 using EdgeImages.Origin.Diagnostics;
@@ -25,6 +26,8 @@ internal static class OriginApplication
         var services = builder.Services;
 
         services.AddSingleton(TimeProvider.System);
+        // HTTPS endpoints from Kestrel's configuration: the edges' listener asks for client certificates, the tenants' does not.
+        builder.AddEdgeImagesTls();
         builder.AddEdgeImagesTelemetry(OriginTelemetry.ServiceName, OriginTelemetry.Configure);
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(PostgresHealthCheck.Name, timeout: PostgresHealthCheck.Timeout);
         services.AddProblemDetails();
@@ -62,6 +65,7 @@ internal static class OriginApplication
         // Outermost, so that the request log sees what the client got. /healthz never touches the database (a database
         // outage must not get every node restarted); /readyz is PostgreSQL answering.
         app.UseEdgeImagesTelemetry();
+        app.UseEdgeImagesTls();
         app.UseProblemResponses();
         // After the problem writer: a refused call is thrown to it and answered once (OriginAuthorizationResultHandler).
         app.UseAuthentication();

@@ -23,15 +23,56 @@ internal static class OriginPolicies
             .AddScheme<AuthenticationSchemeOptions, OriginCredentialHandler>(OriginCredentialHandler.SchemeName, configureOptions: null);
         services.AddAuthorization(options =>
         {
-            options.AddPolicy(Edge, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Edge,
-                "Reads need an edge credential (Authorization: Bearer).", "The credential is not an edge credential.", forbiddenIsUnauthorized: true)));
+            options.AddPolicy(Edge, policy =>
+            {
+                policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Edge,
+                    "Reads need an edge credential (Authorization: Bearer).", "The credential is not an edge credential.", forbiddenIsUnauthorized: true));
+                policy.AddRequirements(new EdgeCertificateRequirement());
+            });
             options.AddPolicy(TenantKey, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.TenantKey,
                 "Writes need a tenant API key (Authorization: Bearer).", "Edge credentials and the admin token may only do their own jobs; writes need the tenant's API key.", forbiddenIsUnauthorized: false)));
             options.AddPolicy(Admin, policy => policy.AddRequirements(new CredentialRequirement(OriginCredentialHandler.Admin,
                 "Key management needs the admin token.", "Key management needs the admin token.", forbiddenIsUnauthorized: true)));
         });
+        services.AddSingleton<IAuthorizationHandler, EdgeCertificateHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, OriginAuthorizationResultHandler>();
         return services;
+    }
+}
+
+/// <summary>Reads need the edge's client certificate where the origin has a listener that demands one (<see cref="EdgeCertificateHandler"/>).</summary>
+internal sealed class EdgeCertificateRequirement : IAuthorizationRequirement;
+
+/// <summary>
+/// Reads come over the edges' listener, whose handshake demanded a client certificate chained to the deployment CA
+/// (<c>Tls:CaPath</c>; Kestrel refused the connection otherwise): the edge credential alone, say over the tenants'
+/// listener, reads nothing. Enforced whenever the origin has a listener with <c>ClientCertificateMode:
+/// RequireCertificate</c>; an origin without one (tests that do not concern TLS) takes the credential alone, as before.
+/// </summary>
+internal sealed class EdgeCertificateHandler(IConfiguration configuration) : AuthorizationHandler<EdgeCertificateRequirement>
+{
+    // Read at the first request: the endpoints are fixed once the server listens (Kestrel's own reload is off).
+    private readonly Lazy<bool> _required = new(() => IsRequired(configuration));
+
+    internal static bool IsRequired(IConfiguration configuration)
+    {
+        var kestrel = configuration.GetSection("Kestrel");
+        return kestrel.GetSection("Endpoints").GetChildren().Append(kestrel.GetSection("EndpointDefaults"))
+            .Any(endpoint => string.Equals(endpoint["ClientCertificateMode"], "RequireCertificate", StringComparison.OrdinalIgnoreCase));
+    }
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, EdgeCertificateRequirement requirement)
+    {
+        if (!_required.Value || context.Resource is HttpContext { Connection.ClientCertificate: not null })
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, "Reads need the edge's client certificate as well as its credential (mutual TLS, on the edges' listener)."));
+        }
+
+        return Task.CompletedTask;
     }
 }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using EdgeImages.Testing;
+using EdgeImages.Testing.Tls;
 
 namespace EdgeImages.Deploy.Tests;
 
@@ -18,7 +20,17 @@ public sealed class SmallTopology : IAsyncLifetime
 
     public int BasePort { get; } = FreeBlock();
 
-    public string ControlPlane => $"http://127.0.0.1:{BasePort + 40}";
+    public string ControlPlane => $"https://127.0.0.1:{BasePort + 40}";
+
+    /// <summary>The deployment CA <c>up</c> made: every listener's certificate chains to it.</summary>
+    public string CaPath => Path.Combine(RunDir, "pki", "ca.crt");
+
+    /// <summary>An HttpClient as a client of this deployment: trusting its CA alone, presenting <paramref name="clientCertificate"/> if given.</summary>
+    public HttpClient CreateClient(PemFiles? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null)
+    {
+        using var ca = X509Certificate2.CreateFromPemFile(CaPath);
+        return PinnedHttpClient.Create(ca, clientCertificate, onServerCertificate);
+    }
 
     /// <summary>The signing key's id: a name, not a secret, so not in <c>run/secrets/</c>.</summary>
     public const string SigningKeyId = "deploy";
@@ -117,16 +129,16 @@ public sealed class SmallTopology : IAsyncLifetime
         }
     }
 
-    /// <summary>A block of 100 free loopback ports, for the topology's fixed layout.</summary>
+    /// <summary>A block of 110 free loopback ports, for the topology's fixed layout (origins' tenants' listeners at +100).</summary>
     private static int FreeBlock()
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var start = 20000 + (100 * Random.Shared.Next(0, 300));
+            var start = 20000 + (200 * Random.Shared.Next(0, 150));
             var listeners = new List<System.Net.Sockets.TcpListener>();
             try
             {
-                for (var port = start; port < start + 100; port++)
+                for (var port = start; port < start + 110; port++)
                 {
                     var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
                     listener.Start();
@@ -144,6 +156,6 @@ public sealed class SmallTopology : IAsyncLifetime
             }
         }
 
-        throw new InvalidOperationException("No block of 100 free loopback ports.");
+        throw new InvalidOperationException("No block of 110 free loopback ports.");
     }
 }

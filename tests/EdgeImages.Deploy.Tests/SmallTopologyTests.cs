@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EdgeImages.Testing;
+using EdgeImages.Testing.Tls;
 
 namespace EdgeImages.Deploy.Tests;
 
@@ -18,7 +19,7 @@ public sealed class SmallTopologyTests(SmallTopology topology) : IClassFixture<S
     [Fact]
     public async Task RouteFetchPurgeRollingAndRegionFailover_WorkEndToEnd()
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var client = topology.CreateClient();
 
         // Route: a client of eu-west goes to eu-west first, us-east second.
         var route = await RouteAsync(client, EuWestClient);
@@ -85,7 +86,7 @@ public sealed class SmallTopologyTests(SmallTopology topology) : IClassFixture<S
         Assert.Equal(files.Length, secrets.Count);
 
         // The services have them nonetheless: the edge verifies with the signing key, the control plane knows its admin key.
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var client = topology.CreateClient();
         var edge = (await RouteAsync(client, EuWestClient))[0].Edge;
         using var image = await client.GetAsync(edge + Sign("w:120,f:jpeg", "demo", "photos/flower.jpg"));
         Assert.Equal(HttpStatusCode.OK, image.StatusCode);
@@ -185,6 +186,68 @@ public sealed class SmallTopologyTests(SmallTopology topology) : IClassFixture<S
         var buffer = new byte[512];
         var read = await tls.ReadAsync(buffer);
         return Encoding.ASCII.GetString(buffer, 0, read);
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Transport_EveryServiceListener_TlsOnlyFromTheDeploymentCa_AndRotateCertsUnderTraffic()
+    {
+        int[] edges = [topology.BasePort + 51, topology.BasePort + 61];
+        int[] servicePorts = [.. edges, topology.BasePort + 40, topology.BasePort + 30, topology.BasePort + 100];
+        using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var port in servicePorts)
+        {
+            // The same port in the clear: the handshake fails, nothing is served.
+            await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
+        }
+
+        // The origin's edges' listener: no client certificate, or one from another CA, is refused at the handshake.
+        var originEdges = new Uri($"https://127.0.0.1:{topology.BasePort + 30}/healthz");
+        using (var noCertificate = topology.CreateClient())
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(() => noCertificate.GetAsync(originEdges));
+        }
+
+        using (var stranger = TestCertificateAuthority.Create("Not the deployment CA"))
+        using (var strangerCertificate = stranger.IssueClient("edge-eu-west-0"))
+        {
+            var files = PemFiles.Write(strangerCertificate, Path.Combine(topology.RunDir, "stranger"), "edge-eu-west-0");
+            using var foreign = topology.CreateClient(files);
+            await Assert.ThrowsAsync<HttpRequestException>(() => foreign.GetAsync(originEdges));
+        }
+
+        // Keys under run/pki/ are the owner's alone, and no command line carries their contents (paths only).
+        var keys = Directory.GetFiles(Path.Combine(topology.RunDir, "pki"), "*.key");
+        Assert.NotEmpty(keys);
+        Assert.All(keys, key => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key)));
+        var keyLines = keys.SelectMany(key => File.ReadAllLines(key).Where(line => line.Length > 20 && !line.StartsWith("-----", StringComparison.Ordinal))).ToList();
+        Assert.All(DescendantsOf(topology.RecordedPids()), pid => Assert.DoesNotContain(keyLines, line => CommandLine(pid).Contains(line, StringComparison.Ordinal)));
+
+        // Each service exports its certificate's expiry.
+        using var client = topology.CreateClient();
+        var metrics = PrometheusText.Parse(await client.GetStringAsync(new Uri($"https://127.0.0.1:{edges[0]}/metrics")));
+        Assert.NotNull(metrics.ValueOf("edgeimages_tls_certificate_expiry_timestamp_seconds", ("certificate", "server")));
+
+        // rotate-certs: every certificate reissued under traffic from both regions; deploy.ps1 exits non-zero on any
+        // failed request or any service still presenting its old certificate.
+        var before = await SerialsAsync(edges);
+        await topology.DeployAsync("rotate-certs");
+        var after = await SerialsAsync(edges);
+        Assert.All(edges, port => Assert.NotEqual(before[port], after[port]));
+    }
+
+    /// <summary>The serial each port presents on a new connection.</summary>
+    private async Task<Dictionary<int, string>> SerialsAsync(IEnumerable<int> ports)
+    {
+        var serials = new Dictionary<int, string>();
+        foreach (var port in ports)
+        {
+            string? serial = null;
+            using var client = topology.CreateClient(onServerCertificate: certificate => serial = certificate.SerialNumber);
+            using var response = await client.GetAsync(new Uri($"https://127.0.0.1:{port}/healthz"));
+            serials[port] = serial ?? throw new InvalidOperationException($"no certificate seen on {port}");
+        }
+
+        return serials;
     }
 
     /// <summary>The given PIDs that still run, with every process below them.</summary>

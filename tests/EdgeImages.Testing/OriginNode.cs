@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeImages.Testing.Tls;
 
 namespace EdgeImages.Testing;
 
@@ -10,15 +11,47 @@ namespace EdgeImages.Testing;
 public sealed class OriginNode : LoopbackServer
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly TestPki? _pki;
+    private readonly PemFiles? _readiness;
 
-    private OriginNode(IReadOnlyDictionary<string, string> settings)
-        : base("origin") => _settings = settings;
-
-    public Uri Address => new($"http://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}/");
-
-    public static async Task<OriginNode> StartAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken = default)
+    private OriginNode(IReadOnlyDictionary<string, string> settings, TestPki? pki)
+        : base("origin")
     {
-        var node = new OriginNode(settings);
+        _settings = settings;
+        _pki = pki;
+        if (pki is not null)
+        {
+            // As deployed: the edges' listener on Port demands a client certificate from the CA; the tenants' does not.
+            TenantPort = FreePort.Next();
+            var server = pki.IssueServer($"origin-{Port.ToString(CultureInfo.InvariantCulture)}");
+            _readiness = pki.IssueClient($"origin-probe-{Port.ToString(CultureInfo.InvariantCulture)}");
+            _settings = new Dictionary<string, string>(settings)
+            {
+                ["Kestrel:Certificates:Default:Path"] = server.CertificatePath,
+                ["Kestrel:Certificates:Default:KeyPath"] = server.KeyPath,
+                ["Kestrel:Endpoints:Edges:Url"] = $"https://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}",
+                ["Kestrel:Endpoints:Edges:ClientCertificateMode"] = "RequireCertificate",
+                ["Kestrel:Endpoints:Tenants:Url"] = $"https://{Host}:{TenantPort.ToString(CultureInfo.InvariantCulture)}",
+                ["Tls:CaPath"] = pki.CaCertificatePath,
+            };
+        }
+    }
+
+    /// <summary>Where edges read: plain HTTP, or with TLS the edges' listener (client certificate required).</summary>
+    public Uri Address => new($"{(_pki is null ? "http" : "https")}://{Host}:{Port.ToString(CultureInfo.InvariantCulture)}/");
+
+    /// <summary>Where tenants upload and operators manage keys: <see cref="Address"/>, or with TLS a listener of its own.</summary>
+    public Uri TenantAddress => _pki is null ? Address : new($"https://{Host}:{TenantPort.ToString(CultureInfo.InvariantCulture)}/");
+
+    public int TenantPort { get; }
+
+    public static Task<OriginNode> StartAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, pki: null, cancellationToken);
+
+    /// <summary>With <paramref name="pki"/>, the node serves HTTPS only, with certificates from its CA (see <see cref="Address"/>).</summary>
+    public static async Task<OriginNode> StartAsync(IReadOnlyDictionary<string, string> settings, TestPki? pki, CancellationToken cancellationToken = default)
+    {
+        var node = new OriginNode(settings, pki);
         try
         {
             await node.LaunchAsync(cancellationToken);
@@ -49,7 +82,8 @@ public sealed class OriginNode : LoopbackServer
 
     protected override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var client = _pki is null ? new HttpClient() : _pki.CreateClient(_readiness);
+        client.Timeout = TimeSpan.FromSeconds(2);
         using var response = await client.GetAsync(new Uri(Address, "healthz"), cancellationToken);
         return response.IsSuccessStatusCode;
     }

@@ -42,6 +42,10 @@ public sealed class TestPki : IDisposable
     /// <summary>A client certificate from <see cref="Stranger"/> with the same name a real one would have.</summary>
     public PemFiles IssueStrangerClient(string name) => Write(Stranger.IssueClient(name), name);
 
+    /// <summary>An HttpClient trusting the deployment CA alone, presenting <paramref name="clientCertificate"/> when given.</summary>
+    public HttpClient CreateClient(PemFiles? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null, Uri? baseAddress = null) =>
+        PinnedHttpClient.Create(Authority.Certificate, clientCertificate, onServerCertificate, baseAddress);
+
     public void Dispose()
     {
         Authority.Dispose();
