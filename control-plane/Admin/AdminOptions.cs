@@ -1,9 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Admin;
 
 /// <summary>Configuration section <c>Admin</c>.</summary>
-internal sealed class AdminOptions
+internal sealed class AdminOptions : IValidatableObject
 {
     public const string SectionName = "Admin";
 
@@ -17,24 +18,19 @@ internal sealed class AdminOptions
     /// <c>Admin:AuthFailuresPerMinute</c>: failed authentications one client address may make per minute before its
     /// calls are answered 429. Twenty leaves room for an operator's typos and none for guessing.
     /// </summary>
+    [Range(1, 10_000)]
     public int AuthFailuresPerMinute { get; set; } = 20;
-}
 
-internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AdminOptions options)
+    /// <summary>The bootstrap key's rule, which says what a key must be.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        if (options.BootstrapKey is { Length: > 0 } key && (key.Length < 32 || key.Any(char.IsWhiteSpace)))
+        if (BootstrapKey is { Length: > 0 } key && (key.Length < 32 || key.Any(char.IsWhiteSpace)))
         {
-            errors.Add("Admin:BootstrapKey must be empty or at least 32 characters without spaces.");
+            yield return new ValidationResult("Admin:BootstrapKey must be empty or at least 32 characters without spaces.", [nameof(BootstrapKey)]);
         }
-
-        if (options.AuthFailuresPerMinute is < 1 or > 10_000)
-        {
-            errors.Add("Admin:AuthFailuresPerMinute must be 1 to 10000.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>The range from the attribute, source-generated; <see cref="AdminOptions.Validate"/> for the key.</summary>
+[OptionsValidator]
+internal sealed partial class AdminOptionsValidator : IValidateOptions<AdminOptions>;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Keys;
@@ -12,18 +13,11 @@ internal sealed class SecretsOptions
     /// they reach etcd, so an etcd backup or a snapshot on an edge's disk holds no usable secret. Edges hold the same
     /// key (<c>ControlPlane:MasterKey</c>) to open them. No default: a control plane without it refuses to start.
     /// </summary>
+    [Required]
+    [RegularExpression("^[0-9A-Fa-f]{64}$", ErrorMessage = "Secrets:MasterKey must be 32 bytes in hex (64 hex digits).")]
     public string? MasterKey { get; set; }
 }
 
-internal sealed class SecretsOptionsValidator : IValidateOptions<SecretsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SecretsOptions options)
-    {
-        if (options.MasterKey is not { } hex || hex.Length != 64 || !hex.All(Uri.IsHexDigit))
-        {
-            return ValidateOptionsResult.Fail("Secrets:MasterKey must be 32 bytes in hex (64 hex digits).");
-        }
-
-        return ValidateOptionsResult.Success;
-    }
-}
+/// <summary>The master key's form, source-generated from the attributes.</summary>
+[OptionsValidator]
+internal sealed partial class SecretsOptionsValidator : IValidateOptions<SecretsOptions>;

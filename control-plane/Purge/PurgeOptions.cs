@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,30 +14,16 @@ internal sealed class PurgeOptions
     /// that every edge applies to its memory and its region's Redis, so a runaway script must not turn into a flood of
     /// evictions on every PoP; 10 a second is far beyond what a publishing workflow needs.
     /// </summary>
+    [Range(1, 100_000)]
     public int PerKeyPerSecond { get; set; } = 10;
 
     /// <summary><c>Purge:Burst</c>: purges one key may issue at once before the rate applies (a release purging a batch).</summary>
+    [Range(1, 100_000)]
     public int Burst { get; set; } = 100;
 }
 
-internal sealed class PurgeOptionsValidator : IValidateOptions<PurgeOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PurgeOptions options)
-    {
-        var errors = new List<string>();
-        if (options.PerKeyPerSecond is < 1 or > 100_000)
-        {
-            errors.Add("Purge:PerKeyPerSecond must be 1 to 100000.");
-        }
-
-        if (options.Burst is < 1 or > 100_000)
-        {
-            errors.Add("Purge:Burst must be 1 to 100000.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
+[OptionsValidator]
+internal sealed partial class PurgeOptionsValidator : IValidateOptions<PurgeOptions>;
 
 internal static class PurgeServiceCollectionExtensions
 {

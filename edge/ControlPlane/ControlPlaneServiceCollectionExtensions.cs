@@ -1,3 +1,4 @@
+using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Tenants;
 using EdgeImages.Etcd;
 using EdgeImages.Hosting;
@@ -34,6 +35,7 @@ internal static class ControlPlaneServiceCollectionExtensions
             services.AddHostedService(provider => provider.GetRequiredService<EdgeRegistrar>());
             services.AddSingleton<ConfigurationSync>();
             services.AddHostedService(provider => provider.GetRequiredService<ConfigurationSync>());
+            services.AddSingleton(provider => new RegionPurgeMark(provider.GetService<RedisConnection>()));
             services.AddSingleton<PurgeApplier>();
             services.AddHostedService(provider => provider.GetRequiredService<PurgeApplier>());
         }

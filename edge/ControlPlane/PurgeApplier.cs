@@ -7,6 +7,7 @@ using EdgeImages.Etcd.Watching;
 using Etcdserverpb;
 using Microsoft.Extensions.Options;
 using Mvccpb;
+using StackExchange.Redis;
 
 namespace EdgeImages.Edge.ControlPlane;
 
@@ -17,16 +18,22 @@ namespace EdgeImages.Edge.ControlPlane;
 /// (<see cref="PurgeLog"/>): every purge still stored that came after it is applied, and when the horizon says some it
 /// missed are gone, nothing this edge holds can be proved clean. It then drops its memory (and fences its fills) and
 /// raises its region's Redis generation, so that nothing any edge of the region wrote before is read again.
-/// An edge that starts has nothing in memory; the region's Redis was purged by the edges that were running.
+/// An edge that starts has nothing in memory, but its region's Redis may have missed purges while every edge of the
+/// region was down: it catches up from the region's <see cref="RegionPurgeMark"/> the same way, and raises the mark
+/// after every purge it applies.
 /// </summary>
 internal sealed partial class PurgeApplier(
     EtcdGateway etcd,
     IVariantCache cache,
+    RegionPurgeMark regionMark,
     EdgeMetrics metrics,
     IOptions<ControlPlaneOptions> options,
     TimeProvider time,
     ILogger<PurgeApplier> logger) : BackgroundService, IRangeFollower
 {
+    /// <summary>A revision from which nothing can be proved: the region's mark could not be read, or is ahead of etcd.</summary>
+    private const long Unknown = -1;
+
     private readonly ControlPlaneOptions _options = options.Value;
     private readonly EtcdKeys _keys = new(options.Value.Prefix);
 
@@ -44,30 +51,93 @@ internal sealed partial class PurgeApplier(
 
     async ValueTask IRangeFollower.LoadAsync(RangeRead read, CancellationToken cancellationToken)
     {
-        if (read.ResumeFailedAfter > 0)
+        // After a compaction, from what this edge had applied; at start, from what its region's Redis was purged through.
+        var appliedThrough = read.ResumeFailedAfter > 0 ? read.ResumeFailedAfter : await RegionMarkAsync(read.Revision).ConfigureAwait(false);
+        if (appliedThrough != 0)
         {
-            var replay = PurgeLog.Replay(_keys, read, read.ResumeFailedAfter);
-            Replaying?.Invoke(replay);
-            if (!replay.Complete)
-            {
-                Log.PurgesLost(logger, read.ResumeFailedAfter, read.Revision);
-                cache.ForgetEverything();
-                var generation = await RaiseGenerationAsync(cancellationToken).ConfigureAwait(false);
-                cache.ForgetDistributed(generation);
-                Forgot?.Invoke(generation);
-            }
-            else
-            {
-                Log.PurgesReplayed(logger, replay.Events.Count, read.ResumeFailedAfter, read.Revision);
-            }
-
-            foreach (var (purge, _) in replay.Events)
-            {
-                await ApplyAsync(purge, cancellationToken).ConfigureAwait(false);
-            }
+            await CatchUpAsync(read, appliedThrough, cancellationToken).ConfigureAwait(false);
         }
 
+        await RecordAsync(read.Revision).ConfigureAwait(false);
         metrics.ControlPlaneRevisionApplied(read.Revision);
+    }
+
+    /// <summary>
+    /// Applies the stored purges committed after <paramref name="appliedThrough"/>; when some may be gone (or
+    /// <paramref name="appliedThrough"/> is <see cref="Unknown"/>), first drops memory and raises the region's generation.
+    /// </summary>
+    private async Task CatchUpAsync(RangeRead read, long appliedThrough, CancellationToken cancellationToken)
+    {
+        var replay = appliedThrough == Unknown ? new PurgeReplay([], Complete: false) : PurgeLog.Replay(_keys, read, appliedThrough);
+        Replaying?.Invoke(replay);
+        if (!replay.Complete)
+        {
+            Log.PurgesLost(logger, appliedThrough, read.Revision);
+            cache.ForgetEverything();
+            var generation = await RaiseGenerationAsync(cancellationToken).ConfigureAwait(false);
+            cache.ForgetDistributed(generation);
+            Forgot?.Invoke(generation);
+        }
+        else
+        {
+            Log.PurgesReplayed(logger, replay.Events.Count, appliedThrough, read.Revision);
+        }
+
+        foreach (var (purge, _) in replay.Events)
+        {
+            await ApplyAsync(purge, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Where a starting edge picks up the purge log: the region's mark, or 0 when there is none (no Redis, whose
+    /// memory-only edge starts empty; or a Redis no edge has marked yet, which this edge marks from now on).
+    /// </summary>
+    private async Task<long> RegionMarkAsync(long revision)
+    {
+        if (!regionMark.HasRedis)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var mark = await regionMark.ReadAsync().ConfigureAwait(false);
+            if (mark > revision)
+            {
+                // etcd's history starts again below the mark (a restored or a new cluster): revisions no longer compare.
+                Log.MarkAhead(logger, mark, revision);
+                return Unknown;
+            }
+
+            return mark;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            Log.MarkUnreadable(logger, exception.Message);
+            return Unknown;
+        }
+    }
+
+    /// <summary>
+    /// Raises the region's mark. A mark left behind (Redis away) costs a starting edge a replay of purges already
+    /// applied, which evict nothing new.
+    /// </summary>
+    private async Task RecordAsync(long revision)
+    {
+        if (!regionMark.HasRedis)
+        {
+            return;
+        }
+
+        try
+        {
+            await regionMark.RecordAsync(revision).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            Log.MarkNotRecorded(logger, revision, exception.Message);
+        }
     }
 
     async ValueTask IRangeFollower.ApplyAsync(IReadOnlyList<Event> events, long revision, CancellationToken cancellationToken)
@@ -87,6 +157,7 @@ internal sealed partial class PurgeApplier(
             }
         }
 
+        await RecordAsync(revision).ConfigureAwait(false);
         metrics.ControlPlaneRevisionApplied(revision);
     }
 
@@ -166,5 +237,14 @@ internal sealed partial class PurgeApplier(
 
         [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Purge event {Key} refused: {Reason}.")]
         public static partial void PurgeRefused(ILogger logger, string key, string reason);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The region's Redis was purged through revision {Mark}, past etcd's revision {Revision}: etcd's history started again, so what Redis holds cannot be proved clean.")]
+        public static partial void MarkAhead(ILogger logger, long mark, long revision);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The region's purge mark could not be read from Redis ({Reason}): what Redis holds cannot be proved clean.")]
+        public static partial void MarkUnreadable(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "The region's purge mark was not raised to revision {Revision} ({Reason}); an edge that starts will replay from the older mark.")]
+        public static partial void MarkNotRecorded(ILogger logger, long revision, string reason);
     }
 }

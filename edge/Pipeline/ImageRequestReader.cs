@@ -55,6 +55,7 @@ internal sealed class ImageRequestReader(
 
         var tenant = tenants.Get(url.Tenant);
         CheckAllowed(url.Options, tenant);
+        CheckServed(url.Options);
         var options = presets.Resolve(url.Options, tenant);
         return new ImageRequest(
             options,
@@ -82,6 +83,23 @@ internal sealed class ImageRequestReader(
             {
                 throw EdgeProblemException.BadRequest($"Option '{name}' is not enabled for this tenant.");
             }
+        }
+    }
+
+    /// <summary>
+    /// Options of format 1.1 that this edge does not make yet: a 400 that says so, rather than an image without them.
+    /// No tenant has watermarks yet, so every name but <c>none</c> is unknown.
+    /// </summary>
+    private static void CheckServed(TransformOptions options)
+    {
+        if (options.Watermark is { } watermark && watermark != TransformOptions.NoWatermark)
+        {
+            throw EdgeProblemException.BadRequest($"This tenant has no watermark named '{watermark}'.");
+        }
+
+        if (options.Format == ImageFormat.Json)
+        {
+            throw EdgeProblemException.BadRequest("f:json is not served by this edge yet.");
         }
     }
 

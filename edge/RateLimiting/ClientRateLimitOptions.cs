@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.RateLimiting;
@@ -12,27 +13,14 @@ internal sealed class ClientRateLimitOptions
     /// 0 turns the limit off. A page of 100 thumbnails at 2x is about 200 requests, and one address may be a
     /// whole office behind NAT, so the default is generous: it stops a runaway script, not a busy page.
     /// </summary>
+    [Range(0, int.MaxValue)]
     public int PerClientPerSecond { get; set; } = 500;
 
     /// <summary><c>RateLimiting:PerClientBurst</c>: requests one client may make at once above the rate.</summary>
+    [Range(1, int.MaxValue)]
     public int PerClientBurst { get; set; } = 1000;
 }
 
-internal sealed class ClientRateLimitOptionsValidator : IValidateOptions<ClientRateLimitOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ClientRateLimitOptions options)
-    {
-        var errors = new List<string>();
-        if (options.PerClientPerSecond < 0)
-        {
-            errors.Add("RateLimiting:PerClientPerSecond must be 0 (off) or positive.");
-        }
-
-        if (options.PerClientBurst < 1)
-        {
-            errors.Add("RateLimiting:PerClientBurst must be at least 1.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
+/// <summary>The ranges from the attributes, source-generated.</summary>
+[OptionsValidator]
+internal sealed partial class ClientRateLimitOptionsValidator : IValidateOptions<ClientRateLimitOptions>;

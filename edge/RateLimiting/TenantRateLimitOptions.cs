@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.RateLimiting;
@@ -6,13 +7,14 @@ namespace EdgeImages.Edge.RateLimiting;
 /// How the per-tenant quotas (<c>Tenants:{tenant}:RequestsPerSecond</c> and <c>Burst</c>) are enforced,
 /// configuration section <c>RateLimiting</c>. The quotas themselves are tenant settings, not options.
 /// </summary>
-internal sealed class TenantRateLimitOptions
+internal sealed class TenantRateLimitOptions : IValidatableObject
 {
     /// <summary>
     /// <c>RateLimiting:RegionalBudget</c>: the longest a request waits for the region's shared bucket in Redis.
     /// One round trip inside a region is well under a millisecond; past this the request is judged by this
     /// edge's own bucket alone (fail open), since a slow Redis must cost accuracy, not latency.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
     public TimeSpan RegionalBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
@@ -21,24 +23,17 @@ internal sealed class TenantRateLimitOptions
     /// quickly, long enough that a dead Redis is not asked (and waited on) by every request.
     /// </summary>
     public TimeSpan RegionalCooldown { get; set; } = TimeSpan.FromSeconds(5);
-}
 
-internal sealed class TenantRateLimitOptionsValidator : IValidateOptions<TenantRateLimitOptions>
-{
-    public ValidateOptionsResult Validate(string? name, TenantRateLimitOptions options)
+    /// <summary>The cooldown's rule: zero, or within Polly's bounds for a break.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        // The bounds are Polly's: a timeout of at least 10 ms, a break of at least half a second.
-        if (options.RegionalBudget < TimeSpan.FromMilliseconds(10) || options.RegionalBudget > TimeSpan.FromSeconds(5))
+        if (RegionalCooldown != TimeSpan.Zero && (RegionalCooldown < TimeSpan.FromMilliseconds(500) || RegionalCooldown > TimeSpan.FromHours(1)))
         {
-            errors.Add("RateLimiting:RegionalBudget must be between 00:00:00.010 and 00:00:05.");
+            yield return new ValidationResult("RateLimiting:RegionalCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 01:00:00.", [nameof(RegionalCooldown)]);
         }
-
-        if (options.RegionalCooldown != TimeSpan.Zero && (options.RegionalCooldown < TimeSpan.FromMilliseconds(500) || options.RegionalCooldown > TimeSpan.FromHours(1)))
-        {
-            errors.Add("RateLimiting:RegionalCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 01:00:00.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>The range from the attribute (Polly's bounds for a timeout), source-generated; <see cref="TenantRateLimitOptions.Validate"/> for the cooldown.</summary>
+[OptionsValidator]
+internal sealed partial class TenantRateLimitOptionsValidator : IValidateOptions<TenantRateLimitOptions>;

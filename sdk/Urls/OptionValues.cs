@@ -24,4 +24,6 @@ internal record struct OptionValues
     public long? ExpiresAt;
     public string? Version;
     public string? Preset;
+    public bool? Animate;
+    public string? Watermark;
 }

@@ -81,6 +81,8 @@ public enum ImageFormat
     Avif,
     /// <summary>GIF: 256 colours, one bit of transparency.</summary>
     Gif,
+    /// <summary>Not an image: the source's metadata and a placeholder, as <c>application/json</c>.</summary>
+    Json,
 }
 
 /// <summary>An 8-bit sRGB colour with alpha.</summary>
@@ -183,6 +185,15 @@ public sealed record TransformOptions
     /// <summary><c>p</c>: a preset name.</summary>
     public string? Preset { get => _values.Preset; init => _values.Preset = value; }
 
+    /// <summary><c>anim</c>: keep an animated source animated (the default) or take its first frame.</summary>
+    public bool? Animate { get => _values.Animate; init => _values.Animate = value; }
+
+    /// <summary><c>wm</c>: a watermark of the tenant by name, or <see cref="NoWatermark"/>.</summary>
+    public string? Watermark { get => _values.Watermark; init => _values.Watermark = value; }
+
+    /// <summary>The <c>wm</c> value that leaves out the tenant's default watermark.</summary>
+    public const string NoWatermark = "none";
+
     /// <summary>
     /// The options in force when a URL names a preset: every transformation option this URL leaves out is taken from
     /// <paramref name="preset"/>; <c>v</c> and <c>exp</c> stay this URL's, and the result no longer names the preset.
@@ -216,4 +227,7 @@ public sealed record TransformOptions
 
     /// <summary>The output format asked for (<see cref="ImageFormat.Auto"/> by default).</summary>
     public ImageFormat EffectiveFormat => Format ?? ImageFormat.Auto;
+
+    /// <summary>Whether an animated source stays animated where the output format can animate.</summary>
+    public bool EffectiveAnimate => Animate ?? true;
 }

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace EdgeImages.Sdk.Urls;
 
 /// <summary>
-/// The options of URL format version 1, one descriptor each (see <see cref="UrlOption"/>). To add an option: add its
+/// The options of URL format version 1.1, one descriptor each (see <see cref="UrlOption"/>). To add an option: add its
 /// field to <see cref="OptionValues"/> and its property to <see cref="TransformOptions"/>, write one descriptor here,
 /// put it in <see cref="All"/> at its alphabetical place, and add its twin to <c>OPTIONS</c> in <c>sdk/js/index.js</c>
 /// with vectors in <c>sdk/test-vectors.json</c>. Nothing else names an option.
@@ -25,7 +25,7 @@ internal static class UrlOptions
 
     private static readonly Keywords<ImageFormat> Formats = new(
         ("jpeg", ImageFormat.Jpeg), ("png", ImageFormat.Png), ("webp", ImageFormat.Webp), ("avif", ImageFormat.Avif), ("gif", ImageFormat.Gif),
-        ("auto", ImageFormat.Auto));
+        ("auto", ImageFormat.Auto), ("json", ImageFormat.Json));
 
     private static readonly Keywords<GravityKind> Gravities = new(
         ("center", GravityKind.Center), ("n", GravityKind.North), ("s", GravityKind.South), ("e", GravityKind.East), ("w", GravityKind.West),
@@ -34,6 +34,10 @@ internal static class UrlOptions
 
     // Each option: name, role, the rule's detail (the JavaScript twin has the same text), where the value lives, how
     // the value is read, how it is written.
+    public static readonly UrlOption Animate = new ValueOption<bool>(
+        "anim", OptionRole.Transform, "option 'anim' must be 0 or 1",
+        static (ref v) => ref v.Animate, TryReadFlag, WriteFlag);
+
     public static readonly UrlOption Background = new ValueOption<RgbaColor>(
         "bg", OptionRole.Transform, "option 'bg' must be RRGGBB or RRGGBBAA in hex",
         static (ref v) => ref v.Background, TryReadColor, WriteColor);
@@ -55,7 +59,7 @@ internal static class UrlOptions
         static (ref v) => ref v.ExpiresAt, LongInteger(long.MaxValue / 10), WriteInteger);
 
     public static readonly UrlOption Format = new ValueOption<ImageFormat>(
-        "f", OptionRole.Transform, "option 'f' must be jpeg, png, webp, avif, gif or auto",
+        "f", OptionRole.Transform, "option 'f' must be jpeg, png, webp, avif, gif, auto or json",
         static (ref v) => ref v.Format, Formats.TryRead, Formats.Write);
 
     public static readonly UrlOption Fit = new ValueOption<FitMode>(
@@ -102,13 +106,20 @@ internal static class UrlOptions
         "w", OptionRole.Transform, "option 'w' must be an integer from 1 to 8192",
         static (ref v) => ref v.Width, Integer(1, MaxSide), WriteInteger);
 
+    // A tenant's watermark name, or "none", which the same charset spells; whether the name exists is the tenant's
+    // settings, checked at the edge.
+    public static readonly UrlOption Watermark = new TextOption(
+        "wm", OptionRole.Transform, "option 'wm' must be 1 to 32 characters of [a-z0-9-] (a watermark name, or none)",
+        static (ref v) => ref v.Watermark, static text => Identifier.IsValid(text, Identifier.MaxPresetLength));
+
     /// <summary>
     /// Every option, in canonical order: ordinal by name. The order is part of the cache key and of every URL a builder
     /// signs, so a new option goes at its alphabetical place and the others keep their relative order.
     /// </summary>
     public static readonly UrlOption[] All =
     [
-        Background, Blur, Crop, Dpr, Expiry, Format, Fit, Flip, Gravity, Height, Preset, Quality, Rotate, Sharpen, Upscale, Version, Width,
+        Animate, Background, Blur, Crop, Dpr, Expiry, Format, Fit, Flip, Gravity, Height, Preset, Quality, Rotate, Sharpen, Upscale, Version,
+        Width, Watermark,
     ];
 
     /// <summary>The detail for the one rule across options.</summary>

@@ -144,10 +144,19 @@ const decimal = (min, max) => ({
   },
   write: formatDecimal,
 });
+const flag = () => ({
+  read(text) {
+    const n = parseInteger(text, 1);
+    return n === null ? null : n === 1;
+  },
+  write: (on) => (on ? '1' : '0'),
+  fromObject: (value) => (typeof value === 'boolean' ? (value ? '1' : '0') : undefined),
+});
 const hex2 = (byte) => byte.toString(16).padStart(2, '0');
 
 /** Every option, in canonical order: by name, as the code units compare (ordinal in C#). */
 const OPTIONS = [
+  { name: 'anim', rule: "option 'anim' must be 0 or 1", ...flag() },
   {
     name: 'bg',
     rule: "option 'bg' must be RRGGBB or RRGGBBAA in hex",
@@ -204,7 +213,11 @@ const OPTIONS = [
       return !Number.isFinite(ms) || ms < 0 ? fail() : String(Math.floor(ms / 1000));
     },
   },
-  { name: 'f', rule: "option 'f' must be jpeg, png, webp, avif, gif or auto", ...keywords('jpeg', 'png', 'webp', 'avif', 'gif', 'auto') },
+  {
+    name: 'f',
+    rule: "option 'f' must be jpeg, png, webp, avif, gif, auto or json",
+    ...keywords('jpeg', 'png', 'webp', 'avif', 'gif', 'auto', 'json'),
+  },
   { name: 'fit', rule: "option 'fit' must be cover, contain, fill, inside or outside", ...keywords('cover', 'contain', 'fill', 'inside', 'outside') },
   { name: 'flip', rule: "option 'flip' must be h, v or hv", ...keywords('h', 'v', 'hv') },
   {
@@ -246,16 +259,7 @@ const OPTIONS = [
     write: String,
   },
   { name: 'sharpen', rule: "option 'sharpen' must be a number from 0.3 to 10", ...decimal(0.3, 10) },
-  {
-    name: 'up',
-    rule: "option 'up' must be 0 or 1",
-    read(text) {
-      const up = parseInteger(text, 1);
-      return up === null ? null : up === 1;
-    },
-    write: (up) => (up ? '1' : '0'),
-    fromObject: (value) => (typeof value === 'boolean' ? (value ? '1' : '0') : undefined),
-  },
+  { name: 'up', rule: "option 'up' must be 0 or 1", ...flag() },
   {
     name: 'v',
     rule: "option 'v' must be 1 to 64 characters of [A-Za-z0-9_-]",
@@ -263,6 +267,13 @@ const OPTIONS = [
     write: (value) => value,
   },
   { name: 'w', rule: "option 'w' must be an integer from 1 to 8192", ...integer(1, MAX_SIDE) },
+  {
+    // A tenant's watermark name, or 'none'; whether it exists is the tenant's settings, checked at the edge.
+    name: 'wm',
+    rule: "option 'wm' must be 1 to 32 characters of [a-z0-9-] (a watermark name, or none)",
+    read: (text) => (isIdentifier(text, MAX_PRESET_LENGTH) ? text : null),
+    write: (value) => value,
+  },
 ];
 
 const OPTION = new Map(OPTIONS.map((option) => [option.name, option]));

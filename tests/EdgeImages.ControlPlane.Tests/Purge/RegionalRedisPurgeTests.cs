@@ -41,6 +41,45 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
         Assert.Equal("MISS", await CacheStatusAsync(second, options, Image));
     }
 
+    [Fact]
+    public async Task PurgeWhileEveryEdgeOfTheRegionIsDown_AnEdgeStarts_ReplaysItIntoTheRegionsRedis()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Caching:Redis"] = redis.Configuration, ["Caching:RedisBudget"] = "00:00:02" };
+        const string Image = "photos/cat.jpg";
+        var options = "";
+        await using (var first = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-north", "arn", "arn-redis-1", settings: settings))
+        {
+            var width = 120;
+            await Eventually.WaitAsync(async () =>
+            {
+                options = $"w:{width++}";
+                Assert.Equal("MISS", await CacheStatusAsync(first, options, Image));
+                await Task.Delay(200);
+                return await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0";
+            }, TimeSpan.FromSeconds(20), "variant in Redis");
+        }
+
+        // No edge of the region runs while the purge is issued: none can evict it from the region's Redis now.
+        var markBefore = await MarkAsync(redis);
+        Assert.True(markBefore > 0, "the first edge marked the region's Redis");
+        (await world.ControlPlane.Client.PostAsJsonAsync("/v1/purge", new { tenant = "acme", path = Image })).EnsureSuccessStatusCode();
+
+        await using var second = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-north", "arn", "arn-redis-2", settings: settings);
+        // The mark rises once the starting edge has caught up with the log, the missed purge included.
+        await Eventually.WaitAsync(async () => await MarkAsync(redis) > markBefore, TimeSpan.FromSeconds(20), "region's purge mark raised");
+
+        Assert.Equal("MISS", await CacheStatusAsync(second, options, Image));
+    }
+
+    private static async Task<long> MarkAsync(RedisServer redis)
+    {
+        // A bulk string reply: "$N\r\nVALUE\r\n", or "$-1" when the key does not exist.
+        var reply = await redis.ReplyAsync(CancellationToken.None, "GET", RegionPurgeMark.Key);
+        var lines = reply.Split("\r\n");
+        return lines[0] == "$-1" ? 0 : long.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<string?> CacheStatusAsync(EdgeNode edge, string options, string path)
     {
         using var response = await edge.GetStaticAsync(options, path);

@@ -18,16 +18,11 @@ public sealed class SpecVectorTests
         { "k1", SequentialSecretHex, "/-/acme/photos/cat.jpg", "k1.5NgTniDoyyLqlV9Miyoolg" },
         { "k1", SequentialSecretHex, "/h:300,w:400,fit:cover/acme/photos/cat.jpg", "k1.pcPft_RdzB41d7WzREaavA" },
         { "2026a", Convert.ToHexString(Encoding.ASCII.GetBytes(AsciiSecret)), "/w:640,f:webp,q:75/acme/a%20b/caf%C3%A9.png", "2026a.IveEuFDo9x5SALtycCeLVA" },
+        { "k1", SequentialSecretHex, AnimWatermarkMessage, AnimWatermarkSignature },
+        { "k1", SequentialSecretHex, JsonMessage, JsonSignature },
     };
 
-    /// <summary>Version 1.1's vectors whose options this SDK does not parse yet: they test the MAC (and the binding) only.</summary>
-    public static TheoryData<string, string, string, string> MacOnlyVectors => new()
-    {
-        { "k1", SequentialSecretHex, "/w:320,f:avif,anim:0,wm:logo/acme/banners/sale.gif", "k1._yot8NOg1J4eZT_1YTYh_w" },
-        { "k1", SequentialSecretHex, "/w:640,f:json/acme/photos/cat.jpg", "k1.ZmLufyQx9R6rOrPeDZ1wSA" },
-    };
-
-    // The same vectors, refused by the parser until the edge implements anim, wm and f:json.
+    // Version 1.1's vectors for anim, wm and f:json.
     private const string AnimWatermarkMessage = "/w:320,f:avif,anim:0,wm:logo/acme/banners/sale.gif";
     private const string AnimWatermarkSignature = "k1._yot8NOg1J4eZT_1YTYh_w";
     private const string JsonMessage = "/w:640,f:json/acme/photos/cat.jpg";
@@ -35,7 +30,6 @@ public sealed class SpecVectorTests
 
     [Theory]
     [MemberData(nameof(Vectors))]
-    [MemberData(nameof(MacOnlyVectors))]
     public void SpecVector_Signed_MatchesSignature(string kid, string secretHex, string message, string signature)
     {
         var key = new SigningKey(kid, HexSecret.Parse(secretHex), Acme);
@@ -45,7 +39,6 @@ public sealed class SpecVectorTests
 
     [Theory]
     [MemberData(nameof(Vectors))]
-    [MemberData(nameof(MacOnlyVectors))]
     public void SpecVector_KeyBoundToAcme_Verifies(string kid, string secretHex, string message, string signature)
     {
         var ring = new SigningKeyRing([new SigningKey(kid, HexSecret.Parse(secretHex), Acme)]);
@@ -55,7 +48,6 @@ public sealed class SpecVectorTests
 
     [Theory]
     [MemberData(nameof(Vectors))]
-    [MemberData(nameof(MacOnlyVectors))]
     public void SpecVector_KeyBoundToAnotherTenant_ValidMacIs403KeyNotValidForTenant(string kid, string secretHex, string message, string signature)
     {
         var ring = new SigningKeyRing([new SigningKey(kid, HexSecret.Parse(secretHex), KeyTenants.Of("globex"))]);
@@ -87,22 +79,25 @@ public sealed class SpecVectorTests
     }
 
     [Fact]
-    public void SpecVector_AnimNotSupported_RefusedAsUnknownOption()
+    public void SpecVector_AnimAndWatermark_ParsedIntoTheirOptions()
     {
         var url = ImageUrl.Parse("/" + AnimWatermarkSignature + AnimWatermarkMessage);
 
-        Assert.False(url.IsSuccess);
-        Assert.Equal(UrlErrorKind.InvalidOptions, url.Error!.Kind);
-        Assert.Contains("'anim'", url.Error.Detail, StringComparison.Ordinal);
+        Assert.True(url.IsSuccess, url.Error?.Detail);
+        Assert.False(url.Value.Options.EffectiveAnimate);
+        Assert.Equal("logo", url.Value.Options.Watermark);
+        Assert.Equal(ImageFormat.Avif, url.Value.Options.Format);
+        Assert.Equal("anim:0,f:avif,w:320,wm:logo", CanonicalOptions.Format(url.Value.Options));
     }
 
     [Fact]
-    public void SpecVector_JsonNotSupported_RefusedWithTheFormatRule()
+    public void SpecVector_Json_ParsedAsTheJsonFormat()
     {
         var url = ImageUrl.Parse("/" + JsonSignature + JsonMessage);
 
-        Assert.False(url.IsSuccess);
-        Assert.Equal(UrlError.Options("option 'f' must be jpeg, png, webp, avif, gif or auto"), url.Error);
+        Assert.True(url.IsSuccess, url.Error?.Detail);
+        Assert.Equal(ImageFormat.Json, url.Value.Options.Format);
+        Assert.Equal(640, url.Value.Options.Width);
     }
 
     [Fact]

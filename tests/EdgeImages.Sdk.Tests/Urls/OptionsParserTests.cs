@@ -354,7 +354,7 @@ public sealed class OptionsParserTests
 
     [Theory]
     [InlineData("f:jpg")]
-    [InlineData("f:json")]
+    [InlineData("f:jsonp")]
     [InlineData("f:JPEG")]
     public void Format_Unknown_IsRejected(string segment) => AssertRefusedBy(segment, UrlOptions.Format.Rule);
 
