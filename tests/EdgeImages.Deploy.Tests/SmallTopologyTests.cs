@@ -186,6 +186,7 @@ public sealed class SmallTopologyTests(SmallTopology topology) : IClassFixture<S
         var buffer = new byte[512];
         var read = await tls.ReadAsync(buffer);
         return Encoding.ASCII.GetString(buffer, 0, read);
+    }
 
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
