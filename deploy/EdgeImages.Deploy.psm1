@@ -4,6 +4,7 @@
 #   Secrets    one file per secret under run/secrets/ (mode 600), handed to services in their environment
 #   Certificates  the deployment CA and a certificate per service instance under run/pki/ (keys mode 600)
 #   Processes  start, check and stop a process by its recorded PID
+#   Stores     etcd and Redis over TLS with authentication: certificates, ACL users, etcd users and roles
 #   Services   each kind of service: publish, start, configure, seed, probe; up and down
 #   Traffic    signed client traffic as a region's users send it; hit ratios
 #   Drills     the rolling replacement of the edges and the failure drills, under traffic
@@ -11,7 +12,7 @@
 
 Set-StrictMode -Version Latest
 
-foreach ($module in 'Topology', 'Secrets', 'Certificates', 'Processes', 'Services', 'Traffic', 'Drills') {
+foreach ($module in 'Topology', 'Secrets', 'Certificates', 'Processes', 'Stores', 'Services', 'Traffic', 'Drills') {
     Import-Module (Join-Path $PSScriptRoot "$module.psm1") -Force
 }
 
@@ -36,4 +37,4 @@ function Invoke-Status {
 }
 
 Export-ModuleMember -Function New-Topology, Get-Processes, Get-Secrets, Invoke-Up, Invoke-Down, Invoke-Status, Invoke-Rolling, `
-    Invoke-Drill, Invoke-RotateCertificates, Use-DeploymentTrust, Get-RunningPid, Stop-Abruptly, Stop-Managed, Start-IfStopped, Test-Healthy
+    Invoke-Drill, Invoke-RotateCertificates, Use-DeploymentTrust, Get-RunningPid, Stop-Abruptly, Stop-Managed, Start-IfStopped, Test-Healthy, New-EtcdGatewayUser

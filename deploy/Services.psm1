@@ -8,6 +8,7 @@ Import-Module (Join-Path $PSScriptRoot 'Topology.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 
 $script:PostgresBin = '/usr/lib/postgresql/15/bin'
@@ -18,9 +19,9 @@ function Test-Healthy {
     <# One probe of a process's health, as its own kind of server understands it. #>
     param($Topology, $Process)
     switch ($Process.Kind) {
-        'etcd' { return (Test-Http "http://127.0.0.1:$($Process.Port)/health") -eq 200 }
+        'etcd' { return Test-EtcdHealthy $Topology $Process }
         'postgres' { return Test-PatroniHealthy $Process }
-        'redis' { return (redis-cli -h 127.0.0.1 -p $Process.Port ping 2>$null) -eq 'PONG' }
+        'redis' { return Test-RedisHealthy $Topology $Process }
         # HTTPS with the deployment CA pinned (Set-HttpTrust); the origin's edges' listener takes deploy's client certificate.
         default { return (Test-Http "https://127.0.0.1:$($Process.Port)/healthz") -eq 200 }
     }
@@ -70,20 +71,18 @@ function Start-Etcd($Topology, $Process) {
     $data = Get-DataDir $Topology $Process
     # etcd would create missing parents mode 700, locking the postgres user out of the shared data folder.
     New-Item -ItemType Directory -Force -Path (Split-Path $data) | Out-Null
-    Start-Managed $Topology $Process '/usr/bin/etcd' @(
+    # Clients and peers over TLS alone, client certificates required on both (Stores.psm1).
+    Start-Managed $Topology $Process '/usr/bin/etcd' (@(
         '--name', $Process.Name, '--data-dir', $data,
-        '--listen-client-urls', "http://127.0.0.1:$($Process.Port)", '--advertise-client-urls', "http://127.0.0.1:$($Process.Port)",
-        '--listen-peer-urls', "http://127.0.0.1:$($Process.PeerPort)", '--initial-advertise-peer-urls', "http://127.0.0.1:$($Process.PeerPort)",
+        '--listen-client-urls', "https://127.0.0.1:$($Process.Port)", '--advertise-client-urls', "https://127.0.0.1:$($Process.Port)",
+        '--listen-peer-urls', "https://127.0.0.1:$($Process.PeerPort)", '--initial-advertise-peer-urls', "https://127.0.0.1:$($Process.PeerPort)",
         '--initial-cluster', $Process.Cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'edgeimages',
-        '--heartbeat-interval', '100', '--election-timeout', '1000') | Out-Null
+        '--heartbeat-interval', '100', '--election-timeout', '1000') + (Get-EtcdArguments $Topology $Process)) | Out-Null
 }
 
 function Start-Redis($Topology, $Process) {
-    $data = Get-DataDir $Topology $Process
-    New-Item -ItemType Directory -Force -Path $data | Out-Null
-    Start-Managed $Topology $Process '/usr/bin/redis-server' @(
-        '--port', "$($Process.Port)", '--bind', '127.0.0.1', '--dir', $data, '--save', '', '--appendonly', 'no',
-        '--protected-mode', 'no', '--maxmemory', '256mb', '--maxmemory-policy', 'allkeys-lru') | Out-Null
+    # TLS only, ACL users: everything in a config file of mode 600 (Stores.psm1), nothing on the command line.
+    Start-Managed $Topology $Process '/usr/bin/redis-server' @(Write-RedisConfig $Topology $Process) | Out-Null
 }
 
 function Start-Dotnet {
@@ -106,15 +105,10 @@ function Get-OriginSettings($Topology) {
     @{}
 }
 
-function Get-EtcdEndpoints($Topology) {
-    (Get-Processes $Topology -Kind etcd | ForEach-Object { "http://127.0.0.1:$($_.Port)" }) -join ','
-}
-
 function Get-ControlPlaneSettings($Topology, $Process) {
-    $settings = @{
-        'Etcd:Endpoints' = Get-EtcdEndpoints $Topology
-        'Leadership:ReplicaId' = $Process.Name
-    }
+    # etcd over TLS as the etcd user control-plane (Stores.psm1).
+    $settings = Get-ControlPlaneStoreSettings $Topology
+    $settings['Leadership:ReplicaId'] = $Process.Name
     # The leader probes the origin nodes too.
     foreach ($origin in Get-Processes $Topology -Kind origin) {
         $settings["Leadership:Origins:$($origin.Name)"] = "https://127.0.0.1:$($origin.Port)/readyz"
@@ -133,12 +127,11 @@ function Get-ControlPlaneSettings($Topology, $Process) {
 
 function Get-EdgeSettings($Topology, $Process) {
     $secrets = Get-Secrets $Topology
-    $redis = Get-Processes $Topology -Kind redis -Region $Process.Region | Select-Object -First 1
-    $settings = @{
+    # The region's Redis as its ACL user, etcd as this edge's own user, both over TLS (Stores.psm1).
+    $settings = Get-EdgeStoreSettings $Topology $Process
+    $settings += @{
         "Signing:KeyTenants:$($secrets.SigningKeyId)" = 'demo'
         'Signing:ActiveKey' = $secrets.SigningKeyId
-        'Caching:Redis' = "127.0.0.1:$($redis.Port)"
-        'ControlPlane:Etcd' = Get-EtcdEndpoints $Topology
         'ControlPlane:Region' = $Process.Region
         'ControlPlane:Pop' = $Process.Pop
         'ControlPlane:EdgeId' = $Process.Name
@@ -319,7 +312,11 @@ function Invoke-Up {
             Wait-SyncStandby $Topology
             Initialize-OriginDatabase $Topology
         }
-        if ($kind -eq 'etcd') { Get-Processes $Topology -Kind etcd | ForEach-Object { Wait-Healthy $Topology $_ } }
+        if ($kind -eq 'etcd') {
+            Get-Processes $Topology -Kind etcd | ForEach-Object { Wait-Healthy $Topology $_ }
+            # Users, roles and auth enable, before anything uses etcd (idempotent: a later up adds new edges' users).
+            Initialize-EtcdAccess $Topology
+        }
         if ($kind -eq 'origin') { Initialize-DemoTenant $Topology }
         if ($kind -eq 'control-plane') { Initialize-ControlPlane $Topology }
     }

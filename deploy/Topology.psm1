@@ -28,7 +28,7 @@ function New-Topology {
 
     # Ports: etcd clients +0.., etcd peers +10.., PostgreSQL +20.. (Patroni +25..), origins +30.. (the edges' listener,
     # mutual TLS) and +100.. (the tenants' listener), control planes +40.., region r: Redis +50+10r, its edges +51+10r...
-    $etcdCluster = (0..($EtcdMembers - 1) | ForEach-Object { "etcd-$_=http://127.0.0.1:$($BasePort + 10 + $_)" }) -join ','
+    $etcdCluster = (0..($EtcdMembers - 1) | ForEach-Object { "etcd-$_=https://127.0.0.1:$($BasePort + 10 + $_)" }) -join ','
     foreach ($i in 0..($EtcdMembers - 1)) {
         $t.Processes.Add([pscustomobject]@{
             Name = "etcd-$i"; Kind = 'etcd'; Region = ''; Port = $BasePort + $i; PeerPort = $BasePort + 10 + $i

@@ -1,3 +1,4 @@
+using EdgeImages.Etcd.Security;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Etcd;
@@ -22,6 +23,22 @@ internal sealed class EtcdOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// <c>Etcd:CaFile</c>, <c>Etcd:CertificateFile</c>, <c>Etcd:KeyFile</c>: for https endpoints (required then), the
+    /// deployment CA's certificate, pinned as the only trust for etcd's members, and this replica's client certificate
+    /// and key (PEM). The certificate's common name is its etcd user (<c>control-plane</c>), whose role writes the whole
+    /// prefix; etcd's root user is for bootstrap alone. Plain http is accepted on loopback only.
+    /// </summary>
+    public string? CaFile { get; set; }
+
+    public string? CertificateFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    /// <summary>The TLS files, when configured (validated at start: all three with https endpoints).</summary>
+    public EtcdTlsSettings? Tls() =>
+        string.IsNullOrWhiteSpace(CaFile) ? null : new EtcdTlsSettings(CaFile, CertificateFile!, KeyFile!);
+
     public IReadOnlyList<Uri> EndpointUris() =>
         [.. Endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
 }
@@ -43,6 +60,11 @@ internal sealed class EtcdOptionsValidator : IValidateOptions<EtcdOptions>
             {
                 errors.Add($"Etcd:Endpoints: '{endpoint}' is not an http(s)://host:port URL.");
             }
+        }
+
+        if (errors.Count == 0)
+        {
+            errors.AddRange(EtcdTlsSettings.Problems("Etcd:Endpoints", "Etcd:", options.CaFile, options.CertificateFile, options.KeyFile, options.EndpointUris()));
         }
 
         if (!options.Prefix.StartsWith('/') || !options.Prefix.EndsWith('/'))

@@ -9,7 +9,7 @@ internal sealed class EtcdStore : EtcdGateway
     private readonly Lazy<EtcdKeys> _keys;
 
     public EtcdStore(IOptions<EtcdOptions> options, TimeProvider time)
-        : base(() => new EtcdConnectionSettings(options.Value.EndpointUris(), options.Value.RequestTimeout), time)
+        : base(() => new EtcdConnectionSettings(options.Value.EndpointUris(), options.Value.RequestTimeout, options.Value.Tls()), time)
     {
         _keys = new Lazy<EtcdKeys>(() => new EtcdKeys(options.Value.Prefix));
     }

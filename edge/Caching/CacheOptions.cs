@@ -42,6 +42,27 @@ internal sealed class CacheOptions
     public string? Redis { get; set; }
 
     /// <summary>
+    /// <c>Caching:RedisCaFile</c>: the deployment CA's certificate (PEM). Set, the edge speaks TLS 1.2/1.3 to Redis and
+    /// accepts only a server certificate that chains to this CA and names the host it dialled (the machine's trust store
+    /// plays no part). Required for a Redis beyond loopback: the cache holds what the edge serves.
+    /// </summary>
+    public string? RedisCaFile { get; set; }
+
+    /// <summary>
+    /// <c>Caching:RedisUser</c>: the region's ACL user (<c>edge-{region}</c> in the deployed topology), which reaches the
+    /// edge's keys alone. Not a secret; its password is.
+    /// </summary>
+    public string? RedisUser { get; set; }
+
+    /// <summary>
+    /// <c>Caching:RedisPassword</c>: the ACL user's password, from the environment (<c>Caching__RedisPassword</c>) or a
+    /// secrets store, never a command line; or <c>Caching:RedisPasswordFile</c>, a file of mode 0600 holding it.
+    /// </summary>
+    public string? RedisPassword { get; set; }
+
+    public string? RedisPasswordFile { get; set; }
+
+    /// <summary>
     /// <c>Caching:RedisBudget</c>: the longest any one Redis call may hold a request. The client would
     /// otherwise queue commands for seconds while disconnected; a slow L2 must cost a miss, not an outage.
     /// </summary>
@@ -98,9 +119,9 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
             errors.Add("Caching:RedisCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 00:10:00.");
         }
 
-        if (options.Redis is { } redis && !string.IsNullOrWhiteSpace(redis) && !IsParsableRedisConfiguration(redis))
+        if (options.Redis is { } redis && !string.IsNullOrWhiteSpace(redis))
         {
-            errors.Add("Caching:Redis is not a valid StackExchange.Redis configuration string.");
+            errors.AddRange(RedisConfiguration.Problems(options));
         }
 
         if (options.NotFoundMaxAge < TimeSpan.Zero || options.NotFoundMaxAge > TimeSpan.FromDays(1))
@@ -109,18 +130,5 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    private static bool IsParsableRedisConfiguration(string configuration)
-    {
-        try
-        {
-            _ = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

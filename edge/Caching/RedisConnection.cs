@@ -1,3 +1,4 @@
+using EdgeImages.Etcd.Security;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -6,15 +7,19 @@ namespace EdgeImages.Edge.Caching;
 
 /// <summary>
 /// The one connection to the region's Redis, opened when the edge starts rather than by the first request
-/// (whose budget a connection handshake would blow), and reopened by the client by itself after an outage.
+/// (whose budget a connection handshake would blow), and reopened by the client by itself after an outage. Over TLS
+/// with the deployment CA pinned and as the region's ACL user when so configured (<see cref="RedisConfiguration"/>);
+/// the L2 tier and the regional tenant quotas share it.
 /// </summary>
 internal sealed class RedisConnection : IDisposable
 {
     private readonly Task<IConnectionMultiplexer> _connecting;
+    private readonly PinnedCertificateAuthority? _authority;
 
     public RedisConnection(IOptions<CacheOptions> options)
     {
-        var configuration = ConfigurationOptions.Parse(options.Value.Redis!);
+        _authority = options.Value.RedisCaFile is { Length: > 0 } ca ? PinnedCertificateAuthority.FromPemFile(ca) : null;
+        var configuration = RedisConfiguration.Build(options.Value, _authority);
         // Never block start-up on Redis, and fail commands at once while disconnected instead of queueing
         // them: the edge's own budget decides how long a request may wait.
         configuration.AbortOnConnectFail = false;
@@ -38,6 +43,8 @@ internal sealed class RedisConnection : IDisposable
         {
             _connecting.Result.Dispose();
         }
+
+        _authority?.Dispose();
     }
 }
 

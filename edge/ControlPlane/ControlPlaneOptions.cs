@@ -1,3 +1,4 @@
+using EdgeImages.Etcd.Security;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.ControlPlane;
@@ -12,6 +13,19 @@ internal sealed class ControlPlaneOptions
 
     /// <summary><c>ControlPlane:Etcd</c>: the etcd cluster's client URLs, comma-separated. Empty: no control plane.</summary>
     public string? Etcd { get; set; }
+
+    /// <summary>
+    /// <c>ControlPlane:EtcdCaFile</c>, <c>ControlPlane:EtcdCertificateFile</c>, <c>ControlPlane:EtcdKeyFile</c>: for https
+    /// endpoints (required then), the deployment CA's certificate, pinned as the only trust for etcd's members, and this
+    /// edge's client certificate and key (PEM). The certificate's common name is the edge's etcd user
+    /// (<c>edge.{pop}.{edgeId}</c>), whose role reads configuration and writes only this edge's registration and its
+    /// region's cache generation. Plain http is accepted on loopback only.
+    /// </summary>
+    public string? EtcdCaFile { get; set; }
+
+    public string? EtcdCertificateFile { get; set; }
+
+    public string? EtcdKeyFile { get; set; }
 
     /// <summary><c>ControlPlane:Prefix</c>: the control plane's key prefix (its <c>Etcd:Prefix</c>).</summary>
     public string Prefix { get; set; } = "/edgeimages/";
@@ -54,6 +68,10 @@ internal sealed class ControlPlaneOptions
 
     public IReadOnlyList<Uri> EndpointUris() =>
         [.. (Etcd ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
+
+    /// <summary>The TLS files, when configured (validated at start: all three with https endpoints).</summary>
+    public EtcdTlsSettings? EtcdTls() =>
+        string.IsNullOrWhiteSpace(EtcdCaFile) ? null : new EtcdTlsSettings(EtcdCaFile, EtcdCertificateFile!, EtcdKeyFile!);
 }
 
 /// <summary>When the link is on, every key it needs; every problem at once, each naming its key.</summary>
@@ -73,6 +91,11 @@ internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPla
             {
                 errors.Add($"ControlPlane:Etcd: '{endpoint}' is not an http(s)://host:port URL.");
             }
+        }
+
+        if (errors.Count == 0)
+        {
+            errors.AddRange(EtcdTlsSettings.Problems("ControlPlane:Etcd", "ControlPlane:Etcd", options.EtcdCaFile, options.EtcdCertificateFile, options.EtcdKeyFile, options.EndpointUris()));
         }
 
         if (!IsId(options.Region))

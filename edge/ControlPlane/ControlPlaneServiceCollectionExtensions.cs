@@ -31,7 +31,7 @@ internal static class ControlPlaneServiceCollectionExtensions
             services.AddSingleton(provider =>
             {
                 var options = provider.GetRequiredService<IOptions<ControlPlaneOptions>>();
-                return new EtcdGateway(() => new EtcdConnectionSettings(options.Value.EndpointUris(), options.Value.RequestTimeout), provider.GetRequiredService<TimeProvider>());
+                return new EtcdGateway(() => new EtcdConnectionSettings(options.Value.EndpointUris(), options.Value.RequestTimeout, options.Value.EtcdTls()), provider.GetRequiredService<TimeProvider>());
             });
             services.AddSingleton<EdgeRegistrar>();
             services.AddHostedService(provider => provider.GetRequiredService<EdgeRegistrar>());

@@ -26,7 +26,7 @@ internal sealed class AnsweringMembersResolver : Resolver
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    public AnsweringMembersResolver(IReadOnlyList<Uri> members, MemberAnswers answers, TimeSpan probeTimeout, TimeProvider time)
+    public AnsweringMembersResolver(IReadOnlyList<Uri> members, MemberAnswers answers, TimeSpan probeTimeout, Func<SocketsHttpHandler> handler, TimeProvider time)
     {
         _members = members;
         _answers = answers;
@@ -34,12 +34,19 @@ internal sealed class AnsweringMembersResolver : Resolver
         _time = time;
         _channels = [.. members.Select(member => GrpcChannel.ForAddress(member, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { ConnectTimeout = probeTimeout },
+            // The gateway's handler (its TLS identity and pinned CA, when etcd is reached over https), with a short connect.
+            HttpHandler = WithConnectTimeout(handler(), probeTimeout),
             // gRPC backs off reconnecting for up to two minutes; a member back from an outage should be asked again soon.
             InitialReconnectBackoff = Interval,
             MaxReconnectBackoff = TimeSpan.FromSeconds(2),
         }))];
         _probes = [.. _channels.Select(channel => new Maintenance.MaintenanceClient(channel))];
+    }
+
+    private static SocketsHttpHandler WithConnectTimeout(SocketsHttpHandler handler, TimeSpan timeout)
+    {
+        handler.ConnectTimeout = timeout;
+        return handler;
     }
 
     public override void Start(Action<ResolverResult> listener)
@@ -111,13 +118,14 @@ internal sealed class AnsweringMembersResolver : Resolver
 }
 
 /// <summary>Makes an <see cref="AnsweringMembersResolver"/> for the gateway's channel (address scheme <c>etcd</c>).</summary>
-internal sealed class AnsweringMembersResolverFactory(IReadOnlyList<Uri> members, MemberAnswers answers, TimeSpan probeTimeout, TimeProvider time) : ResolverFactory
+internal sealed class AnsweringMembersResolverFactory(
+    IReadOnlyList<Uri> members, MemberAnswers answers, TimeSpan probeTimeout, Func<SocketsHttpHandler> handler, TimeProvider time) : ResolverFactory
 {
     public const string Scheme = "etcd";
 
     public override string Name => Scheme;
 
-    public override Resolver Create(ResolverOptions options) => new AnsweringMembersResolver(members, answers, probeTimeout, time);
+    public override Resolver Create(ResolverOptions options) => new AnsweringMembersResolver(members, answers, probeTimeout, handler, time);
 }
 
 /// <summary>The members that answered the last round of probes (all of them until the first round).</summary>

@@ -5,15 +5,20 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
+using EdgeImages.Etcd.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Mvccpb;
 
 namespace EdgeImages.Etcd;
 
-/// <summary>Where etcd is and how long a call may take.</summary>
+/// <summary>Where etcd is, how long a call may take, and how the connection is secured.</summary>
 /// <param name="Endpoints">Every member's client URL: calls are balanced over those that answer.</param>
 /// <param name="RequestTimeout">The deadline of each unary call.</param>
-public sealed record EtcdConnectionSettings(IReadOnlyList<Uri> Endpoints, TimeSpan RequestTimeout);
+/// <param name="Tls">
+/// The pinned CA and the client certificate, for <c>https</c> endpoints (the deployed topology); null for plain
+/// <c>http</c> on loopback (the tests of everything but transport security).
+/// </param>
+public sealed record EtcdConnectionSettings(IReadOnlyList<Uri> Endpoints, TimeSpan RequestTimeout, EtcdTlsSettings? Tls = null);
 
 /// <summary>
 /// The one door to etcd, for the control plane and the edges alike. It uses dotnet-etcd's generated gRPC clients over
@@ -56,6 +61,11 @@ public class EtcdGateway : IDisposable
     private Lease.LeaseClient Leases => _connection.Value.Leases;
 
     private Watch.WatchClient Watches => _connection.Value.Watches;
+
+    /// <summary>etcd's users and roles, for <see cref="Security.EtcdAccessControl"/> (bootstrap, with the root identity).</summary>
+    internal Auth.AuthClient Auth => _connection.Value.Auth;
+
+    internal DateTime NextDeadline() => Deadline();
 
     public static ByteString Bytes(string key) => ByteString.CopyFromUtf8(key);
 
@@ -279,19 +289,25 @@ public class EtcdGateway : IDisposable
     {
         if (disposing && _connection.IsValueCreated)
         {
-            _connection.Value.Channel.Dispose();
+            _connection.Value.Dispose();
         }
     }
 
-    private static GrpcChannel CreateChannel(EtcdConnectionSettings settings, MemberAnswers answers, TimeProvider time)
+    private static GrpcChannel CreateChannel(EtcdConnectionSettings settings, MemberAnswers answers, Func<SocketsHttpHandler> handler, TimeProvider time)
     {
         var endpoints = settings.Endpoints;
         var services = new ServiceCollection();
         // A member is asked for its status with at most a second's deadline (less when calls get less): long enough for
         // a busy member, short enough that a frozen one leaves the rotation before many calls have waited on it.
         var probeTimeout = settings.RequestTimeout < TimeSpan.FromSeconds(1) ? settings.RequestTimeout : TimeSpan.FromSeconds(1);
-        services.AddSingleton<ResolverFactory>(new AnsweringMembersResolverFactory(endpoints, answers, probeTimeout, time));
+        services.AddSingleton<ResolverFactory>(new AnsweringMembersResolverFactory(endpoints, answers, probeTimeout, handler, time));
         var secure = endpoints.Count > 0 && endpoints[0].Scheme == Uri.UriSchemeHttps;
+        var channelHandler = handler();
+        // A dead member must be noticed quickly, and a fresh connection tried, not after minutes of TCP retries.
+        channelHandler.ConnectTimeout = TimeSpan.FromSeconds(1);
+        channelHandler.KeepAlivePingDelay = TimeSpan.FromSeconds(5);
+        channelHandler.KeepAlivePingTimeout = TimeSpan.FromSeconds(3);
+        channelHandler.EnableMultipleHttp2Connections = true;
         return GrpcChannel.ForAddress($"{AnsweringMembersResolverFactory.Scheme}:///members", new GrpcChannelOptions
         {
             Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
@@ -321,27 +337,30 @@ public class EtcdGateway : IDisposable
                     },
                 },
             },
-            HttpHandler = new SocketsHttpHandler
-            {
-                // A dead member must be noticed quickly, and a fresh connection tried, not after minutes of TCP retries.
-                ConnectTimeout = TimeSpan.FromSeconds(1),
-                KeepAlivePingDelay = TimeSpan.FromSeconds(5),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(3),
-                EnableMultipleHttp2Connections = true,
-            },
+            HttpHandler = channelHandler,
         });
     }
 
-    private sealed class Connection
+    private sealed class Connection : IDisposable
     {
+        private readonly PinnedCertificateAuthority? _authority;
+        private readonly ReloadingCertificate? _certificate;
+
         public Connection(EtcdConnectionSettings settings, TimeProvider time)
         {
             Settings = settings;
             Answers = new MemberAnswers(settings.Endpoints);
-            Channel = CreateChannel(settings, Answers, time);
+            if (settings.Tls is { } tls)
+            {
+                _authority = PinnedCertificateAuthority.FromPemFile(tls.CaFile);
+                _certificate = new ReloadingCertificate(tls.CertificateFile, tls.KeyFile);
+            }
+
+            Channel = CreateChannel(settings, Answers, NewHandler, time);
             Kv = new KV.KVClient(Channel);
             Leases = new Lease.LeaseClient(Channel);
             Watches = new Watch.WatchClient(Channel);
+            Auth = new Auth.AuthClient(Channel);
         }
 
         public EtcdConnectionSettings Settings { get; }
@@ -355,5 +374,19 @@ public class EtcdGateway : IDisposable
         public Lease.LeaseClient Leases { get; }
 
         public Watch.WatchClient Watches { get; }
+
+        public Auth.AuthClient Auth { get; }
+
+        /// <summary>A handler for one channel: with TLS settings, the pinned CA and the client certificate on every connection.</summary>
+        private SocketsHttpHandler NewHandler() => Settings.Tls is not null
+            ? new SocketsHttpHandler { SslOptions = EtcdTlsSettings.ClientOptions(_authority!, _certificate!) }
+            : new SocketsHttpHandler();
+
+        public void Dispose()
+        {
+            Channel.Dispose();
+            _certificate?.Dispose();
+            _authority?.Dispose();
+        }
     }
 }

@@ -14,7 +14,7 @@ namespace EdgeImages.LoadTests;
 /// <c>scenarios/SCENARIO.mjs</c> against it (exit code: the scenario's, non-zero when a threshold broke);
 /// <c>consistency</c> measures how long a new version takes to show after PUT and purge; <c>flood</c> sends one edge
 /// far more misses than it may hold; <c>control-plane</c> measures the control plane's propagation and failover
-/// times on a topology that <c>deploy.ps1 up</c> started; <c>misses</c> compares misses over HTTP with ipx (sharp).
+/// times on a topology that <c>deploy.ps1 up</c> started; <c>misses</c> compares misses over HTTP with ipx (sharp); <c>stores</c> times Redis and etcd calls with and without TLS.
 /// Parsed by System.CommandLine, which also answers <c>--help</c> for each command.
 /// </summary>
 internal static class Cli
@@ -114,7 +114,15 @@ internal static class Cli
 
         var hits = HitsCommand(data, generator, log);
         var bare = BareServerCommand();
-        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood, misses, hits, bare };
+        var storeCalls = new Option<int>("--calls") { Description = "Timed calls of each kind.", DefaultValueFactory = _ => 2000 };
+        var stores = new Command("stores", "p50/p99 of Redis and etcd calls, plain and with TLS and authentication, one at a time.") { storeCalls };
+        stores.SetAction(async parse =>
+        {
+            await StoreLatencyProbe.RunAsync(parse.GetValue(storeCalls), Path.Combine(LoadTestsFolder, "out", "stores.json"), log);
+            return 0;
+        });
+
+        return new RootCommand("EdgeImages load tests and measurements (loadtests/README.md).") { generate, run, consistency, controlPlane, flood, misses, stores, hits, bare };
     }
 
     /// <summary>The hit benchmark (<see cref="HitBenchmark"/>): memory and Redis hits against bare Kestrel, driven by wrk.</summary>

@@ -108,6 +108,88 @@ public sealed class SmallTopologyTests(SmallTopology topology) : IClassFixture<S
 
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Stores_RefusePlaintextStrangersAndEdgesOutOfTheirRole()
+    {
+        var pki = Path.Combine(topology.RunDir, "pki");
+        var ca = Path.Combine(pki, "ca.crt");
+        var redisPort = topology.BasePort + 50;
+
+        // Plaintext to every etcd client port and to a region's Redis: no answer but a failed handshake.
+        foreach (var port in new[] { topology.BasePort, topology.BasePort + 1, topology.BasePort + 2, redisPort })
+        {
+            Assert.DoesNotContain("PONG", await PlaintextReplyAsync(port, "*1\r\n$4\r\nPING\r\n"), StringComparison.Ordinal);
+        }
+
+        // Redis over TLS without the region's credentials: nothing but AUTH.
+        Assert.StartsWith("-NOAUTH", await TlsRedisReplyAsync(redisPort, ca, "*2\r\n$3\r\nGET\r\n$6\r\nedge:x\r\n"), StringComparison.Ordinal);
+
+        // etcd as an edge (its own certificate from run/pki/etcd): a tenant, a signing key, an admin key are refused.
+        var endpoints = new[] { new Uri($"https://127.0.0.1:{topology.BasePort}") };
+        var edgeUser = Path.Combine(pki, "etcd", "edge.us-east-pop.edge-us-east-0");
+        var edgeTls = new EdgeImages.Etcd.Security.EtcdTlsSettings(ca, edgeUser + ".crt", edgeUser + ".key");
+        using var edge = new EdgeImages.Etcd.EtcdGateway(() => new EdgeImages.Etcd.EtcdConnectionSettings(endpoints, TimeSpan.FromSeconds(5), edgeTls), TimeProvider.System);
+        var value = Google.Protobuf.ByteString.CopyFromUtf8("{}");
+        foreach (var key in new[] { "/edgeimages/tenants/demo", "/edgeimages/keys/deploy", "/edgeimages/admin-keys/mine" })
+        {
+            var denied = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => edge.PutAsync(key, value, 0, CancellationToken.None));
+            Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, denied.StatusCode);
+        }
+
+        // A certificate of another CA, with the control plane's name: refused at the handshake.
+        using var stranger = EdgeImages.Testing.Tls.TestCertificateAuthority.Create("Not the deployment's CA");
+        var folder = Directory.CreateTempSubdirectory("edgeimages-stranger-").FullName;
+        try
+        {
+            var files = EdgeImages.Testing.Tls.PemFiles.Write(stranger.IssueClient("control-plane"), folder, "control-plane");
+            var strangerTls = new EdgeImages.Etcd.Security.EtcdTlsSettings(ca, files.CertificatePath, files.KeyPath);
+            using var impostor = new EdgeImages.Etcd.EtcdGateway(() => new EdgeImages.Etcd.EtcdConnectionSettings(endpoints, TimeSpan.FromSeconds(3), strangerTls), TimeProvider.System);
+            await Assert.ThrowsAsync<EdgeImages.Etcd.EtcdUnavailableException>(() => impostor.PutAsync("/edgeimages/tenants/demo", value, 0, CancellationToken.None));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<string> PlaintextReplyAsync(int port, string request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[512];
+        try
+        {
+            var read = await stream.ReadAsync(buffer, guard.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            return ""; // reset by the server
+        }
+    }
+
+    private static async Task<string> TlsRedisReplyAsync(int port, string caFile, string request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var policy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+        {
+            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        };
+        policy.CustomTrustStore.ImportFromPemFile(caFile);
+        await using var tls = new System.Net.Security.SslStream(client.GetStream());
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "127.0.0.1", CertificateChainPolicy = policy });
+        await tls.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[512];
+        var read = await tls.ReadAsync(buffer);
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Transport_EveryServiceListener_TlsOnlyFromTheDeploymentCa_AndRotateCertsUnderTraffic()
     {
         int[] edges = [topology.BasePort + 51, topology.BasePort + 61];
