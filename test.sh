@@ -9,10 +9,11 @@ step() { printf '\n==> %s\n' "$*"; }
 # Debian packages the test suite starts or drives. Tests start their own servers on free loopback ports.
 # prometheus: promtool checks and unit-tests monitoring/alerts.yml. chromium (+ fonts): the dashboard browser test.
 # etcd-server: the control plane's store and the edges' configuration source.
-# patroni: PostgreSQL's primary and synchronous standby with failover, its DCS the project's etcd.
+# patroni: PostgreSQL's primary and synchronous standby with failover, its DCS the project's etcd; python3-idna:
+# Patroni's HTTPS client (urllib3) needs it to reach etcd over TLS, and Debian's patroni does not pull it in.
 # libturbojpeg0: the edge's SIMD JPEG decoder; build-essential + libjpeg62-turbo-dev: the DC-only progressive
 # JPEG shim (edge/Native), built below. The edge runs without either (Skia decodes), the tests cover both paths.
-packages=(postgresql patroni redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev)
+packages=(postgresql patroni python3-idna redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

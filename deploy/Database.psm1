@@ -1,5 +1,7 @@
 # The origin's database: PostgreSQL under Patroni (the Debian package), a primary and a synchronous standby, their
-# DCS the topology's etcd under a key prefix of their own (/edgeimages/). Every connection is TLS with a server
+# DCS the topology's etcd under a key prefix of their own (/edgeimages-db/, apart from the control plane's
+# /edgeimages/), reached over TLS through etcd's JSON gateway as the etcd user patroni, whose role reads and writes
+# that prefix alone (Stores.psm1, New-EtcdGatewayUser). Every connection is TLS with a server
 # certificate from the deployment CA (run/pki) and a SCRAM password, replication included: pg_hba.conf has hostssl
 # lines only. The origin reaches it as origin_app (rows only) and migrates as origin_owner; the passwords are files
 # under run/secrets/ and reach Patroni in its 0600 configuration file, the origin in its environment.
@@ -10,10 +12,13 @@ Import-Module (Join-Path $PSScriptRoot 'Topology.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
 
 $script:PostgresBin = '/usr/lib/postgresql/15/bin'
 $script:Patroni = '/usr/bin/patroni'
-$script:Namespace = '/edgeimages/'
+# Patroni's keys live under {namespace}{scope}/. Not the control plane's /edgeimages/: Patroni's etcd user is granted
+# this prefix alone, so Patroni can neither read nor overwrite the control plane's keys, nor they its leader key.
+$script:Namespace = '/edgeimages-db/'
 $script:Database = 'edgeimages'
 
 function Get-PostgresUser { if ((id -u) -eq '0') { 'postgres' } else { '' } }
@@ -62,6 +67,17 @@ function Start-PatroniMember {
     }
     Copy-Item (Get-PostgresCaPath $Topology) (Join-Path $tls 'ca.crt') -Force
     $passwords = Get-DatabasePasswords $Topology
+    # etcd over TLS as the gateway user patroni: a nameless client certificate for the handshake (etcd refuses a named
+    # one on the JSON gateway) and a password, which reaches Patroni in this 0600 file, never on its command line.
+    # The certificate and key are copied next to the member's own, where the postgres user may read them.
+    $gateway = New-EtcdGatewayUser -Topology $Topology -Name patroni -Prefix $script:Namespace
+    $etcdPassword = (Get-Content $gateway.PasswordFile -Raw).Trim()
+    $etcdCertificate = Join-Path $tls 'etcd-client.crt'
+    $etcdKey = Join-Path $tls 'etcd-client.key'
+    Copy-Item $gateway.CertificateFile $etcdCertificate -Force
+    [IO.File]::WriteAllText($etcdKey, '')
+    chmod 600 $etcdKey
+    [IO.File]::WriteAllText($etcdKey, [IO.File]::ReadAllText($gateway.KeyFile))
     $etcd = (Get-Processes $Topology -Kind etcd | ForEach-Object { "127.0.0.1:$($_.Port)" }) -join ','
     $caFile = Join-Path $tls 'ca.crt'
     $ssl = "sslmode: verify-full, sslrootcert: '$caFile'"
@@ -71,7 +87,14 @@ namespace: $script:Namespace
 name: $($Process.Name)
 log: {level: INFO}
 restapi: {listen: '127.0.0.1:$($Process.RestPort)', connect_address: '127.0.0.1:$($Process.RestPort)'}
-etcd3: {hosts: '$etcd', protocol: http}
+etcd3:
+  hosts: '$etcd'
+  protocol: https
+  cacert: '$caFile'
+  cert: '$etcdCertificate'
+  key: '$etcdKey'
+  username: '$($gateway.User)'
+  password: '$etcdPassword'
 bootstrap:
   dcs:
     ttl: 10

@@ -10,6 +10,7 @@ Import-Module (Join-Path $PSScriptRoot 'Services.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Traffic.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
 
 
 function Invoke-Rolling {
@@ -206,39 +207,51 @@ function Invoke-DatabasePrimaryDrill($Topology, [string] $Region, [int] $Seconds
         recorded with the SHA-256 of what was sent; right after each one the other origin node is asked for the
         path (unversioned: must be that version) and for the version itself (pinned). Then every acknowledged upload
         is read back and compared byte for byte, and the old primary is brought back and must rejoin as a standby.
+        Over TLS as the services talk: uploads to each origin's tenants' listener (an API key, no client certificate),
+        reads from its edges' listener as an edge reads (the edge credential and the edge's client certificate: that
+        listener demands one), edge traffic over https; every client pins the deployment CA.
     #>
     $secrets = Get-Secrets $Topology
-    $origins = @(Get-Processes $Topology -Kind origin | ForEach-Object { "http://127.0.0.1:$($_.Port)" })
+    $originNodes = @(Get-Processes $Topology -Kind origin)
+    $origins = @($originNodes | ForEach-Object { "https://127.0.0.1:$($_.Port)" })
+    $tenantOrigins = @($originNodes | ForEach-Object { "https://127.0.0.1:$($_.TenantPort)" })
     $edge = Get-Processes $Topology -Kind edge -Region $Region | Select-Object -First 1
+    if (-not $edge) { throw "No edge in region '$Region' in this topology." }
+    # One client for the drill's uploads and origin reads: the deployment CA pinned, the edge's own certificate
+    # presented (the tenants' listener does not ask for it). Shared with the uploader's thread: HttpClient is safe so.
+    $edgeCertificate = Get-ServiceCertificate $Topology $edge
+    $originClient = New-PinnedHttpClient (Join-Path (Get-PkiDir $Topology) 'ca.crt') $edgeCertificate.CertificatePath $edgeCertificate.KeyPath
+    $originClient.Timeout = [TimeSpan]::FromSeconds(10)
     $victim = Get-DatabaseLeader $Topology
     if (-not $victim) { throw 'No PostgreSQL primary answers; is the topology up?' }
     # The smallest sample (42 KB): the drill measures the database, not the upload of large bodies.
     $sample = [IO.File]::ReadAllBytes((Join-Path $Topology.RepoRoot 'edge' 'originals' 'demo' 'graphics' 'squares.gif'))
     # Every variant the edge traffic asks for is cached first: during the outage each one must then be a hit (or a
     # stale copy once it expires), and none may fail. A miss with nothing cached has nothing to fall back on.
-    $warm = [Net.Http.HttpClient]::new()
-    try {
-        foreach ($path in Get-TrafficPaths $Topology) {
-            foreach ($try in 1..3) {
-                $response = $warm.GetAsync("http://127.0.0.1:$($edge.Port)$path").GetAwaiter().GetResult()
+    # deploy's pinned client (Set-HttpTrust), as the traffic below uses.
+    $warm = Get-HttpClient
+    foreach ($path in Get-TrafficPaths $Topology) {
+        foreach ($try in 1..3) {
+            $limit = [Threading.CancellationTokenSource]::new(10000)
+            try {
+                $response = $warm.GetAsync("https://127.0.0.1:$($edge.Port)$path", $limit.Token).GetAwaiter().GetResult()
                 $ok = [int]$response.StatusCode -eq 200
                 $response.Dispose()
-                if ($ok) { break }
-            }
+            } catch { $ok = $false } finally { $limit.Dispose() }
+            if ($ok) { break }
         }
-    } finally { $warm.Dispose() }
+    }
     $stopFile = Join-Path $Topology.RunDir 'db-drill.stop'
     Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
-    $uploader = Start-ThreadJob -ArgumentList $origins, $secrets.TenantApiKey, $secrets.OriginEdgeCredential, $sample, $stopFile -ScriptBlock {
-        param($origins, $key, $edgeCredential, $sample, $stopFile)
-        $client = [Net.Http.HttpClient]::new(); $client.Timeout = [TimeSpan]::FromSeconds(10)
+    $uploader = Start-ThreadJob -ArgumentList $origins, $tenantOrigins, $originClient, $secrets.TenantApiKey, $secrets.OriginEdgeCredential, $sample, $stopFile -ScriptBlock {
+        param($origins, $tenantOrigins, $client, $key, $edgeCredential, $sample, $stopFile)
         $n = 0; $run = [Guid]::NewGuid().ToString('N').Substring(0, 8)
         while (-not (Test-Path $stopFile)) {
             $n++
             # Each upload differs: the sample with a counter after its end (the origin sniffs the header only).
             $content = [byte[]]($sample + [BitConverter]::GetBytes($n))
             $path = "drill/$run/upload-$n.gif"
-            $writer = $origins[$n % $origins.Count]; $reader = $origins[($n + 1) % $origins.Count]
+            $writer = $tenantOrigins[$n % $origins.Count]; $reader = $origins[($n + 1) % $origins.Count]
             $at = [DateTime]::UtcNow; $status = 0; $version = $null
             try {
                 $put = [Net.Http.HttpRequestMessage]::new('PUT', "$writer/v1/demo/$path")
@@ -266,13 +279,12 @@ function Invoke-DatabasePrimaryDrill($Topology, [string] $Region, [int] $Seconds
             }
             Start-Sleep -Milliseconds 50
         }
-        $client.Dispose()
     }
     $killAt = [Math]::Max(3, [int]($Seconds / 4))
     # The tick runs inside Invoke-Traffic, where this module's imports are not visible: the command travels along.
     $crash = Get-Command Stop-PatroniMemberAbruptly
     $killed = @{ At = $null }
-    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "http://127.0.0.1:$($edge.Port)" -OnTick {
+    $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -Target "https://127.0.0.1:$($edge.Port)" -OnTick {
         param($second)
         # Timed once the kill has returned: on a loaded machine starting `kill` itself takes a while.
         if ($second -eq $killAt) { & $crash $Topology $victim; $killed.At = [DateTime]::UtcNow }
@@ -299,18 +311,17 @@ function Invoke-DatabasePrimaryDrill($Topology, [string] $Region, [int] $Seconds
 
     # Every acknowledged upload, read back after the failover and compared byte for byte.
     Wait-Until -TimeoutSeconds 60 -What 'a new PostgreSQL primary' { Get-DatabaseLeader $Topology }
-    $client = [Net.Http.HttpClient]::new()
     $lost = [System.Collections.Generic.List[string]]::new()
     try {
         foreach ($upload in $acknowledged) {
             $get = [Net.Http.HttpRequestMessage]::new('GET', "$($origins[0])/v1/demo/$($upload.Path)?version=$($upload.Version)")
             $get.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $secrets.OriginEdgeCredential)
-            $response = $client.SendAsync($get).GetAwaiter().GetResult()
+            $response = $originClient.SendAsync($get).GetAwaiter().GetResult()
             $hash = if ([int]$response.StatusCode -eq 200) { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult())) } else { "status $([int]$response.StatusCode)" }
             $response.Dispose()
             if ($hash -ne $upload.Hash) { $lost.Add("$($upload.Path)@$($upload.Version): $hash") }
         }
-    } finally { $client.Dispose() }
+    } finally { $originClient.Dispose() }
 
     Write-Host "  bringing $($victim.Name) back"
     $rejoin = [Diagnostics.Stopwatch]::StartNew()

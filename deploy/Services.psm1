@@ -280,9 +280,11 @@ function Initialize-ControlPlane {
 
 function Invoke-Up {
     param($Topology, [switch] $NoBuild)
-    $missing = @('/usr/bin/etcd', "$script:PostgresBin/postgres", '/usr/bin/patroni', '/usr/bin/redis-server') | Where-Object { -not (Test-Path $_) }
+    # python3-idna: Patroni's HTTPS client (urllib3) cannot reach the TLS etcd without it, and Debian's patroni
+    # package does not depend on it.
+    $missing = @('/usr/bin/etcd', "$script:PostgresBin/postgres", '/usr/bin/patroni', '/usr/lib/python3/dist-packages/idna', '/usr/bin/redis-server') | Where-Object { -not (Test-Path $_) }
     if ($missing) {
-        throw "Missing: $($missing -join ', '). Install the Debian packages: apt-get install etcd-server postgresql patroni redis-server"
+        throw "Missing: $($missing -join ', '). Install the Debian packages: apt-get install etcd-server postgresql patroni python3-idna redis-server"
     }
     $started = [Diagnostics.Stopwatch]::StartNew()
     Write-Host "EdgeImages up: $($Topology.Regions.Count) regions, run folder $($Topology.RunDir)"

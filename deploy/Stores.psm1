@@ -349,5 +349,5 @@ function Get-ControlPlaneStoreSettings {
 
 #endregion
 
-Export-ModuleMember -Function Get-EtcdEndpoints, Get-EtcdArguments, Test-EtcdHealthy, Initialize-EtcdAccess, New-EtcdGatewayUser, `
+Export-ModuleMember -Function New-PinnedHttpClient, Get-EtcdEndpoints, Get-EtcdArguments, Test-EtcdHealthy, Initialize-EtcdAccess, New-EtcdGatewayUser, `
     Write-RedisConfig, Test-RedisHealthy, Get-EdgeStoreSettings, Get-ControlPlaneStoreSettings, Get-EdgeEtcdUser, Get-RedisUser

@@ -28,7 +28,8 @@ public sealed class SmallTopology : IAsyncLifetime
     /// <summary>An HttpClient as a client of this deployment: trusting its CA alone, presenting <paramref name="clientCertificate"/> if given.</summary>
     public HttpClient CreateClient(PemFiles? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null)
     {
-        using var ca = X509Certificate2.CreateFromPemFile(CaPath);
+        // The CA alone: CreateFromPemFile with no key path would look for a private key in ca.crt.
+        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(CaPath));
         return PinnedHttpClient.Create(ca, clientCertificate, onServerCertificate);
     }
 

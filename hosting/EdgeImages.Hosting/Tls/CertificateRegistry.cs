@@ -14,7 +14,10 @@ public sealed class CertificateRegistry : IDisposable
 {
     public const string MeterName = "EdgeImages.Tls";
 
-    private readonly ConcurrentDictionary<(string, string), ReloadingCertificate> _certificates = new();
+    // Keyed by the role as well as the files: deploy gives a service one certificate for its listener and as its
+    // client, and the expiry gauge must name both ("server" and "client"), whichever was asked for first. The cost is
+    // a second reader of the same files.
+    private readonly ConcurrentDictionary<(string, string, string), ReloadingCertificate> _certificates = new();
     private readonly TlsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ReloadingCertificate> _logger;
@@ -38,8 +41,8 @@ public sealed class CertificateRegistry : IDisposable
     /// <summary>The reloading certificate for these files, made on first use.</summary>
     public ReloadingCertificate For(string name, string certificatePath, string? keyPath) =>
         _certificates.GetOrAdd(
-            (Path.GetFullPath(certificatePath), Path.GetFullPath(keyPath ?? certificatePath)),
-            paths => new ReloadingCertificate(name, paths.Item1, paths.Item2, _options.ReloadInterval, _time, _logger));
+            (name, Path.GetFullPath(certificatePath), Path.GetFullPath(keyPath ?? certificatePath)),
+            key => new ReloadingCertificate(key.Item1, key.Item2, key.Item3, _options.ReloadInterval, _time, _logger));
 
     /// <summary><c>Tls:ClientCertificate</c>, or null when none is configured.</summary>
     public ReloadingCertificate? ClientCertificate =>
