@@ -13,7 +13,7 @@ internal sealed class SecretsOptions
     /// they reach etcd, so an etcd backup or a snapshot on an edge's disk holds no usable secret. Edges hold the same
     /// key (<c>ControlPlane:MasterKey</c>) to open them. No default: a control plane without it refuses to start.
     /// </summary>
-    [Required]
+    [Required(ErrorMessage = "Secrets:MasterKey must be set.")]
     [RegularExpression("^[0-9A-Fa-f]{64}$", ErrorMessage = "Secrets:MasterKey must be 32 bytes in hex (64 hex digits).")]
     public string? MasterKey { get; set; }
 }

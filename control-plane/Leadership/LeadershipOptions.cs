@@ -12,15 +12,14 @@ internal sealed class LeadershipOptions : IValidatableObject
     /// <c>Leadership:LeaseTtl</c>: a leader that stops renewing (killed, cut off) is replaced within this time. Shorter
     /// fails over faster but costs more keepalives and risks a needless change of leader on a slow etcd.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:03", "00:01:00")]
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary><c>Leadership:ReplicaId</c>: this replica's name in the <c>leader</c> key; default host name and a random suffix.</summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Leadership:ReplicaId must not be empty.")]
     public string ReplicaId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary><c>Leadership:ProbeInterval</c>: how often the leader probes every edge and origin.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.200", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.200", "01:00:00", ErrorMessage = "Leadership:ProbeInterval must be between {1} and {2}.")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary><c>Leadership:ProbeTimeout</c>: a probe not answered in this time is a failure.</summary>
@@ -33,12 +32,17 @@ internal sealed class LeadershipOptions : IValidatableObject
     /// <c>Leadership:PurgeRetention</c>: purge events older than this are deleted by the leader. An edge cut off for
     /// longer misses them (it re-reads its state then but cannot replay purges), so keep it above expected outages.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "Leadership:PurgeRetention must be between {1} and {2}.")]
     public TimeSpan PurgeRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The rules that involve more than one setting, or a value's syntax.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (LeaseTtl < TimeSpan.FromSeconds(3) || LeaseTtl > TimeSpan.FromMinutes(1))
+        {
+            yield return new ValidationResult("Leadership:LeaseTtl must be 3 s to 1 min (a second under it is asked of etcd, in whole seconds).", [nameof(LeaseTtl)]);
+        }
+
         if (ProbeTimeout <= TimeSpan.Zero || ProbeTimeout > ProbeInterval)
         {
             yield return new ValidationResult("Leadership:ProbeTimeout must be positive and at most Leadership:ProbeInterval.", [nameof(ProbeTimeout)]);

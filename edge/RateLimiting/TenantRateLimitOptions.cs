@@ -14,7 +14,7 @@ internal sealed class TenantRateLimitOptions : IValidatableObject
     /// One round trip inside a region is well under a millisecond; past this the request is judged by this
     /// edge's own bucket alone (fail open), since a slow Redis must cost accuracy, not latency.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05", ErrorMessage = "RateLimiting:RegionalBudget must be between {1} and {2}.")]
     public TimeSpan RegionalBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
