@@ -13,6 +13,18 @@ Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
 
 
+function Start-RegionTraffic($Topology, [string] $StopFile) {
+    <# Clients of every region asking without pause, each a thread job, until $StopFile exists; their records are the jobs' output. #>
+    $module = Join-Path $PSScriptRoot 'Traffic.psm1'
+    foreach ($region in $Topology.Regions) {
+        Start-ThreadJob -ArgumentList $module, $Topology, $region, $StopFile -ScriptBlock {
+            param($module, $topology, $region, $stopFile)
+            Import-Module $module
+            Invoke-Traffic $topology -Region $region -Seconds 3600 -StopFile $stopFile
+        }
+    }
+}
+
 function Invoke-Rolling {
     <#
         Replaces the edges one at a time: drain its PoP at the control plane, wait until routes no longer name it
@@ -36,14 +48,7 @@ function Invoke-Rolling {
     # Clients of every region keep asking while the edges are replaced; the roll promises them no failure.
     $stopFile = Join-Path $Topology.RunDir 'rolling.stop'
     Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
-    $module = Join-Path $PSScriptRoot 'Traffic.psm1'
-    $clients = foreach ($region in $Topology.Regions) {
-        Start-ThreadJob -ArgumentList $module, $Topology, $region, $stopFile -ScriptBlock {
-            param($module, $topology, $region, $stopFile)
-            Import-Module $module
-            Invoke-Traffic $topology -Region $region -Seconds 3600 -StopFile $stopFile
-        }
-    }
+    $clients = Start-RegionTraffic $Topology $stopFile
     $n = 0
     foreach ($edge in $edges) {
         $n++
@@ -360,14 +365,7 @@ function Invoke-RotateCertificates {
 
     $stopFile = Join-Path $Topology.RunDir 'rotate.stop'
     Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
-    $module = Join-Path $PSScriptRoot 'Traffic.psm1'
-    $clients = foreach ($region in $Topology.Regions) {
-        Start-ThreadJob -ArgumentList $module, $Topology, $region, $stopFile -ScriptBlock {
-            param($module, $topology, $region, $stopFile)
-            Import-Module $module
-            Invoke-Traffic $topology -Region $region -Seconds 3600 -StopFile $stopFile
-        }
-    }
+    $clients = Start-RegionTraffic $Topology $stopFile
     try {
         Start-Sleep -Seconds 2
         $issued = @{}
