@@ -10,6 +10,12 @@ namespace EdgeImages.Edge.Caching;
 /// </summary>
 internal interface IVariantCache
 {
+    /// <summary>
+    /// The fresh copy this edge holds in memory, if any: the common answer, given without the fill's closure, task or
+    /// coalescing that <see cref="GetOrCreateAsync"/> needs for everything else.
+    /// </summary>
+    bool TryGetFresh(string key, out CacheLookup lookup);
+
     ValueTask<CacheLookup> GetOrCreateAsync(
         string key,
         IReadOnlyList<string> tags,

@@ -14,6 +14,18 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
 {
     private readonly SingleFlight<CacheLookup> _fills = new();
 
+    public bool TryGetFresh(string key, out CacheLookup lookup)
+    {
+        if (memory.TryGet(key, out var held) && held.IsFresh(timeProvider.GetUtcNow()))
+        {
+            lookup = new CacheLookup(held.Variant, CacheTier.Memory);
+            return true;
+        }
+
+        lookup = default;
+        return false;
+    }
+
     public async ValueTask<CacheLookup> GetOrCreateAsync(
         string key,
         IReadOnlyList<string> tags,

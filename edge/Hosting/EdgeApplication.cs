@@ -70,7 +70,8 @@ internal static class EdgeApplication
         services.AddSingleton<ImageRequestReader>();
         services.AddSingleton<VariantProducer>();
         services.AddSingleton<Watermarks.WatermarkImages>();
-        services.AddSingleton<CacheControlCache>();
+        services.AddSingleton<ResponseHeaderValues>();
+        services.AddSingleton<VerifiedRequestMemo>();
         services.AddSingleton<ImageRequestHandler>();
 
         services.AddDemoPage();
@@ -86,20 +87,44 @@ internal static class EdgeApplication
             _ = redis.Multiplexer;
         }
 
-        // First, so that everything after it sees the client's address. Only with a configured proxy: with none, ASP.NET
+        // A plain RequestDelegate on the singleton handler from the root provider: a parameter bound from services would
+        // open a DI scope per request. Resolved per request (a lookup), not here, so that bad options still fail at start.
+        var services = app.Services;
+        RequestDelegate images = context => services.GetRequiredService<ImageRequestHandler>().HandleAsync(context);
+        var imageEndpoint = ImageRoute.CreateEndpoint(images);
+
+        // Image URLs are marked first, so that everything after sees an image request without routing (ImageRoute).
+        app.UseImageRoute(imageEndpoint);
+
+        // Next, so that everything after it sees the client's address. Only with a configured proxy: with none, ASP.NET
         // Core's middleware would check no peer at all and believe an X-Forwarded-For from anyone.
         if (app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.IsConfigured)
         {
             app.UseForwardedHeaders();
         }
 
-        // Outermost but that, so that the request log and the request counter see what the client got, errors included.
+        // Outermost but those, so that the request log and the request counter see what the client got, errors included.
         app.UseEdgeImagesTelemetry();
         // Plain HTTP next to HTTPS answers 308 and nothing else; HTTPS answers carry HSTS.
         app.UseEdgeImagesTls();
         app.UseMiddleware<EdgeRequestMetricsMiddleware>();
         app.UseProblemResponses();
         app.UseRateLimiter();
+        app.UseImageEndpoint(imageEndpoint);
+
+        // Everything else: routing, and for the demo page the authentication and authorization that Razor Pages register.
+        // Called here, the host adds neither at the front of the pipeline, where every image request would pay for them.
+        app.UseRouting();
+        var registered = app.Services.GetRequiredService<IServiceProviderIsService>();
+        if (registered.IsService(typeof(Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider)))
+        {
+            app.UseAuthentication();
+        }
+
+        if (registered.IsService(typeof(Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator)))
+        {
+            app.UseAuthorization();
+        }
 
         app.MapRazorPages();
         app.MapGet("/favicon.ico", () => Results.NoContent());
@@ -108,12 +133,9 @@ internal static class EdgeApplication
         // mapping it with none loads the cluster and starts its health checks.
         app.MapReverseProxy();
 
-        // Everything else is an image URL (the routes above are more specific than this catch-all): /{signature}/{options}/{tenant}/{path}.
-        // A plain RequestDelegate on the singleton handler from the root provider: a parameter bound from services would
-        // open a DI scope per request. Resolved per request (a lookup), not here, so that bad options still fail at start.
-        var services = app.Services;
-        app.Map("/{**imagePath}", context => services.GetRequiredService<ImageRequestHandler>().HandleAsync(context))
-            .WithMetadata(ImageEndpointMetadata.Instance);
+        // Paths too short to be image URLs reach the same handler through routing (more specific routes win over this
+        // catch-all), so that they are answered as malformed image URLs: /{signature}/{options}/{tenant}/{path}.
+        app.Map(ImageRoute.Pattern, images).WithMetadata(ImageEndpointMetadata.Instance);
         return app;
     }
 

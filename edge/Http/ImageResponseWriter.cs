@@ -20,20 +20,20 @@ internal static class ImageResponseWriter
     /// <param name="request">The verified request.</param>
     /// <param name="lookup">The cache's answer: the bytes and validators to send.</param>
     /// <param name="now">The edge's clock now, for <c>Age</c> and for how long an expiring URL may still be cached.</param>
-    /// <param name="cacheControl">The <c>Cache-Control</c> values already made (<see cref="CacheControlFor"/> is the rule).</param>
-    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, DateTimeOffset now, CacheControlCache cacheControl)
+    /// <param name="values">Header values already made (<see cref="CacheControlFor"/> is the rule of <c>Cache-Control</c>).</param>
+    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, DateTimeOffset now, ResponseHeaderValues values)
     {
         var response = context.Response;
         var variant = lookup.Variant;
         var feature = context.Features.GetRequiredFeature<IImageRequestFeature>();
 
         response.Headers.ETag = variant.ETag;
-        response.Headers.CacheControl = cacheControl.For(request, now);
+        response.Headers.CacheControl = values.CacheControl(request, now);
         if (lookup.Tier != CacheTier.Miss)
         {
             // RFC 9111 §5.1: a copy from a cache says how old it is, so that caches downstream count its max-age from
             // when it was made. A STALE copy always carries it (it is past max-age, and says so).
-            response.Headers.Age = variant.AgeSeconds(now).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.Age = values.Age(variant.AgeSeconds(now));
         }
 
         if (request.VariesByAccept)
@@ -41,7 +41,7 @@ internal static class ImageResponseWriter
             response.Headers.Vary = HeaderNames.Accept;
         }
 
-        WriteProvenance(response.Headers, feature);
+        WriteProvenance(response.Headers, feature, values);
         response.Headers.XContentTypeOptions = "nosniff";
 
         if (IfNoneMatchMatches(context.Request, variant.ETag))
@@ -85,10 +85,10 @@ internal static class ImageResponseWriter
     }
 
     /// <summary><c>X-Cache</c> and <c>Server-Timing</c>, as the contract has every response say where it came from.</summary>
-    private static void WriteProvenance(IHeaderDictionary headers, IImageRequestFeature feature)
+    private static void WriteProvenance(IHeaderDictionary headers, IImageRequestFeature feature, ResponseHeaderValues values)
     {
         headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(feature.Tier);
-        headers[EdgeHeaders.ServerTiming] = feature.Stages.ToServerTiming(feature.CacheLookup);
+        headers[EdgeHeaders.ServerTiming] = values.ServerTiming(feature.Stages, feature.CacheLookup);
         headers[EdgeHeaders.TimingAllowOrigin] = "*";
     }
 
@@ -112,8 +112,17 @@ internal static class ImageResponseWriter
             return false;
         }
 
+        // A loop, not Any with a lambda: its closure would be made on every request, with or without the header.
         var current = EntityTagHeaderValue.Parse(etag);
-        return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false));
+        foreach (var tag in tags)
+        {
+            if (tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

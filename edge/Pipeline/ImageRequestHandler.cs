@@ -18,7 +18,7 @@ internal sealed class ImageRequestHandler(
     IVariantCache cache,
     VariantProducer producer,
     WatermarkImages watermarks,
-    CacheControlCache cacheControl,
+    ResponseHeaderValues headerValues,
     TimeProvider timeProvider)
 {
     public async Task HandleAsync(HttpContext context)
@@ -29,18 +29,23 @@ internal sealed class ImageRequestHandler(
             throw EdgeProblemException.MethodNotAllowed("Images are read with GET or HEAD.");
         }
 
-        var request = reader.Read(context);
+        var (request, key) = reader.Read(context);
         feature.Verified(request);
-        // The watermark's image version is part of the variant's key, so it is found before the lookup.
-        request = await watermarks.AttachAsync(request, context.RequestAborted).ConfigureAwait(false);
+        if (request.Watermark is not null)
+        {
+            // The watermark's image version is part of the variant's key, so it is found before the lookup.
+            request = await watermarks.AttachAsync(request, context.RequestAborted).ConfigureAwait(false);
+            key = null;
+        }
 
+        key ??= request.CacheKey;
         var started = timeProvider.GetTimestamp();
-        var lookup = await cache.GetOrCreateAsync(
-            request.CacheKey,
-            request.Tags,
-            request.Freshness,
-            token => MakeAsync(request, token),
-            context.RequestAborted).ConfigureAwait(false);
+        // A fresh copy in memory answers without a fill's closure or a task: most of an edge's answers.
+        if (!cache.TryGetFresh(key, out var lookup))
+        {
+            lookup = await LookupAsync(request, key, context.RequestAborted).ConfigureAwait(false);
+        }
+
         feature.Answered(lookup, timeProvider.GetElapsedTime(started));
         if (lookup.Tier is not (CacheTier.Memory or CacheTier.Redis))
         {
@@ -48,8 +53,11 @@ internal sealed class ImageRequestHandler(
             KeepableSampler.Keep(Activity.Current);
         }
 
-        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), cacheControl).ConfigureAwait(false);
+        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), headerValues).ConfigureAwait(false);
     }
+
+    private ValueTask<CacheLookup> LookupAsync(ImageRequest request, string key, CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(key, request.Tags, request.Freshness, token => MakeAsync(request, token), cancellationToken);
 
     /// <summary>
     /// A miss: the tenant's quota pays for the work (a fetch and a transform), once per fill however many requests

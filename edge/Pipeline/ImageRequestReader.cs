@@ -24,9 +24,11 @@ internal sealed class ImageRequestReader(
     PresetResolver presets,
     ITenantSettingsProvider tenants,
     IOptions<CacheOptions> cacheOptions,
+    VerifiedRequestMemo memo,
     TimeProvider timeProvider)
 {
-    public ImageRequest Read(HttpContext context)
+    /// <summary>The verified request and, unless it waits for a watermark image's version, its cache key.</summary>
+    public VerifiedRequest Read(HttpContext context)
     {
         var rawPath = RawPathOf(context);
 
@@ -40,6 +42,19 @@ internal sealed class ImageRequestReader(
         if (SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys) is { } signatureError)
         {
             throw ToProblem(signatureError);
+        }
+
+        // Every request is verified above and checked for exp below; only the parse is remembered (VerifiedRequestMemo).
+        var accepted = AcceptedFormats.FromAccept(context.Request.Headers.Accept);
+        var cacheDefaults = cacheOptions.Value;
+        if (memo.TryGet(rawPath, accepted, tenants, cacheDefaults, out var known))
+        {
+            if (ExpiryCheck.CheckExpiry(known.UrlOptions, timeProvider.GetUtcNow()) is { } lapsed)
+            {
+                throw ToProblem(lapsed);
+            }
+
+            return new VerifiedRequest(known.Request, known.CacheKey);
         }
 
         var parsed = ImageUrl.Parse(rawPath);
@@ -58,16 +73,20 @@ internal sealed class ImageRequestReader(
         CheckAllowed(url.Options, tenant);
         var options = presets.Resolve(url.Options, tenant);
         var watermark = WatermarkChoice.Choose(options, tenant);
-        return new ImageRequest(
+        var request = new ImageRequest(
             options,
             new OriginalKey(url.Tenant, url.Path, url.Options.Version, tenant.Origin),
-            AcceptedFormats.FromAccept(context.Request.Headers.Accept),
-            tenant.MaxAge ?? cacheOptions.Value.MaxAge)
+            accepted,
+            tenant.MaxAge ?? cacheDefaults.MaxAge)
         {
-            StaleWhileRevalidate = tenant.StaleWhileRevalidate ?? cacheOptions.Value.StaleWhileRevalidate,
-            StaleIfError = tenant.StaleIfError ?? cacheOptions.Value.StaleIfError,
+            StaleWhileRevalidate = tenant.StaleWhileRevalidate ?? cacheDefaults.StaleWhileRevalidate,
+            StaleIfError = tenant.StaleIfError ?? cacheDefaults.StaleIfError,
             Watermark = watermark,
         };
+        // With a watermark the key names its image's version, attached after this; without, it is known now.
+        var key = watermark is null ? request.CacheKey : null;
+        memo.Remember(rawPath, accepted, new VerifiedRequestMemo.Entry(url.Options, request, key, tenant, cacheDefaults));
+        return new VerifiedRequest(request, key);
     }
 
     /// <summary>A tenant may restrict which options its URLs use; the rest are refused even when signed.</summary>
@@ -100,3 +119,6 @@ internal sealed class ImageRequestReader(
         ? EdgeProblemException.Forbidden(error.Detail)
         : EdgeProblemException.BadRequest(error.Detail);
 }
+
+/// <summary>A verified image request, and its cache key when already known (null: read it from the request).</summary>
+internal readonly record struct VerifiedRequest(ImageRequest Request, string? CacheKey);

@@ -23,19 +23,21 @@ internal static class RateLimitingServiceCollectionExtensions
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<ClientRateLimitOptions>>((limiter, options) =>
         {
             var limits = options.Value;
+            var bucket = new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.PerClientBurst,
+                TokensPerPeriod = limits.PerClientPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                // The partitioned limiter replenishes its buckets on its own timer, as GetTokenBucketLimiter arranges.
+                AutoReplenishment = false,
+            };
+            // Made once: GetTokenBucketLimiter with a factory makes two closures on every request, and every hit pays this.
+            Func<IPAddress, RateLimiter> newBucket = _ => new TokenBucketRateLimiter(bucket);
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
                 limits.PerClientPerSecond == 0 || !IsImageRequest(context.Request.Path)
                     ? RateLimitPartition.GetNoLimiter(IPAddress.None)
-                    : RateLimitPartition.GetTokenBucketLimiter(
-                        context.Connection.RemoteIpAddress ?? IPAddress.None,
-                        _ => new TokenBucketRateLimiterOptions
-                        {
-                            TokenLimit = limits.PerClientBurst,
-                            TokensPerPeriod = limits.PerClientPerSecond,
-                            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                            QueueLimit = 0,
-                            AutoReplenishment = true,
-                        }));
+                    : RateLimitPartition.Get(context.Connection.RemoteIpAddress ?? IPAddress.None, newBucket));
             limiter.OnRejected = (rejected, _) =>
             {
                 rejected.HttpContext.RequestServices.GetRequiredService<EdgeMetrics>().RateLimited();

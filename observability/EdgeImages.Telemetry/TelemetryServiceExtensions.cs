@@ -62,10 +62,15 @@ public static class TelemetryServiceExtensions
                     {
                         // Probes and scrapes are not traffic; tracing them would bury the requests in noise.
                         aspNetCore.Filter = context => !TelemetryEndpoints.IsProbe(context.Request.Path);
-                        aspNetCore.EnrichWithHttpRequest = (activity, request) => RedactSpan(activity, request.Path.Value, setup);
                     })
                     .AddHttpClientInstrumentation()
                     .AddSource([.. setup.ActivitySources]);
+                if (setup.RedactPath is { } redact)
+                {
+                    // Before any exporter, so that what leaves the process is redacted; see PathRedactionProcessor.
+                    tracing.AddProcessor(new PathRedactionProcessor(redact));
+                }
+
                 if (options.OtlpEndpoint is { } endpoint)
                 {
                     tracing.AddOtlpExporter(otlp =>
@@ -147,13 +152,5 @@ public static class TelemetryServiceExtensions
             publisher.Delay = TimeSpan.FromSeconds(1);
             publisher.Period = options.HealthPublishPeriod;
         });
-    }
-
-    private static void RedactSpan(Activity activity, string? path, TelemetrySetup setup)
-    {
-        if (setup.RedactPath is { } redact && path is not null)
-        {
-            activity.SetTag("url.path", redact(path));
-        }
     }
 }

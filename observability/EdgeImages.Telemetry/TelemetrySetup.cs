@@ -15,8 +15,8 @@ public sealed class TelemetrySetup
     public IList<string> ActivitySources { get; } = [];
 
     /// <summary>
-    /// Rewrites a request path before it is put on a span as <c>url.path</c>. The edge's paths start with a URL
-    /// signature, which must leave the process nowhere; other services keep their paths as they are.
+    /// Rewrites a request path, the <c>url.path</c> of every span that is exported, before it is exported. The edge's
+    /// paths start with a URL signature, which must leave the process nowhere; other services keep their paths as they are.
     /// </summary>
     public Func<string, string>? RedactPath { get; set; }
 }
