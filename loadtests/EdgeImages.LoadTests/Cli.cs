@@ -133,6 +133,7 @@ internal static class Cli
         var seconds = new Option<int>("--seconds") { Description = "Seconds of each wrk run.", DefaultValueFactory = _ => 10 };
         var connections = new Option<int>("--connections") { Description = "wrk connections.", DefaultValueFactory = _ => 32 };
         var threads = new Option<int>("--threads") { Description = "wrk threads.", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int>("--warmup") { Description = "Seconds of wrk against each target before the rounds (two passes).", DefaultValueFactory = _ => 20 };
         var serverCpus = new Option<string>("--server-cpus") { Description = "CPUs of the servers (taskset list).", DefaultValueFactory = _ => "1" };
         var clientCpus = new Option<string>("--client-cpus") { Description = "CPUs of wrk and this runner (taskset list).", DefaultValueFactory = _ => "0" };
         var noPin = new Option<bool>("--no-pin") { Description = "Let the scheduler place servers and client anywhere." };
@@ -140,9 +141,10 @@ internal static class Cli
         var factor = new Option<double>("--flood-factor") { Description = "Miss arrivals as a multiple of the measured transform capacity.", DefaultValueFactory = _ => 10 };
         var set = new Option<string[]>("--set") { Description = "Any edge setting, Key=Value; repeatable." };
         var output = new Option<string?>("--out") { Description = "Where summary.json goes (default: loadtests/out/hits)." };
+        var baselineEdge = new Option<string?>("--baseline-edge") { Description = "Another build's EdgeImages.Edge.dll, measured as memory-baseline in the same run." };
         var command = new Command("hits", "Memory and Redis hits against bare Kestrel with the same bytes and headers, driven by wrk.")
         {
-            rounds, seconds, connections, threads, serverCpus, clientCpus, noPin, flood, factor, set, output, data,
+            rounds, seconds, connections, threads, warmup, serverCpus, clientCpus, noPin, flood, factor, set, output, baselineEdge, data,
         };
         command.SetAction(parse =>
         {
@@ -155,6 +157,8 @@ internal static class Cli
                 Duration = TimeSpan.FromSeconds(parse.GetValue(seconds)),
                 Connections = parse.GetValue(connections),
                 Threads = parse.GetValue(threads),
+                Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
+                BaselineEdge = parse.GetValue(baselineEdge) is { } baselinePath ? Path.GetFullPath(baselinePath) : null,
                 ServerCpus = pin ? parse.GetValue(serverCpus) : null,
                 ClientCpus = pin ? parse.GetValue(clientCpus) : null,
                 Flood = parse.GetValue(flood),

@@ -19,6 +19,9 @@ internal sealed record HitBenchmarkSettings
 
     public int Threads { get; init; } = 1;
 
+    /// <summary>wrk against each target before the measured rounds, the same for every target (JIT tiers, PGO, pools).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>CPUs of the servers (edges, bare Kestrel, Redis), a taskset list; null: not pinned.</summary>
     public string? ServerCpus { get; init; }
 
@@ -29,6 +32,12 @@ internal sealed record HitBenchmarkSettings
     public bool Flood { get; init; }
 
     public double FloodFactor { get; init; } = 10;
+
+    /// <summary>
+    /// Another build of the edge (its <c>EdgeImages.Edge.dll</c>), measured as the target <c>memory-baseline</c> with the
+    /// memory edge's settings, interleaved with the rest: a before/after in one run.
+    /// </summary>
+    public string? BaselineEdge { get; init; }
 
     /// <summary>Edge settings over the shipped ones (<c>--set</c>).</summary>
     public IReadOnlyDictionary<string, string> EdgeSettings { get; init; } = new Dictionary<string, string>();
@@ -50,6 +59,7 @@ internal static class HitBenchmark
     private const string Memory = "memory";
     private const string Redis = "redis";
     private const string Flooded = "memory+flood";
+    private const string Baseline = "memory-baseline";
     private const int TargetBytes = 30 * 1024;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -101,6 +111,20 @@ internal static class HitBenchmark
         // Every miss of the catalog made once on the memory edge: in its memory, and in Redis for the other edge.
         var (hot, body, headers) = await WarmAsync(memoryEdge.Address, data, log);
         await using var bare = await BareProcess.StartAsync(body, headers);
+        EdgeBuild? baseline = null;
+        if (settings.BaselineEdge is { } baselineBuild)
+        {
+            baseline = await EdgeBuild.StartAsync(baselineBuild, region.EdgeConfigurations[0]);
+            using var client = new HttpClient { BaseAddress = baseline.Address, Timeout = TimeSpan.FromSeconds(60) };
+            using (await SendAsync(client, hot))
+            {
+                // The miss that puts the hot variant in the baseline's memory.
+            }
+
+            log.WriteLine($"baseline edge ({baselineBuild}) on {baseline.Address}");
+        }
+
+        await using var baselineOwner = baseline;
         if (settings.ClientCpus is { } clientCpus)
         {
             await PinAsync(self, clientCpus);
@@ -119,14 +143,25 @@ internal static class HitBenchmark
             [Memory] = (new WrkTarget(memoryEdge.Address, [(hot.Path, hot.Accept)]), () => memoryEdge.ProcessId!.Value, new Uri(memoryEdge.Address, "metrics")),
             [Redis] = (new WrkTarget(redisEdge.Address, RedisRotation(data).Select(m => (m.Path, m.Accept)).ToList()), () => redisEdge.ProcessId!.Value, new Uri(redisEdge.Address, "metrics")),
         };
+        if (baseline is not null)
+        {
+            targets[Baseline] = (new WrkTarget(baseline.Address, [(hot.Path, hot.Accept)]), () => baseline.ProcessId, new Uri(baseline.Address, "metrics"));
+        }
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"hits: wrk -t{settings.Threads} -c{settings.Connections}, {settings.Duration.TotalSeconds:F0} s a run, {settings.Rounds} rounds interleaved; servers on CPUs {settings.ServerCpus ?? "any"}, client on {settings.ClientCpus ?? "any"}; memory hit {body.Length} bytes"));
+            $"hits: wrk -t{settings.Threads} -c{settings.Connections}, {settings.Warmup.TotalSeconds:F0} s of warm-up and {settings.Duration.TotalSeconds:F0} s a run per target, {settings.Rounds} rounds interleaved; servers on CPUs {settings.ServerCpus ?? "any"}, client on {settings.ClientCpus ?? "any"}; memory hit {body.Length} bytes"));
 
-        // Warm-up: JIT tiers, connection pools, Redis.
-        foreach (var (name, (target, _, _)) in targets)
+        // Warm-up, the same for every target: connection pools, Redis, and the JIT. .NET compiles a method quickly first,
+        // then with profile-guided optimisation in the background once it is hot, which for the edge's request path
+        // (hundreds of methods) took most of a minute on a busy machine: a 3 s warm-up left the edge's first rounds at
+        // half their final rate while bare Kestrel (a few methods) was warm. Two passes, so that each target is warmed
+        // again after the others ran.
+        for (var pass = 0; pass < 2; pass++)
         {
-            await Wrk.RunAsync(target, settings.Threads, settings.Connections, TimeSpan.FromSeconds(3), settings.ClientCpus, settings.Output, CancellationToken.None);
+            foreach (var (name, (target, _, _)) in targets)
+            {
+                await Wrk.RunAsync(target, settings.Threads, settings.Connections, settings.Warmup / 2, settings.ClientCpus, settings.Output, CancellationToken.None);
+            }
         }
 
         double capacity = 0;
@@ -139,6 +174,11 @@ internal static class HitBenchmark
 
         var runs = new List<Run>();
         var order = new List<string> { Bare, Memory, Redis };
+        if (baseline is not null)
+        {
+            order.Add(Baseline);
+        }
+
         for (var round = 1; round <= settings.Rounds; round++)
         {
             foreach (var name in order)
@@ -226,6 +266,12 @@ internal static class HitBenchmark
             {
                 log.WriteLine($"  round {run.Round} flood: {run.Flood}");
             }
+        }
+
+        if (byTarget.ContainsKey(Baseline))
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"memory / memory-baseline: rate {memoryRate / Median(Baseline, r => r.Wrk.RequestsPerSecond):F2}, CPU/req {Median(Memory, r => r.CpuMicrosPerRequest) / Median(Baseline, r => r.CpuMicrosPerRequest):F2}, allocated/req {Median(Memory, r => r.AllocatedPerRequest):F0} B against {Median(Baseline, r => r.AllocatedPerRequest):F0} B"));
         }
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory hits / bare: {memoryRate / bareRate:F2} (bar: ≥ 0.9)"));

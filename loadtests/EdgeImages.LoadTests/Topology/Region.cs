@@ -42,6 +42,9 @@ internal sealed class Region : IAsyncDisposable
 
     public List<EdgeProcess> Edges { get; } = [];
 
+    /// <summary>The settings each edge was started with, by index (for another build of the edge next to it).</summary>
+    public List<IReadOnlyDictionary<string, string>> EdgeConfigurations { get; } = [];
+
     public RedisServer? Redis { get; private set; }
 
     public OriginNode? Origin { get; private set; }
@@ -126,6 +129,7 @@ internal sealed class Region : IAsyncDisposable
                 }
 
                 var process = await EdgeProcess.StartAsync(own);
+                region.EdgeConfigurations.Add(own);
                 region.Edges.Add(process);
                 region._owned.Add(process);
                 log.WriteLine($"edge {i} on {process.Address}");
