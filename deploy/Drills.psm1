@@ -125,17 +125,20 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds, [
     if (-not $victims) { throw "No region '$Region' in this topology." }
     $pop = "$Region-pop"
     # A hashtable, so the tick callback (run inside Invoke-Traffic) records into the drill's own state.
-    $drill = @{ KilledAt = $null; ExcludedAt = $null }
+    $drill = @{ KilledAt = $null; KilledElapsed = $null; ExcludedAt = $null }
     $killAt = [Math]::Max(2, [int]($Seconds / 4))
     $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -OnTick {
-        param($second)
+        param($second, $elapsed)
         if ($second -eq $killAt) {
             foreach ($victim in $victims) { Stop-Abruptly $Topology $victim }
             $drill.KilledAt = [DateTime]::UtcNow
+            # On the traffic's own clock: a loaded machine runs a tick late, after the second it is named for.
+            $drill.KilledElapsed = $elapsed
         }
     }.GetNewClosure() -OnRoute {
         param($pops)
-        if ($drill.KilledAt -and -not $drill.ExcludedAt -and -not ($pops | Where-Object { $_.id -eq $pop })) {
+        # An empty list is no answer (the control plane was slow or failed: Get-Route returns nothing), not an exclusion.
+        if ($drill.KilledAt -and -not $drill.ExcludedAt -and $pops.Count -gt 0 -and -not ($pops | Where-Object { $_.id -eq $pop })) {
             $drill.ExcludedAt = [DateTime]::UtcNow
         }
     }.GetNewClosure()
@@ -146,7 +149,7 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds, [
     }
     $exclusion = ($drill.ExcludedAt - $drill.KilledAt).TotalSeconds
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
-    $lateFailures = @($traffic | Where-Object { $_.Status -ne 200 -and $_.At -gt ($killAt + $exclusion + 1) })
+    $lateFailures = @($traffic | Where-Object { $_.Status -ne 200 -and $_.At -gt ($drill.KilledElapsed + $exclusion + 1) })
 
     Write-Host "  bringing $Region back"
     $returned = [Diagnostics.Stopwatch]::StartNew()
