@@ -52,7 +52,7 @@ function Invoke-Traffic {
     $nextRoute = 0.0; $nextTick = 1; $base = $Target; $i = 0
     while ($clock.Elapsed.TotalSeconds -lt $Seconds -and -not ($StopFile -and (Test-Path $StopFile))) {
         if (-not $Target -and $clock.Elapsed.TotalSeconds -ge $nextRoute) {
-            $pops = Get-Route $Topology $Region
+            $pops = @(Get-Route $Topology $Region) # an array even when routing answered nothing (strict mode: $null has no Count)
             if ($OnRoute) { & $OnRoute $pops }
             $base = if ($pops.Count -gt 0) { $pops[0].edges[0].address.TrimEnd('/') } else { $null }
             $nextRoute = $clock.Elapsed.TotalSeconds + 0.5
