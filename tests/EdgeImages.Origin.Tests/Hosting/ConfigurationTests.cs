@@ -1,3 +1,4 @@
+using EdgeImages.Testing;
 using Microsoft.Extensions.Options;
 using EdgeImages.Origin.Tests.Infrastructure;
 
@@ -34,10 +35,8 @@ public sealed class ConfigurationTests
     [InlineData("Tls:ReloadInterval", "00:00:00.010", "Tls:ReloadInterval must be between")]
     public async Task BadSetting_FailsAtStartUp_NamingTheKey(string key, string value, string expected)
     {
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => OriginServer.StartAsync("Host=127.0.0.1;Username=nobody;Database=none", new Dictionary<string, string?> { [key] = value }));
+        var message = await StartupFailure.OptionFailuresAsync(() => OriginServer.StartAsync("Host=127.0.0.1;Username=nobody;Database=none", new Dictionary<string, string?> { [key] = value }));
 
-        var failures = failure is AggregateException aggregate ? aggregate.InnerExceptions : [failure];
-        var message = string.Join("\n", failures.OfType<OptionsValidationException>().SelectMany(f => f.Failures));
         Assert.Contains(expected, message, StringComparison.Ordinal);
     }
 }
