@@ -27,6 +27,7 @@ internal sealed partial class PurgeApplier(
     IVariantCache cache,
     RegionPurgeMark regionMark,
     EdgeMetrics metrics,
+    DocumentRefusals refusals,
     IOptions<ControlPlaneOptions> options,
     TimeProvider time,
     ILogger<PurgeApplier> logger) : BackgroundService, IRangeFollower
@@ -177,11 +178,7 @@ internal sealed partial class PurgeApplier(
         Purged?.Invoke(purge);
     }
 
-    private void Refuse(string key, string reason)
-    {
-        Log.PurgeRefused(logger, key, reason);
-        metrics.ConfigRejected("purge");
-    }
+    private void Refuse(string key, string reason) => refusals.Refuse("purge", key, reason);
 
     /// <summary>
     /// Raises the region's Redis generation by one, compare-and-swap. When another edge raised it after this one read
@@ -234,9 +231,6 @@ internal sealed partial class PurgeApplier(
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Redis generation of region {Region} raised to {Generation}: what the region cached before is no longer read.")]
         public static partial void GenerationRaised(ILogger logger, string region, long generation);
-
-        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Purge event {Key} refused: {Reason}.")]
-        public static partial void PurgeRefused(ILogger logger, string key, string reason);
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The region's Redis was purged through revision {Mark}, past etcd's revision {Revision}: etcd's history started again, so what Redis holds cannot be proved clean.")]
         public static partial void MarkAhead(ILogger logger, long mark, long revision);
