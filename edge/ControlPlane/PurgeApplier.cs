@@ -84,9 +84,26 @@ internal sealed partial class PurgeApplier(
             Log.PurgesReplayed(logger, replay.Events.Count, appliedThrough, read.Revision);
         }
 
-        foreach (var (purge, _) in replay.Events)
+        // The replay carries documents, not keys: the refusals below name the key each came from.
+        var keys = new Dictionary<(long Revision, string Id), string>();
+        foreach (var kv in read.Kvs)
         {
-            await ApplyAsync(purge, cancellationToken).ConfigureAwait(false);
+            if (appliedThrough != Unknown && kv.ModRevision > appliedThrough && PurgeLog.IsEvent(_keys, kv))
+            {
+                if (DocumentJson.TryDecode<PurgeDocument>(kv.Value, out var document))
+                {
+                    keys[(kv.ModRevision, document.Id)] = kv.Key.ToStringUtf8();
+                }
+                else
+                {
+                    Refuse(kv.Key.ToStringUtf8(), "not a purge document");
+                }
+            }
+        }
+
+        foreach (var (purge, revision) in replay.Events)
+        {
+            await ApplyAsync(purge, keys.GetValueOrDefault((revision, purge.Id), purge.Id), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -149,7 +166,7 @@ internal sealed partial class PurgeApplier(
             {
                 if (DocumentJson.TryDecode<PurgeDocument>(change.Kv.Value, out var purge))
                 {
-                    await ApplyAsync(purge, cancellationToken).ConfigureAwait(false);
+                    await ApplyAsync(purge, change.Kv.Key.ToStringUtf8(), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -164,11 +181,12 @@ internal sealed partial class PurgeApplier(
 
     void IRangeFollower.Interrupted(string reason) => Log.WatchInterrupted(logger, reason);
 
-    private async Task ApplyAsync(PurgeDocument purge, CancellationToken cancellationToken)
+    /// <param name="key">The etcd key the purge was read from, which a refusal names.</param>
+    private async Task ApplyAsync(PurgeDocument purge, string key, CancellationToken cancellationToken)
     {
         if (PurgeTarget.FromDocument(purge) is not { } target)
         {
-            Refuse(purge.Id, "it names no valid tenant, path or folder");
+            Refuse(key, "it names no valid tenant, path or folder");
             return;
         }
 
