@@ -10,7 +10,9 @@
       status    processes, health, routes and hit ratios as tables
       down      stop exactly the processes `up` started, by the PIDs it recorded
       rolling   replace the edges one at a time: drain, wait, stop, start the new build, wait healthy, undrain
-      drill     region-outage | origin-node | etcd-member | etcd-pause | redis | origin-db-primary: break something under traffic and report
+      drill     region-outage | origin-node | etcd-member | etcd-pause | redis | origin-db-primary: break something under traffic and report;
+                restore-original: delete an original by mistake and bring it back from the backups as it was at a chosen moment
+      backup    a base backup of the origin's database into run/backup/base/ (up takes the first; WAL is archived continuously)
       rotate-certs  a new certificate for every service from the deployment CA, under traffic, without a restart
 
     Every process has its own port, log and pid file under the run folder (default ./run), and each secret its
@@ -28,11 +30,11 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('up', 'down', 'status', 'rolling', 'drill', 'rotate-certs')]
+    [ValidateSet('up', 'down', 'status', 'rolling', 'drill', 'rotate-certs', 'backup')]
     [string] $Command = 'status',
 
     [Parameter(Position = 1)]
-    [ValidateSet('', 'region-outage', 'origin-node', 'etcd-member', 'etcd-pause', 'redis', 'origin-db-primary')]
+    [ValidateSet('', 'region-outage', 'origin-node', 'etcd-member', 'etcd-pause', 'redis', 'origin-db-primary', 'restore-original')]
     [string] $Drill = '',
 
     # The region a drill breaks.
@@ -77,12 +79,20 @@ Use-DeploymentTrust -Topology $topology
 
 switch ($Command) {
     'rotate-certs' { Invoke-RotateCertificates -Topology $topology }
-    'up' { Invoke-Up -Topology $topology -NoBuild:$NoBuild }
+    'up' {
+        Invoke-Up -Topology $topology -NoBuild:$NoBuild
+        # Point-in-time recovery starts at a base backup: the first is taken with the cluster, the WAL archive runs since.
+        if (-not (Get-BaseBackups $topology)) { $backup = Invoke-BaseBackup $topology; Write-Host "Base backup $($backup.Name) taken ($($backup.Seconds) s)" }
+    }
+    'backup' {
+        $backup = Invoke-BaseBackup $topology
+        Write-Host ('Base backup {0} of {1}: {2:N1} MB in {3} s, at {4}' -f $backup.Name, $backup.From, ($backup.Bytes / 1MB), $backup.Seconds, $backup.Path)
+    }
     'down' { Invoke-Down -Topology $topology }
     'status' { Invoke-Status -Topology $topology }
     'rolling' { Invoke-Rolling -Topology $topology -NoBuild:$NoBuild }
     'drill' {
-        if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member, etcd-pause, redis or origin-db-primary." }
+        if (-not $Drill) { throw "Name a drill: region-outage, origin-node, etcd-member, etcd-pause, redis, origin-db-primary or restore-original." }
         $ok = Invoke-Drill -Topology $topology -Name $Drill -Region $Region -Seconds $DrillSeconds -ExclusionPromise $ExclusionPromise
         if (-not $ok) { exit 1 }
     }
