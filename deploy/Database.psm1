@@ -367,8 +367,13 @@ function Restore-DatabaseCopy {
     cp -a $backup.Path $data
     if ($LASTEXITCODE -ne 0) { throw "Copying $($backup.Path) failed." }
     [IO.File]::WriteAllText((Join-Path $data 'recovery.signal'), '')
-    # Left behind by the member it was copied from; this instance is no one's standby.
+    # Left behind by the member it was copied from; this instance is no one's standby. A member that was a standby
+    # keeps its recovery settings in postgresql.conf after its promotion (Patroni rewrites the file only on restart):
+    # they go, or PostgreSQL sees an empty recovery_target_* beside ours as a second target and refuses to start.
     Remove-Item -Force -ErrorAction SilentlyContinue (Join-Path $data 'standby.signal')
+    $configuration = Join-Path $data 'postgresql.conf'
+    $kept = @(Get-Content $configuration | Where-Object { $_ -notmatch '^\s*(recovery_target\w*|primary_conninfo|primary_slot_name|restore_command|archive_cleanup_command|recovery_end_command|promote_trigger_file)\s*=' })
+    Set-Content -Path $configuration -Value $kept
     $asUser = Get-PostgresUser
     if ($asUser) { chmod 755 $folder; chown -R "${asUser}:${asUser}" $folder }
     $copySeconds = $clock.Elapsed.TotalSeconds

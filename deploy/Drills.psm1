@@ -411,7 +411,7 @@ function Invoke-RestoreOriginalDrill($Topology, [string] $Region) {
         Write-Host "  the delete's WAL segment $($lag.Segment) reached the archive after $($lag.Seconds) s (archive_timeout $($lag.ArchiveTimeout) s)"
 
         $restore = Restore-DatabaseCopy $Topology -Target $target
-        Write-Host "  restored base backup $($restore.Backup.Name) ($([Math]::Round($restore.Bytes / 1MB, 1)) MB) to the moment: copy $($restore.CopySeconds) s, replay $($restore.ReplaySeconds) s"
+        Write-Host "  restored base backup $($restore.Backup.Name) ($([Math]::Round($restore.Backup.Bytes / 1MB, 1)) MB) to the moment: copy $($restore.CopySeconds) s, replay $($restore.ReplaySeconds) s"
         $quoted = $path.Replace("'", "''")
         $where = "tenant = 'demo' AND path = '$quoted'"
         $found = @((Invoke-PsqlAt $Topology $restore.Port -Database edgeimages -Sql "SELECT version || ':' || upper(encode(sha256(content), 'hex')) FROM original_versions WHERE $where ORDER BY generation") -split '\s+' | Where-Object { $_ })
@@ -460,7 +460,7 @@ INSERT INTO originals SELECT * FROM restored_head ON CONFLICT DO NOTHING;
         Write-DrillReport "original deleted by mistake, restored as it was at a chosen moment ($path)" @(
             "uploaded 4 versions, moment chosen after the 3rd, deleted through the API; pinned read after the delete: $($gone.Status)",
             ('recovery point: the WAL of a commit reached the archive after {0} s (segment {1}; bound: archive_timeout {2} s, or sooner when the segment fills)' -f $lag.Seconds, $lag.Segment, $lag.ArchiveTimeout),
-            ('recovery time: {0:N1} s (copy of base backup {1}, {2:N1} MB: {3} s; WAL replay to the moment and promotion: {4} s)' -f ($restore.CopySeconds + $restore.ReplaySeconds), $restore.Backup.Name, ($restore.Bytes / 1MB), $restore.CopySeconds, $restore.ReplaySeconds),
+            ('recovery time: {0:N1} s (copy of base backup {1}, {2:N1} MB: {3} s; WAL replay to the moment and promotion: {4} s)' -f ($restore.CopySeconds + $restore.ReplaySeconds), $restore.Backup.Name, ($restore.Backup.Bytes / 1MB), $restore.CopySeconds, $restore.ReplaySeconds),
             "versions in the recovered copy: $($found.Count) (promise: the 3 of the moment, same bytes: $recovered)",
             "after putting them back, through $($origin.Name): $(if ($checks.Count) { $checks -join '; ' } else { 'versions 1-3 byte for byte, version 3 current, version 4 absent' }); through $($edge.Name): $edgeStatus"
         ) $passed
