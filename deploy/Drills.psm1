@@ -1,5 +1,6 @@
 # Operations under traffic: the rolling replacement of the edges, and the drills that break one part (a region,
-# an origin node, an etcd member, a region's Redis), report what clients saw, and bring it back.
+# an origin node, an etcd member, a region's Redis), report what clients saw, and bring it back; and the restore of
+# an original deleted by mistake from the database's backups (restore-original).
 
 Set-StrictMode -Version Latest
 
