@@ -13,7 +13,7 @@
       drill     region-outage | origin-node | etcd-member | etcd-pause | redis | origin-db-primary: break something under traffic and report;
                 restore-original: delete an original by mistake and bring it back from the backups as it was at a chosen moment
       backup    a base backup of the origin's database into run/backup/base/ (up takes the first; WAL is archived continuously)
-      rotate-certs  a new certificate for every service from the deployment CA, under traffic, without a restart
+      rotate-certs  a new certificate for every service, etcd member and Redis from the deployment CA, under traffic, without a restart
 
     Every process has its own port, log and pid file under the run folder (default ./run), and each secret its
     own file under run/secrets/ (mode 600); services receive secrets in their environment, never on their command

@@ -8,7 +8,7 @@
 #   Database   PostgreSQL under Patroni, its WAL archive and base backups, point-in-time recovery into a temporary copy
 #   Services   each kind of service: publish, start, configure, seed, probe; up and down
 #   Traffic    signed client traffic as a region's users send it; hit ratios
-#   Drills     the rolling replacement of the edges and the failure drills, under traffic
+#   Drills     the rolling replacement of the edges, the failure drills and rotate-certs, under traffic
 # This module adds `status` and exports the commands deploy.ps1 runs.
 
 Set-StrictMode -Version Latest
