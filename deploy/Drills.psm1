@@ -11,6 +11,7 @@ Import-Module (Join-Path $PSScriptRoot 'Traffic.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
+Import-Module (Join-Path $PSScriptRoot 'RedisClusterDrill.psm1')
 
 
 function Start-RegionTraffic($Topology, [string] $StopFile) {
@@ -115,6 +116,7 @@ function Invoke-Drill {
         'etcd-member' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member killed' $Seconds $Region }
         'etcd-pause' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member paused (SIGSTOP)' $Seconds $Region -Pause }
         'redis' { return Invoke-KillOneDrill $Topology 'redis' "The Redis of $Region killed" $Seconds $Region }
+        'redis-primary' { return Invoke-RedisPrimaryDrill $Topology $Region $Seconds }
         'origin-db-primary' { return Invoke-DatabasePrimaryDrill $Topology $Region $Seconds }
     }
 }
