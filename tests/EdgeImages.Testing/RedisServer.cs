@@ -13,7 +13,8 @@ namespace EdgeImages.Testing;
 /// A real redis-server (the Debian package) on a free port of 127.0.0.1, with no persistence: a killed Redis
 /// comes back empty, as a region's cache may after a crash. Plain and open by default (the tests of caching itself);
 /// <see cref="StartSecureAsync"/> starts it as the deployed topology does: TLS only (<c>port 0</c>, <c>tls-port</c>),
-/// the default user off, one ACL user per region, and an <c>admin</c> user for the tests' own commands.
+/// the default user off, one ACL user per region, and an <c>admin</c> user for the tests' own commands. The same, in
+/// cluster mode, is each node of a <see cref="RedisCluster"/>.
 /// </summary>
 public sealed class RedisServer : LoopbackServer
 {
@@ -61,10 +62,8 @@ public sealed class RedisServer : LoopbackServer
     /// <paramref name="regions"/> (<see cref="RegionUser"/>, the edge's keys only, nothing administrative) and
     /// <see cref="AdminUser"/>; the default user is off, so a client without credentials can do nothing but AUTH.
     /// </summary>
-    public static Task<RedisServer> StartSecureAsync(TestPki pki, IEnumerable<string> regions, CancellationToken cancellationToken = default)
-    {
-        return LaunchNewAsync(NewSecureSetup(pki, regions), cancellationToken);
-    }
+    public static Task<RedisServer> StartSecureAsync(TestPki pki, IEnumerable<string> regions, CancellationToken cancellationToken = default) =>
+        LaunchNewAsync(NewSecureSetup(pki, regions), cancellationToken);
 
     /// <summary>The certificate and ACL users of a secure server, or of every node of a secure cluster (the same on each).</summary>
     internal static SecureSetup NewSecureSetup(TestPki pki, IEnumerable<string> regions, bool cluster = false)
