@@ -12,6 +12,7 @@ Import-Module (Join-Path $PSScriptRoot 'Traffic.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
+Import-Module (Join-Path $PSScriptRoot 'RedisClusterDrill.psm1')
 
 
 function Start-RegionTraffic($Topology, [string] $StopFile) {
@@ -116,6 +117,7 @@ function Invoke-Drill {
         'etcd-member' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member killed' $Seconds $Region }
         'etcd-pause' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member paused (SIGSTOP)' $Seconds $Region -Pause }
         'redis' { return Invoke-KillOneDrill $Topology 'redis' "The Redis of $Region killed" $Seconds $Region }
+        'redis-primary' { return Invoke-RedisPrimaryDrill $Topology $Region $Seconds }
         'origin-db-primary' { return Invoke-DatabasePrimaryDrill $Topology $Region $Seconds }
         'restore-original' { return Invoke-RestoreOriginalDrill $Topology $Region }
     }
@@ -556,7 +558,9 @@ function Update-StoreCertificates {
                 if ($reply.Count -ne 2 -or -not $reply[1]) { throw "$($redis.Name) reports no $setting; is it the TLS Redis up starts?" }
                 $files[$setting] = $reply[1]
             }
-            $certificate = New-ServiceCertificate -Ca $ca -Name ([IO.Path]::GetFileNameWithoutExtension($files['tls-cert-file'])) -Usage Server `
+            # A Redis Cluster node presents its certificate as a client too (the cluster bus demands one): it keeps that use.
+            $usage = if ($redis.Cluster) { 'ServerAndClient' } else { 'Server' }
+            $certificate = New-ServiceCertificate -Ca $ca -Name ([IO.Path]::GetFileNameWithoutExtension($files['tls-cert-file'])) -Usage $usage `
                 -Directory (Split-Path $files['tls-cert-file'])
             if ($certificate.KeyPath -ne $files['tls-key-file']) {
                 throw "$($redis.Name) reads its key from $($files['tls-key-file']), not beside its certificate ($($certificate.KeyPath)): not rotated."
