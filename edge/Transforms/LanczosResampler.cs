@@ -18,10 +18,17 @@ internal static class LanczosResampler
     private const int Lobes = 3;
 
     /// <summary>A new bitmap of <paramref name="size"/> (each side at most the source's) reduced from <paramref name="source"/>.</summary>
-    public static SKBitmap Reduce(SKBitmap source, PixelSize size, CancellationToken cancellationToken)
+    public static SKBitmap Reduce(SKBitmap source, PixelSize size, CancellationToken cancellationToken) =>
+        Reduce(source, Coverage.Whole(Pixels.SizeOf(source)), size, cancellationToken);
+
+    /// <summary>
+    /// A new bitmap of <paramref name="size"/> reduced from the part of <paramref name="source"/> that
+    /// <paramref name="coverage"/> says the picture occupies (its last row may be a fraction of a pixel).
+    /// </summary>
+    public static SKBitmap Reduce(SKBitmap source, Coverage coverage, PixelSize size, CancellationToken cancellationToken)
     {
-        var horizontal = Filter.Create(source.Width, size.Width);
-        var vertical = Filter.Create(source.Height, size.Height);
+        var horizontal = Filter.Create(source.Width, size.Width, coverage.X, coverage.Width);
+        var vertical = Filter.Create(source.Height, size.Height, coverage.Y, coverage.Height);
         var output = Pixels.Allocate(size);
         try
         {
@@ -132,9 +139,9 @@ internal static class LanczosResampler
 
         public int MaxTaps { get; }
 
-        public static Filter Create(int from, int to)
+        public static Filter Create(int from, int to, double offset, double extent)
         {
-            var scale = (double)to / from;
+            var scale = to / extent;
             var stretch = Math.Min(scale, 1.0);
             var support = Lobes / stretch;
             var maxTaps = Math.Min(from, (int)Math.Ceiling(support * 2) + 1);
@@ -144,7 +151,7 @@ internal static class LanczosResampler
             var dense = new double[maxTaps];
             for (var o = 0; o < to; o++)
             {
-                var centre = ((o + 0.5) / scale) - 0.5;
+                var centre = offset + ((o + 0.5) / scale) - 0.5;
                 int left = (int)Math.Floor(centre - support) + 1, right = (int)Math.Ceiling(centre + support) - 1;
                 int start = Math.Clamp(left, 0, from - 1), end = Math.Clamp(right, 0, from - 1);
                 if (end - start + 1 > maxTaps)
