@@ -87,6 +87,7 @@ internal static class DecodeSteps
         // The native decoders hold nothing the budget does not already count: the output bitmap, and for a
         // progressive file the same whole-image coefficients Skia's libjpeg would (WholeImageBytesPerPixel).
         ctx.Replace(bitmap ?? NativeJpegDecode.TryDecode(ctx, codec, size) ?? DecodeWhole(codec, size));
+        ctx.ShrunkOnLoad = size != full;
 
         // Strips and DCT scaling round the size up, their last row and column holding less than a whole pixel
         // (Coverage); libwebp's rescaler and a full decode map the picture onto every pixel.

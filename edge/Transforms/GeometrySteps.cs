@@ -88,7 +88,7 @@ internal static class GeometrySteps
         }
 
         var reduces = ctx.Image.Width >= plan.Scaled.Width && ctx.Image.Height >= plan.Scaled.Height;
-        Resampler.HalveToward(ctx, plan.Scaled, lanczosFollows: reduces);
+        Resampler.HalveToward(ctx, plan.Scaled, lanczosAfterBlockAverage: reduces && ctx.ShrunkOnLoad);
         if (Pixels.SizeOf(ctx.Image) != plan.Scaled && reduces)
         {
             // The last (less than 2:1) reduction is Lanczos-3; the canvas below then copies pixels 1:1 (Nearest).

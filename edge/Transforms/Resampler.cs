@@ -6,21 +6,23 @@ namespace EdgeImages.Edge.Transforms;
 /// High-quality resampling in two stages. Skia's cubic filters read a fixed 4x4 neighbourhood, so on
 /// their own they alias badly past 2:1 (a 1-px checkerboard at 20:1 turns to moiré). Downscaling first
 /// halves repeatedly with bilinear sampling, which at exactly 2:1 is a 2x2 box average (alias-free, and cheap),
-/// while 4:1 or more remains before a Lanczos step (2:1 before a cubic one), as libvips leaves its Lanczos a factor of at least two (its <c>gap</c>); the last step
-/// is <see cref="LanczosResampler"/> when both sides shrink (or stay), Mitchell-Netravali cubic otherwise. A box
-/// step is soft: halving down to under 2:1 before the Lanczos measured 18 dB further from a Lanczos reduction of
-/// the original on the 8000x1000 panorama (1000 px decoded, 400 wanted) than one Lanczos step of 2.5:1, which costs
-/// 16 taps a pixel instead of 8. Upscaling is Mitchell alone.
+/// until less than 2:1 remains; the last step is <see cref="LanczosResampler"/> when both sides shrink (or stay),
+/// Mitchell-Netravali cubic otherwise. After a shrink-on-load decode, which is itself a block average, halving
+/// stops at 4:1 instead, as libvips leaves its Lanczos a factor of up to four (its <c>gap</c>): a second box in a row
+/// is soft, measured 18 dB further from a Lanczos reduction of the original on the 8000x1000 panorama (1000 px
+/// decoded at 1/8, 400 wanted) than one Lanczos step of 2.5:1, which costs 16 taps a pixel instead of 8. A full
+/// decode keeps the boxes: on flat-coloured graphics (the animated fixtures) an exact box halving is closer to an
+/// area average than a Lanczos. Upscaling is Mitchell alone.
 /// </summary>
 internal static class Resampler
 {
     /// <summary>
-    /// Halves the current image along each axis that is still 4:1 or more above <paramref name="target"/> when a
-    /// Lanczos step follows (<paramref name="lanczosFollows"/>), 2:1 or more when Skia's 4x4 cubic does.
+    /// Halves the current image along each axis that is still 2:1 or more above <paramref name="target"/>, 4:1 or more
+    /// when the decoder averaged blocks already and a Lanczos step follows (<paramref name="lanczosAfterBlockAverage"/>).
     /// </summary>
-    public static void HalveToward(TransformContext ctx, PixelSize target, bool lanczosFollows)
+    public static void HalveToward(TransformContext ctx, PixelSize target, bool lanczosAfterBlockAverage)
     {
-        var limit = lanczosFollows ? 4 : 2;
+        var limit = lanczosAfterBlockAverage ? 4 : 2;
         while (true)
         {
             ctx.CancellationToken.ThrowIfCancellationRequested();

@@ -68,6 +68,9 @@ internal sealed class TransformContext(
     /// step that made the image said otherwise. <see cref="Replace"/> forgets it, so a step that knows nothing of it
     /// leaves the whole-bitmap mapping every step had before; the geometry steps carry it along.
     /// </summary>
+    /// <summary>The decoder already averaged blocks of pixels (a DCT-scaled JPEG, libwebp's rescaler, PNG strips).</summary>
+    public bool ShrunkOnLoad { get; set; }
+
     public Coverage Coverage
     {
         get => coverage ?? Coverage.Whole(Pixels.SizeOf(Image));
