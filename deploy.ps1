@@ -11,7 +11,7 @@
       down      stop exactly the processes `up` started, by the PIDs it recorded
       rolling   replace the edges one at a time: drain, wait, stop, start the new build, wait healthy, undrain
       drill     region-outage | origin-node | etcd-member | etcd-pause | redis | origin-db-primary: break something under traffic and report
-      rotate-certs  a new certificate for every service from the deployment CA, under traffic, without a restart
+      rotate-certs  a new certificate for every service, etcd member and Redis from the deployment CA, under traffic, without a restart
 
     Every process has its own port, log and pid file under the run folder (default ./run), and each secret its
     own file under run/secrets/ (mode 600); services receive secrets in their environment, never on their command

@@ -125,17 +125,20 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds, [
     if (-not $victims) { throw "No region '$Region' in this topology." }
     $pop = "$Region-pop"
     # A hashtable, so the tick callback (run inside Invoke-Traffic) records into the drill's own state.
-    $drill = @{ KilledAt = $null; ExcludedAt = $null }
+    $drill = @{ KilledAt = $null; KilledElapsed = $null; ExcludedAt = $null }
     $killAt = [Math]::Max(2, [int]($Seconds / 4))
     $traffic = Invoke-Traffic $Topology -Region $Region -Seconds $Seconds -OnTick {
-        param($second)
+        param($second, $elapsed)
         if ($second -eq $killAt) {
             foreach ($victim in $victims) { Stop-Abruptly $Topology $victim }
             $drill.KilledAt = [DateTime]::UtcNow
+            # On the traffic's own clock: a loaded machine runs a tick late, after the second it is named for.
+            $drill.KilledElapsed = $elapsed
         }
     }.GetNewClosure() -OnRoute {
         param($pops)
-        if ($drill.KilledAt -and -not $drill.ExcludedAt -and -not ($pops | Where-Object { $_.id -eq $pop })) {
+        # An empty list is no answer (the control plane was slow or failed: Get-Route returns nothing), not an exclusion.
+        if ($drill.KilledAt -and -not $drill.ExcludedAt -and $pops.Count -gt 0 -and -not ($pops | Where-Object { $_.id -eq $pop })) {
             $drill.ExcludedAt = [DateTime]::UtcNow
         }
     }.GetNewClosure()
@@ -146,7 +149,7 @@ function Invoke-RegionOutageDrill($Topology, [string] $Region, [int] $Seconds, [
     }
     $exclusion = ($drill.ExcludedAt - $drill.KilledAt).TotalSeconds
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
-    $lateFailures = @($traffic | Where-Object { $_.Status -ne 200 -and $_.At -gt ($killAt + $exclusion + 1) })
+    $lateFailures = @($traffic | Where-Object { $_.Status -ne 200 -and $_.At -gt ($drill.KilledElapsed + $exclusion + 1) })
 
     Write-Host "  bringing $Region back"
     $returned = [Diagnostics.Stopwatch]::StartNew()
@@ -349,19 +352,118 @@ function Invoke-DatabasePrimaryDrill($Topology, [string] $Region, [int] $Seconds
 }
 
 
+function Invoke-RedisAdmin {
+    <#
+        One command to a region's Redis over TLS as its admin ACL user (redis-cli --raw): the password reaches redis-cli
+        in its environment (REDISCLI_AUTH) from run/secrets/redis-{region}-admin-password, never on its command line.
+        Returns the reply's lines; throws when redis-cli fails or Redis answers an error.
+    #>
+    param($Topology, $Process, [string[]] $Command)
+    $password = (Get-Content (Join-Path $Topology.RunDir 'secrets' "redis-$($Process.Region)-admin-password") -Raw).Trim()
+    $start = [Diagnostics.ProcessStartInfo]::new('redis-cli')
+    $ca = Join-Path (Get-PkiDir $Topology) 'ca.crt'
+    foreach ($argument in @('--tls', '--cacert', $ca, '-h', '127.0.0.1', '-p', "$($Process.Port)", '--user', 'admin', '--raw') + $Command) {
+        $start.ArgumentList.Add($argument)
+    }
+    $start.Environment['REDISCLI_AUTH'] = $password
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    $cli = [Diagnostics.Process]::Start($start)
+    try {
+        $output = $cli.StandardOutput.ReadToEnd()
+        $errors = $cli.StandardError.ReadToEnd()
+        $cli.WaitForExit()
+        $lines = @($output -split "`n" | ForEach-Object { $_.TrimEnd("`r") } | Where-Object { $_ -ne '' })
+        if ($cli.ExitCode -ne 0 -or ($lines.Count -gt 0 -and $lines[0] -match '^(ERR|WRONGPASS|NOPERM|NOAUTH)')) {
+            throw "redis-cli $($Command -join ' ') on $($Process.Name) failed ($($cli.ExitCode)): $output $errors"
+        }
+        return $lines
+    }
+    finally { $cli.Dispose() }
+}
+
+function Get-StoreListeners($Topology) {
+    <# Every TLS listener of the stores, by the name rotate-certs reports: each etcd member's client and peer port, each Redis. #>
+    foreach ($member in Get-Processes $Topology -Kind etcd) {
+        [pscustomobject]@{ Name = "$($member.Name) (clients)"; Process = $member; Port = $member.Port }
+        [pscustomobject]@{ Name = "$($member.Name) (peers)"; Process = $member; Port = $member.PeerPort }
+    }
+    foreach ($redis in Get-Processes $Topology -Kind redis) { [pscustomobject]@{ Name = $redis.Name; Process = $redis; Port = $redis.Port } }
+}
+
+function Update-StoreCertificates {
+    <#
+        New certificates for the stores, without a restart, each the way its server takes one:
+          etcd   the members' own certificates (clients' and peers' listeners share one) and the etcd identities of the
+                 services (control-plane, each edge, deploy's probe) are reissued in place. etcd 3.4 reads its
+                 certificate files on every TLS handshake, client and peer alike (checked against 3.4.23: the next
+                 handshake presents the new serial, no signal needed), and the services' etcd clients reread theirs on
+                 the next connection (EdgeImages.Etcd's ReloadingCertificate). Nothing is restarted, so quorum is never
+                 at stake. The nameless gateway certificates (Patroni's, the bootstrap's) stay: their clients are not
+                 known to reread them, and they identify nobody (a password does).
+          Redis  the server's certificate is reissued at the paths the running server reports (CONFIG GET), then
+                 CONFIG SET tls-cert-file/tls-key-file/tls-ca-cert-file, sent over TLS as the admin ACL user: Redis 7
+                 builds a new TLS context, which new connections get; open ones (the edges') keep theirs.
+        Returns the issued certificates by listener name (see Get-StoreListeners), for the check that each presents it.
+    #>
+    param($Topology)
+    $ca = New-DeploymentCa -Directory (Get-PkiDir $Topology)
+    $etcdDirectory = Join-Path (Get-PkiDir $Topology) 'etcd'
+    $issued = @{}
+    try {
+        foreach ($member in Get-Processes $Topology -Kind etcd) {
+            $certificate = New-ServiceCertificate -Ca $ca -Name $member.Name -Usage ServerAndClient -Directory $etcdDirectory
+            $issued["$($member.Name) (clients)"] = $certificate
+            $issued["$($member.Name) (peers)"] = $certificate
+        }
+        $users = @('control-plane', 'etcd-probe') + @(Get-Processes $Topology -Kind edge | ForEach-Object { Get-EdgeEtcdUser $_ })
+        foreach ($user in $users) {
+            # Only identities up made: the common name is the etcd user, so the name stays and the key pair changes.
+            if (Test-Path (Join-Path $etcdDirectory "$user.crt")) {
+                $issued["etcd user $user"] = New-ServiceCertificate -Ca $ca -Name $user -Usage Client -Directory $etcdDirectory
+            }
+        }
+        foreach ($redis in Get-Processes $Topology -Kind redis) {
+            if (-not (Get-RunningPid $Topology $redis)) { continue }
+            $files = @{}
+            foreach ($setting in 'tls-cert-file', 'tls-key-file', 'tls-ca-cert-file') {
+                $reply = @(Invoke-RedisAdmin $Topology $redis @('CONFIG', 'GET', $setting))
+                if ($reply.Count -ne 2 -or -not $reply[1]) { throw "$($redis.Name) reports no $setting; is it the TLS Redis up starts?" }
+                $files[$setting] = $reply[1]
+            }
+            $certificate = New-ServiceCertificate -Ca $ca -Name ([IO.Path]::GetFileNameWithoutExtension($files['tls-cert-file'])) -Usage Server `
+                -Directory (Split-Path $files['tls-cert-file'])
+            if ($certificate.KeyPath -ne $files['tls-key-file']) {
+                throw "$($redis.Name) reads its key from $($files['tls-key-file']), not beside its certificate ($($certificate.KeyPath)): not rotated."
+            }
+            # The same paths, now holding the new pair: setting them makes Redis load the files again.
+            $answer = @(Invoke-RedisAdmin $Topology $redis @('CONFIG', 'SET', 'tls-cert-file', $files['tls-cert-file'],
+                    'tls-key-file', $files['tls-key-file'], 'tls-ca-cert-file', $files['tls-ca-cert-file']))
+            if ($answer[0] -ne 'OK') { throw "CONFIG SET tls-* on $($redis.Name) answered: $($answer -join ' ')" }
+            $issued[$redis.Name] = $certificate
+        }
+    }
+    finally { $ca.Certificate.Dispose() }
+    return $issued
+}
+
 function Invoke-RotateCertificates {
     <#
-        deploy.ps1 rotate-certs: a new certificate for every service instance from the deployment CA, under traffic from
-        every region, with no restart. The files are replaced by rename; each service rereads them within
-        Tls:ReloadInterval and presents the new certificate on new connections, while open ones finish on the old (still
-        valid) one. Reports each service's old and new serial; throws when a request failed meanwhile or a service did
-        not take its new certificate.
+        deploy.ps1 rotate-certs: a new certificate for every service instance and every store from the deployment CA,
+        under traffic from every region, with no restart. The files are replaced by rename; each .NET service rereads
+        them within Tls:ReloadInterval, etcd on its next handshake, Redis on CONFIG SET (Update-StoreCertificates), and
+        each presents the new certificate on new connections, while open ones finish on the old (still valid) one.
+        Reports each listener's old and new serial; throws when a request failed meanwhile or a listener did not take
+        its new certificate.
     #>
     param($Topology, [int] $TimeoutSeconds = 60)
     $services = @($Topology.Processes | Where-Object { $_.Kind -in 'edge', 'origin', 'control-plane' -and (Get-RunningPid $Topology $_) })
     if (-not $services) { throw 'Nothing runs; rotate-certs rotates the certificates of a running topology (deploy.ps1 up).' }
+    $listeners = @($services | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Process = $_; Port = $_.Port } }) +
+        @(Get-StoreListeners $Topology | Where-Object { Get-RunningPid $Topology $_.Process })
     $before = @{}
-    foreach ($service in $services) { $before[$service.Name] = Get-PresentedCertificate $Topology $service.Port }
+    foreach ($listener in $listeners) { $before[$listener.Name] = Get-PresentedCertificate $Topology $listener.Port }
 
     $stopFile = Join-Path $Topology.RunDir 'rotate.stop'
     Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
@@ -370,9 +472,11 @@ function Invoke-RotateCertificates {
         Start-Sleep -Seconds 2
         $issued = @{}
         foreach ($certificate in Initialize-Certificates $Topology -Rotate) { $issued[$certificate.Name] = $certificate }
-        Write-Host "  issued $($issued.Count) certificates; waiting for every service to present its new one"
-        Wait-Until -TimeoutSeconds $TimeoutSeconds -What 'every service to present its new certificate' {
-            @($services | Where-Object { (Get-PresentedCertificate $Topology $_.Port) -ne $issued[$_.Name].Serial }).Count -eq 0
+        $stores = Update-StoreCertificates $Topology
+        foreach ($name in $stores.Keys) { $issued[$name] = $stores[$name] }
+        Write-Host "  issued $($issued.Count) certificates; waiting for every listener to present its new one"
+        Wait-Until -TimeoutSeconds $TimeoutSeconds -What 'every listener to present its new certificate' {
+            @($listeners | Where-Object { (Get-PresentedCertificate $Topology $_.Port) -ne $issued[$_.Name].Serial }).Count -eq 0
         }
         # deploy's own client certificate was renewed too: later calls present the new one.
         Use-DeploymentTrust $Topology
@@ -383,15 +487,16 @@ function Invoke-RotateCertificates {
         $traffic = @($clients | Receive-Job -Wait -AutoRemoveJob)
         Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
     }
-    $rows = foreach ($service in $services) {
+    $rows = foreach ($listener in $listeners) {
         [pscustomobject]@{
-            Service = $service.Name; 'Old serial' = $before[$service.Name]; 'New serial' = $issued[$service.Name].Serial
-            'Valid until (UTC)' = $issued[$service.Name].NotAfter.ToString('yyyy-MM-dd HH:mm')
+            Listener = $listener.Name; Port = $listener.Port; 'Old serial' = $before[$listener.Name]; 'New serial' = $issued[$listener.Name].Serial
+            'Valid until (UTC)' = $issued[$listener.Name].NotAfter.ToString('yyyy-MM-dd HH:mm')
         }
     }
     $rows | Format-Table -AutoSize | Out-String | Write-Host
     $failed = @($traffic | Where-Object { $_.Status -ne 200 })
-    Write-Host "Rotated $($services.Count) certificates without a restart; traffic meanwhile: $($traffic.Count) requests, $($failed.Count) failed$(Format-Failures $failed)."
+    $identities = @($issued.Keys | Where-Object { $_ -notin $listeners.Name }).Count
+    Write-Host "Rotated the certificates of $($listeners.Count) listeners and $identities client identities without a restart; traffic meanwhile: $($traffic.Count) requests, $($failed.Count) failed$(Format-Failures $failed)."
     if ($failed.Count -gt 0) { throw "rotate-certs broke its promise: $($failed.Count) requests failed during the rotation." }
 }
 

@@ -7,7 +7,7 @@
 #   Stores     etcd and Redis over TLS with authentication: certificates, ACL users, etcd users and roles
 #   Services   each kind of service: publish, start, configure, seed, probe; up and down
 #   Traffic    signed client traffic as a region's users send it; hit ratios
-#   Drills     the rolling replacement of the edges and the failure drills, under traffic
+#   Drills     the rolling replacement of the edges, the failure drills and rotate-certs, under traffic
 # This module adds `status` and exports the commands deploy.ps1 runs.
 
 Set-StrictMode -Version Latest

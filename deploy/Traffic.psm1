@@ -40,7 +40,8 @@ function Invoke-Traffic {
     <#
         Requests for -Seconds as a client of -Region: each request goes to the first edge of the PoP routing names
         (routes re-asked every half second, as a short DNS TTL would), and every outcome is recorded.
-        -OnTick runs once a second with the elapsed seconds, so a drill can break things mid-run.
+        -OnTick runs once a second with that second and the time actually elapsed (later on a loaded machine), so a
+        drill can break things mid-run and know when, on the clock of the records' At.
     #>
     param($Topology, [string] $Region, [int] $Seconds, [scriptblock] $OnTick, [scriptblock] $OnRoute, [string] $Target, [switch] $Cold, [string] $StopFile)
     $paths = if ($Cold) { Get-TrafficPaths $Topology -Count 3000 -Cold } else { Get-TrafficPaths $Topology }
@@ -51,12 +52,12 @@ function Invoke-Traffic {
     $nextRoute = 0.0; $nextTick = 1; $base = $Target; $i = 0
     while ($clock.Elapsed.TotalSeconds -lt $Seconds -and -not ($StopFile -and (Test-Path $StopFile))) {
         if (-not $Target -and $clock.Elapsed.TotalSeconds -ge $nextRoute) {
-            $pops = Get-Route $Topology $Region
+            $pops = @(Get-Route $Topology $Region) # an array even when routing answered nothing (strict mode: $null has no Count)
             if ($OnRoute) { & $OnRoute $pops }
             $base = if ($pops.Count -gt 0) { $pops[0].edges[0].address.TrimEnd('/') } else { $null }
             $nextRoute = $clock.Elapsed.TotalSeconds + 0.5
         }
-        if ($OnTick -and $clock.Elapsed.TotalSeconds -ge $nextTick) { & $OnTick $nextTick; $nextTick++ }
+        if ($OnTick -and $clock.Elapsed.TotalSeconds -ge $nextTick) { & $OnTick $nextTick $clock.Elapsed.TotalSeconds; $nextTick++ }
         $status = 0; $cache = ''
         if ($base) {
             $limit = [Threading.CancellationTokenSource]::new(10000)

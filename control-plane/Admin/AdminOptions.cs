@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Admin;
@@ -18,7 +19,7 @@ internal sealed class AdminOptions : IValidatableObject
     /// <c>Admin:AuthFailuresPerMinute</c>: failed authentications one client address may make per minute before its
     /// calls are answered 429. Twenty leaves room for an operator's typos and none for guessing.
     /// </summary>
-    [Range(1, 10_000, ErrorMessage = "Admin:AuthFailuresPerMinute must be between {1} and {2}.")]
+    [SettingRange(1, 10_000, ErrorMessage = "Admin:AuthFailuresPerMinute must be between {1} and {2}.")]
     public int AuthFailuresPerMinute { get; set; } = 20;
 
     /// <summary>The bootstrap key's rule, which says what a key must be.</summary>

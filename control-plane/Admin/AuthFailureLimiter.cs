@@ -1,5 +1,5 @@
 using System.Net;
-using System.Threading.RateLimiting;
+using EdgeImages.ControlPlane.Http;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Admin;
@@ -9,36 +9,19 @@ namespace EdgeImages.ControlPlane.Admin;
 /// address that spent its bucket is answered 429 on every authenticated call, valid key or not, until it refills.
 /// Guessing a 256-bit key is hopeless anyway; this keeps a guesser from costing etcd reads and filling the log.
 /// </summary>
-internal sealed class AuthFailureLimiter : IDisposable
+internal sealed class AuthFailureLimiter(IOptions<AdminOptions> options) : IDisposable
 {
-    private readonly PartitionedRateLimiter<IPAddress> _limiter;
-
-    public AuthFailureLimiter(IOptions<AdminOptions> options)
-    {
-        var perMinute = options.Value.AuthFailuresPerMinute;
-        RetryAfter = TimeSpan.FromSeconds(Math.Ceiling(60.0 / perMinute));
-        _limiter = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = perMinute,
-            TokensPerPeriod = perMinute,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-    }
+    private readonly TokenBucketsPerKey<IPAddress> _buckets =
+        new(options.Value.AuthFailuresPerMinute, options.Value.AuthFailuresPerMinute, TimeSpan.FromMinutes(1));
 
     /// <summary>How long a locked-out address is told to wait: until one more failure is allowed.</summary>
-    public TimeSpan RetryAfter { get; }
+    public TimeSpan RetryAfter => _buckets.RefillTime;
 
-    public bool IsLockedOut(IPAddress? address) =>
-        _limiter.GetStatistics(Key(address)) is { CurrentAvailablePermits: <= 0 };
+    public bool IsLockedOut(IPAddress? address) => _buckets.IsEmpty(Key(address));
 
-    public void RecordFailure(IPAddress? address)
-    {
-        using var lease = _limiter.AttemptAcquire(Key(address));
-    }
+    public void RecordFailure(IPAddress? address) => _buckets.TryTake(Key(address), out _);
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose() => _buckets.Dispose();
 
     // Every client without an address (in-process test servers) shares one bucket.
     private static IPAddress Key(IPAddress? address) => address is null ? IPAddress.None : address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

@@ -1,10 +1,12 @@
+using System.ComponentModel.DataAnnotations;
 using EdgeImages.Etcd.Security;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Etcd;
 
 /// <summary>Where the state lives, configuration section <c>Etcd</c>.</summary>
-internal sealed class EtcdOptions
+internal sealed class EtcdOptions : IValidatableObject
 {
     public const string SectionName = "Etcd";
 
@@ -15,12 +17,14 @@ internal sealed class EtcdOptions
     public string Endpoints { get; set; } = "";
 
     /// <summary><c>Etcd:Prefix</c>: every key lives below it, so one etcd cluster can hold several deployments.</summary>
+    [RegularExpression("^/(.*/)?$", ErrorMessage = "Etcd:Prefix must start and end with '/'.")]
     public string Prefix { get; set; } = "/edgeimages/";
 
     /// <summary>
     /// <c>Etcd:RequestTimeout</c>: the deadline of every unary call. Without a quorum etcd does not fail a write, it
     /// waits; this bound turns that wait into a quick 503 instead of a hung admin request.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.001", "00:00:30", ErrorMessage = "Etcd:RequestTimeout must be between {1} and {2}.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -41,42 +45,37 @@ internal sealed class EtcdOptions
 
     public IReadOnlyList<Uri> EndpointUris() =>
         [.. Endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
-}
 
-internal sealed class EtcdOptionsValidator : IValidateOptions<EtcdOptions>
-{
-    public ValidateOptionsResult Validate(string? name, EtcdOptions options)
+    /// <summary>The rules that are no plain range: the endpoint list's syntax, and the TLS files that https endpoints need.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        var endpoints = options.Endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var endpoints = Endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (endpoints.Length == 0)
         {
-            errors.Add("Etcd:Endpoints must list the etcd cluster's client URLs, comma-separated (http://host:2379,...).");
+            yield return new ValidationResult("Etcd:Endpoints must list the etcd cluster's client URLs, comma-separated (http://host:2379,...).", [nameof(Endpoints)]);
+            yield break;
         }
 
+        var wellFormed = true;
         foreach (var endpoint in endpoints)
         {
             if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Port <= 0)
             {
-                errors.Add($"Etcd:Endpoints: '{endpoint}' is not an http(s)://host:port URL.");
+                wellFormed = false;
+                yield return new ValidationResult($"Etcd:Endpoints: '{endpoint}' is not an http(s)://host:port URL.", [nameof(Endpoints)]);
             }
         }
 
-        if (errors.Count == 0)
+        if (wellFormed)
         {
-            errors.AddRange(EtcdTlsSettings.Problems("Etcd:Endpoints", "Etcd:", options.CaFile, options.CertificateFile, options.KeyFile, options.EndpointUris()));
+            foreach (var problem in EtcdTlsSettings.Problems("Etcd:Endpoints", "Etcd:", CaFile, CertificateFile, KeyFile, EndpointUris()))
+            {
+                yield return new ValidationResult(problem, [nameof(CaFile)]);
+            }
         }
-
-        if (!options.Prefix.StartsWith('/') || !options.Prefix.EndsWith('/'))
-        {
-            errors.Add("Etcd:Prefix must start and end with '/'.");
-        }
-
-        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > TimeSpan.FromSeconds(30))
-        {
-            errors.Add("Etcd:RequestTimeout must be between 0 and 30 seconds.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>The ranges and the prefix's pattern from the attributes, source-generated; <see cref="EtcdOptions.Validate"/> for the rest.</summary>
+[OptionsValidator]
+internal sealed partial class EtcdOptionsValidator : IValidateOptions<EtcdOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.ControlPlane.Leadership;
@@ -19,7 +20,7 @@ internal sealed class LeadershipOptions : IValidatableObject
     public string ReplicaId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary><c>Leadership:ProbeInterval</c>: how often the leader probes every edge and origin.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.200", "01:00:00", ErrorMessage = "Leadership:ProbeInterval must be between {1} and {2}.")]
+    [SettingRange(typeof(TimeSpan), "00:00:00.200", "01:00:00", ErrorMessage = "Leadership:ProbeInterval must be between {1} and {2}.")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary><c>Leadership:ProbeTimeout</c>: a probe not answered in this time is a failure.</summary>
@@ -32,7 +33,7 @@ internal sealed class LeadershipOptions : IValidatableObject
     /// <c>Leadership:PurgeRetention</c>: purge events older than this are deleted by the leader. An edge cut off for
     /// longer misses them (it re-reads its state then but cannot replay purges), so keep it above expected outages.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "Leadership:PurgeRetention must be between {1} and {2}.")]
+    [SettingRange(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "Leadership:PurgeRetention must be between {1} and {2}.")]
     public TimeSpan PurgeRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The rules that involve more than one setting, or a value's syntax.</summary>

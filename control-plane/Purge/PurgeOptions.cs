@@ -14,11 +14,11 @@ internal sealed class PurgeOptions
     /// that every edge applies to its memory and its region's Redis, so a runaway script must not turn into a flood of
     /// evictions on every PoP; 10 a second is far beyond what a publishing workflow needs.
     /// </summary>
-    [Range(1, 100_000, ErrorMessage = "Purge:PerKeyPerSecond must be between {1} and {2}.")]
+    [SettingRange(1, 100_000, ErrorMessage = "Purge:PerKeyPerSecond must be between {1} and {2}.")]
     public int PerKeyPerSecond { get; set; } = 10;
 
     /// <summary><c>Purge:Burst</c>: purges one key may issue at once before the rate applies (a release purging a batch).</summary>
-    [Range(1, 100_000, ErrorMessage = "Purge:Burst must be between {1} and {2}.")]
+    [SettingRange(1, 100_000, ErrorMessage = "Purge:Burst must be between {1} and {2}.")]
     public int Burst { get; set; } = 100;
 }
 

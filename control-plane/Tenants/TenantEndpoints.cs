@@ -91,6 +91,8 @@ internal static class TenantEndpoints
         Id = id,
         Origin = request.Origin,
         MaxAgeSeconds = request.MaxAgeSeconds,
+        StaleWhileRevalidateSeconds = request.StaleWhileRevalidateSeconds,
+        StaleIfErrorSeconds = request.StaleIfErrorSeconds,
         AllowedOptions = request.AllowedOptions,
         Presets = request.Presets,
         RequestsPerSecond = request.RequestsPerSecond,
@@ -129,4 +131,6 @@ internal sealed record TenantRequest(
     IReadOnlyDictionary<string, WatermarkDocument>? Watermarks = null,
     string? DefaultWatermark = null,
     bool WatermarkRequired = false,
-    bool RefusePassThrough = false);
+    bool RefusePassThrough = false,
+    int? StaleWhileRevalidateSeconds = null,
+    int? StaleIfErrorSeconds = null);

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Caching;
 
 /// <summary>Configuration section <c>Caching</c>.</summary>
-internal sealed class CacheOptions
+internal sealed class CacheOptions : IValidatableObject
 {
     public const string SectionName = "Caching";
 
@@ -11,6 +13,7 @@ internal sealed class CacheOptions
     /// <c>Caching:MemoryLimitBytes</c>: the memory tier's budget for response bodies. 256 MiB holds some
     /// ten thousand typical 25 KB variants while leaving room for decode buffers on a small node.
     /// </summary>
+    [SettingRange(1024d * 1024, long.MaxValue, ErrorMessage = "Caching:MemoryLimitBytes must be at least 1048576 (1 MiB).")]
     public long MemoryLimitBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
@@ -18,6 +21,7 @@ internal sealed class CacheOptions
     /// (<c>Cache-Control: max-age</c>). An hour bounds how long a replaced original can linger
     /// without a purge, at a cost of one revalidation an hour per variant.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Caching:MaxAge must be between {1} and {2}.")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
@@ -25,6 +29,7 @@ internal sealed class CacheOptions
     /// <c>X-Cache: STALE</c>, when the origin fails or times out. A day rides out a long origin outage;
     /// the cost is memory that the byte bound already caps.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "30.00:00:00", ErrorMessage = "Caching:StaleIfError must be between {1} and {2}.")]
     public TimeSpan StaleIfError { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -33,6 +38,7 @@ internal sealed class CacheOptions
     /// origin fetch and no request waits for it. A minute covers a hot key between two requests; a key asked for
     /// less often than that waits for its refresh, as it should. Advertised to browsers and CDNs too.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Caching:StaleWhileRevalidate must be between {1} and {2}.")]
     public TimeSpan StaleWhileRevalidate { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
@@ -66,6 +72,8 @@ internal sealed class CacheOptions
     /// <c>Caching:RedisBudget</c>: the longest any one Redis call may hold a request. The client would
     /// otherwise queue commands for seconds while disconnected; a slow L2 must cost a miss, not an outage.
     /// </summary>
+    // The bounds are Polly's: a timeout of at least 10 ms.
+    [SettingRange(typeof(TimeSpan), "00:00:00.010", "00:00:05", ErrorMessage = "Caching:RedisBudget must be between {1} and {2}.")]
     public TimeSpan RedisBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
@@ -80,55 +88,28 @@ internal sealed class CacheOptions
     /// browsers and CDNs): a missing original asked for many times costs the origin one request per this period.
     /// 0 remembers nothing and sends no-store.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Caching:NotFoundMaxAge must be between {1} and {2}.")]
     public TimeSpan NotFoundMaxAge { get; set; } = TimeSpan.FromSeconds(60);
-}
 
-internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
-{
-    public ValidateOptionsResult Validate(string? name, CacheOptions options)
+    /// <summary>The rules that are no plain range: the breaker's off switch, and the Redis connection's own rules.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        if (options.MemoryLimitBytes < 1024 * 1024)
+        // Polly's least break is half a second; zero is the setting's own meaning (no breaker).
+        if (RedisCooldown != TimeSpan.Zero && (RedisCooldown < TimeSpan.FromMilliseconds(500) || RedisCooldown > TimeSpan.FromMinutes(10)))
         {
-            errors.Add("Caching:MemoryLimitBytes must be at least 1048576 (1 MiB).");
+            yield return new ValidationResult("Caching:RedisCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 00:10:00.", [nameof(RedisCooldown)]);
         }
 
-        if (options.MaxAge <= TimeSpan.Zero || options.MaxAge > TimeSpan.FromDays(365))
+        if (!string.IsNullOrWhiteSpace(Redis))
         {
-            errors.Add("Caching:MaxAge must be between 00:00:01 and 365.00:00:00.");
+            foreach (var problem in RedisConfiguration.Problems(this))
+            {
+                yield return new ValidationResult(problem, [nameof(Redis)]);
+            }
         }
-
-        if (options.StaleIfError < TimeSpan.Zero || options.StaleIfError > TimeSpan.FromDays(30))
-        {
-            errors.Add("Caching:StaleIfError must be between 00:00:00 and 30.00:00:00.");
-        }
-
-        if (options.StaleWhileRevalidate < TimeSpan.Zero || options.StaleWhileRevalidate > TimeSpan.FromDays(1))
-        {
-            errors.Add("Caching:StaleWhileRevalidate must be between 00:00:00 and 1.00:00:00.");
-        }
-
-        // The bounds are Polly's: a timeout of at least 10 ms, a break of at least half a second.
-        if (options.RedisBudget < TimeSpan.FromMilliseconds(10) || options.RedisBudget > TimeSpan.FromSeconds(5))
-        {
-            errors.Add("Caching:RedisBudget must be between 00:00:00.010 and 00:00:05.");
-        }
-
-        if (options.RedisCooldown != TimeSpan.Zero && (options.RedisCooldown < TimeSpan.FromMilliseconds(500) || options.RedisCooldown > TimeSpan.FromMinutes(10)))
-        {
-            errors.Add("Caching:RedisCooldown must be 00:00:00 (no breaker) or between 00:00:00.5 and 00:10:00.");
-        }
-
-        if (options.Redis is { } redis && !string.IsNullOrWhiteSpace(redis))
-        {
-            errors.AddRange(RedisConfiguration.Problems(options));
-        }
-
-        if (options.NotFoundMaxAge < TimeSpan.Zero || options.NotFoundMaxAge > TimeSpan.FromDays(1))
-        {
-            errors.Add("Caching:NotFoundMaxAge must be between 00:00:00 and 1.00:00:00.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>The ranges from the attributes, source-generated; <see cref="CacheOptions.Validate"/> for the rest.</summary>
+[OptionsValidator]
+internal sealed partial class CacheOptionsValidator : IValidateOptions<CacheOptions>;

@@ -8,8 +8,8 @@ namespace EdgeImages.Edge.Caching;
 /// <summary>
 /// L1: variants in this process, bounded in bytes. Each entry is charged its body, its key, its tags and their place
 /// in the tag index, so that many small variants of long paths still count what they hold. An entry is fresh for its
-/// tenant's max-age and then kept, stale, for <see cref="CacheOptions.StaleIfError"/>, so that an origin outage can
-/// still be answered. A tag index makes purges by original, folder or tenant exact rather than a scan.
+/// tenant's max-age and then kept, stale, for the longer of its tenant's two RFC 5861 windows (by default
+/// <see cref="CacheOptions.StaleIfError"/>), so that an origin outage can still be answered for as long as it advertises. A tag index makes purges by original, folder or tenant exact rather than a scan.
 /// </summary>
 internal sealed class MemoryTier : IDisposable
 {
@@ -45,7 +45,14 @@ internal sealed class MemoryTier : IDisposable
     {
         _options = options.Value;
         _timeProvider = timeProvider;
-        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.MemoryLimitBytes, TrackStatistics = true });
+        // Expiry by the edge's TimeProvider, as freshness is: an entry leaves when its stale windows have passed on the
+        // same clock that decided it was stale.
+        _memory = new MemoryCache(new MemoryCacheOptions
+        {
+            SizeLimit = _options.MemoryLimitBytes,
+            TrackStatistics = true,
+            Clock = new TimeProviderClock(timeProvider),
+        });
         metrics?.TrackMemoryTier(() => CurrentBytes, () => CurrentEntries);
     }
 
@@ -115,8 +122,10 @@ internal sealed class MemoryTier : IDisposable
     /// purged, the tier was cleared, or (for bytes read from Redis, <paramref name="fromDistributed"/>) the region's
     /// Redis generation was dropped.
     /// </summary>
+    /// <param name="keepStaleFor">How long past its freshness the entry stays to answer stale; null: <c>Caching:StaleIfError</c>.</param>
     /// <returns>False when nothing was kept.</returns>
-    public bool TrySet(string key, CachedVariant variant, IReadOnlyList<string> tags, TimeSpan freshFor, FillTicket ticket, bool fromDistributed)
+    public bool TrySet(
+        string key, CachedVariant variant, IReadOnlyList<string> tags, TimeSpan freshFor, FillTicket ticket, bool fromDistributed, TimeSpan? keepStaleFor = null)
     {
         // Fresh for max-age from when the variant was made, not from when it reached this tier (a Redis copy may be old).
         var madeAt = variant.MadeAt == default ? _timeProvider.GetUtcNow() : variant.MadeAt;
@@ -124,7 +133,7 @@ internal sealed class MemoryTier : IDisposable
         var options = new MemoryCacheEntryOptions
         {
             Size = Cost(key, variant, tags),
-            AbsoluteExpirationRelativeToNow = freshFor + _options.StaleIfError,
+            AbsoluteExpirationRelativeToNow = freshFor + (keepStaleFor ?? _options.StaleIfError),
         };
         options.RegisterPostEvictionCallback(static (key, value, _, state) => ((MemoryTier)state!).Unindex((string)key, (Entry)value!), this);
 
@@ -272,4 +281,9 @@ internal sealed class MemoryTier : IDisposable
 
     /// <summary>When a fill began, in purges applied: see <see cref="BeginFill"/>.</summary>
     internal readonly record struct FillTicket(long BegunAt);
+
+    private sealed class TimeProviderClock(TimeProvider timeProvider) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => timeProvider.GetUtcNow();
+    }
 }

@@ -28,7 +28,7 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
             return new CacheLookup(held.Variant, CacheTier.Memory);
         }
 
-        var fill = Fill(key, tags, freshness.FreshFor, factory);
+        var fill = Fill(key, tags, freshness, factory);
         if (held is not null && now < held.FreshUntil + freshness.StaleWhileRevalidate)
         {
             // A hot key that just expired: every request answers from the stale copy and none waits; the one fill
@@ -76,11 +76,12 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
     }
 
     /// <summary>The one fill of <paramref name="key"/>: the running one, or a new one.</summary>
-    private Task<CacheLookup> Fill(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory) =>
-        _fills.Run(key, () => FillAsync(key, tags, freshFor, factory));
+    private Task<CacheLookup> Fill(string key, IReadOnlyList<string> tags, Freshness freshness, Func<CancellationToken, Task<CachedVariant>> factory) =>
+        _fills.Run(key, () => FillAsync(key, tags, freshness, factory));
 
-    private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, TimeSpan freshFor, Func<CancellationToken, Task<CachedVariant>> factory)
+    private async Task<CacheLookup> FillAsync(string key, IReadOnlyList<string> tags, Freshness freshness, Func<CancellationToken, Task<CachedVariant>> factory)
     {
+        var freshFor = freshness.FreshFor;
         var ticket = memory.BeginFill();
         try
         {
@@ -90,7 +91,9 @@ internal sealed class TieredVariantCache(MemoryTier memory, DistributedTier dist
                 tags,
                 freshFor,
                 async token => await factory(token).ConfigureAwait(false) with { MadeAt = timeProvider.GetUtcNow() }).ConfigureAwait(false);
-            if (!memory.TrySet(key, lookup.Variant, tags, freshFor, ticket, fromDistributed: lookup.Tier == CacheTier.Redis))
+            // Kept as long as either stale window may still answer from it, as the tenant's Cache-Control advertises.
+            var keepStaleFor = freshness.StaleWhileRevalidate > freshness.StaleIfError ? freshness.StaleWhileRevalidate : freshness.StaleIfError;
+            if (!memory.TrySet(key, lookup.Variant, tags, freshFor, ticket, fromDistributed: lookup.Tier == CacheTier.Redis, keepStaleFor))
             {
                 // A purge of one of its tags landed while this fill ran: its bytes may be older than the purge. They
                 // answer the requests that joined the fill (here, or in HybridCache's own coalescing), and are kept in

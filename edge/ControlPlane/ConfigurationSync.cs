@@ -13,8 +13,8 @@ namespace EdgeImages.Edge.ControlPlane;
 /// Follows what the edge is configured with at the control plane: <c>keys/</c>, <c>tenants/</c>, <c>drain/{pop}</c>
 /// and its region's Redis generation (<c>cache-generations/{region}</c>), by the shared load-then-watch. Each change
 /// swaps the whole snapshot and rewrites the state file. A document the edge cannot parse or that breaks the rules
-/// (<see cref="DocumentRules"/>) is refused: the last good value of that key stays, and the refusal is logged with the
-/// key and counted (<c>edgeimages_config_rejected_total</c>), which an alert watches. Nothing here is on the request
+/// (<see cref="DocumentRules"/>) is refused: the last good value of that key stays, and the refusal is logged and
+/// counted (<see cref="DocumentRefusals"/>). Nothing here is on the request
 /// path: with etcd gone, requests go on with the last snapshot.
 /// </summary>
 internal sealed partial class ConfigurationSync(
@@ -22,6 +22,7 @@ internal sealed partial class ConfigurationSync(
     ControlPlaneState state,
     IVariantCache cache,
     EdgeMetrics metrics,
+    DocumentRefusals refusals,
     IOptions<ControlPlaneOptions> options,
     TimeProvider time,
     ILogger<ConfigurationSync> logger) : BackgroundService, IRangeFollower
@@ -124,8 +125,7 @@ internal sealed partial class ConfigurationSync(
 
     private ControlPlaneSnapshot Refuse(string kind, string key, string reason, ControlPlaneSnapshot kept)
     {
-        Log.DocumentRefused(logger, key, reason);
-        metrics.ConfigRejected(kind);
+        refusals.Refuse(kind, key, reason);
         return kept;
     }
 
@@ -162,8 +162,5 @@ internal sealed partial class ConfigurationSync(
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Could not write the control-plane state file ({Reason}).")]
         public static partial void StateFileFailed(ILogger logger, string reason);
-
-        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Control-plane document {Key} refused: {Reason}. Keeping its last good value.")]
-        public static partial void DocumentRefused(ILogger logger, string key, string reason);
     }
 }

@@ -35,6 +35,7 @@ internal static class ControlPlaneServiceCollectionExtensions
             });
             services.AddSingleton<EdgeRegistrar>();
             services.AddHostedService(provider => provider.GetRequiredService<EdgeRegistrar>());
+            services.AddSingleton<DocumentRefusals>();
             services.AddSingleton<ConfigurationSync>();
             services.AddHostedService(provider => provider.GetRequiredService<ConfigurationSync>());
             services.AddSingleton(provider => new RegionPurgeMark(provider.GetService<RedisConnection>()));

@@ -103,6 +103,8 @@ internal sealed partial class ControlPlaneState : ISigningKeyProvider, ITenantSe
     private static TenantSettings ToSettings(TenantDocument tenant) => new()
     {
         MaxAge = tenant.MaxAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        StaleWhileRevalidate = tenant.StaleWhileRevalidateSeconds is { } revalidate ? TimeSpan.FromSeconds(revalidate) : null,
+        StaleIfError = tenant.StaleIfErrorSeconds is { } ifError ? TimeSpan.FromSeconds(ifError) : null,
         Origin = tenant.Origin,
         RequestsPerSecond = tenant.RequestsPerSecond,
         Burst = tenant.Burst,

@@ -27,6 +27,7 @@ internal sealed partial class PurgeApplier(
     IVariantCache cache,
     RegionPurgeMark regionMark,
     EdgeMetrics metrics,
+    DocumentRefusals refusals,
     IOptions<ControlPlaneOptions> options,
     TimeProvider time,
     ILogger<PurgeApplier> logger) : BackgroundService, IRangeFollower
@@ -83,9 +84,26 @@ internal sealed partial class PurgeApplier(
             Log.PurgesReplayed(logger, replay.Events.Count, appliedThrough, read.Revision);
         }
 
-        foreach (var (purge, _) in replay.Events)
+        // The replay carries documents, not keys: the refusals below name the key each came from.
+        var keys = new Dictionary<(long Revision, string Id), string>();
+        foreach (var kv in read.Kvs)
         {
-            await ApplyAsync(purge, cancellationToken).ConfigureAwait(false);
+            if (appliedThrough != Unknown && kv.ModRevision > appliedThrough && PurgeLog.IsEvent(_keys, kv))
+            {
+                if (DocumentJson.TryDecode<PurgeDocument>(kv.Value, out var document))
+                {
+                    keys[(kv.ModRevision, document.Id)] = kv.Key.ToStringUtf8();
+                }
+                else
+                {
+                    Refuse(kv.Key.ToStringUtf8(), "not a purge document");
+                }
+            }
+        }
+
+        foreach (var (purge, revision) in replay.Events)
+        {
+            await ApplyAsync(purge, keys.GetValueOrDefault((revision, purge.Id), purge.Id), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -148,7 +166,7 @@ internal sealed partial class PurgeApplier(
             {
                 if (DocumentJson.TryDecode<PurgeDocument>(change.Kv.Value, out var purge))
                 {
-                    await ApplyAsync(purge, cancellationToken).ConfigureAwait(false);
+                    await ApplyAsync(purge, change.Kv.Key.ToStringUtf8(), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -163,11 +181,12 @@ internal sealed partial class PurgeApplier(
 
     void IRangeFollower.Interrupted(string reason) => Log.WatchInterrupted(logger, reason);
 
-    private async Task ApplyAsync(PurgeDocument purge, CancellationToken cancellationToken)
+    /// <param name="key">The etcd key the purge was read from, which a refusal names.</param>
+    private async Task ApplyAsync(PurgeDocument purge, string key, CancellationToken cancellationToken)
     {
         if (PurgeTarget.FromDocument(purge) is not { } target)
         {
-            Refuse(purge.Id, "it names no valid tenant, path or folder");
+            Refuse(key, "it names no valid tenant, path or folder");
             return;
         }
 
@@ -177,11 +196,7 @@ internal sealed partial class PurgeApplier(
         Purged?.Invoke(purge);
     }
 
-    private void Refuse(string key, string reason)
-    {
-        Log.PurgeRefused(logger, key, reason);
-        metrics.ConfigRejected("purge");
-    }
+    private void Refuse(string key, string reason) => refusals.Refuse("purge", key, reason);
 
     /// <summary>
     /// Raises the region's Redis generation by one, compare-and-swap. When another edge raised it after this one read
@@ -234,9 +249,6 @@ internal sealed partial class PurgeApplier(
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Redis generation of region {Region} raised to {Generation}: what the region cached before is no longer read.")]
         public static partial void GenerationRaised(ILogger logger, string region, long generation);
-
-        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Purge event {Key} refused: {Reason}.")]
-        public static partial void PurgeRefused(ILogger logger, string key, string reason);
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The region's Redis was purged through revision {Mark}, past etcd's revision {Revision}: etcd's history started again, so what Redis holds cannot be proved clean.")]
         public static partial void MarkAhead(ILogger logger, long mark, long revision);

@@ -55,7 +55,7 @@ internal sealed class EdgeMetrics
         _originErrors = meter.CreateCounter<long>(
             "edgeimages.origin.errors", "{error}", "Failed origin requests by kind: timeout, status (5xx or other unexpected), transport (refused, reset), truncated (the body ended early), unavailable (503 with Retry-After), breaker_open, unknown_cluster.");
         _shed = meter.CreateCounter<long>(
-            "edgeimages.transforms.shed", "{request}", "Requests shed with 503, by reason: queue_full (decided before the fetch or at the queue), deadline.");
+            "edgeimages.transforms.shed", "{request}", "Requests shed with 503, by reason: queue_full (the memory queue before the fetch, or the transform queue), deadline (waited or ran past Transforms:Deadline), memory (an admitted miss whose original or decode needed more than the budget had free).");
         _rateLimited = meter.CreateCounter<long>(
             "edgeimages.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit.");
         _purges = meter.CreateCounter<long>("edgeimages.purges", "{purge}", "Purges applied on this edge.");
@@ -126,6 +126,7 @@ internal sealed class EdgeMetrics
         _shed.Add(1, new KeyValuePair<string, object?>("reason", reason switch
         {
             ShedReason.Deadline => "deadline",
+            ShedReason.Memory => "memory",
             _ => "queue_full",
         }));
 
@@ -185,4 +186,10 @@ internal enum ShedReason
 
     /// <summary><c>Transforms:Deadline</c> passed while the request waited or ran.</summary>
     Deadline,
+
+    /// <summary>
+    /// An admitted miss learnt it needs more (the original's length, the decoder's buffers) than the budget has free
+    /// now: growing never waits, so it is shed at once.
+    /// </summary>
+    Memory,
 }

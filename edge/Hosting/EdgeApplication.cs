@@ -51,6 +51,7 @@ internal static class EdgeApplication
 
         builder.Services.AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder.Configuration, SigningOptions.SectionName);
         builder.Services.AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder.Configuration, OriginalsOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<OriginalsOptions>, OriginalsFolderValidator>();
         builder.Services.AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder.Configuration, CacheOptions.SectionName);
         services.AddTransforms();
         builder.Services.AddValidatedOptions<TransformSchedulerOptions, TransformSchedulerOptionsValidator>(builder.Configuration, TransformLimits.SectionName);

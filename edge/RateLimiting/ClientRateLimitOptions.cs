@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.RateLimiting;
@@ -13,11 +14,11 @@ internal sealed class ClientRateLimitOptions
     /// 0 turns the limit off. A page of 100 thumbnails at 2x is about 200 requests, and one address may be a
     /// whole office behind NAT, so the default is generous: it stops a runaway script, not a busy page.
     /// </summary>
-    [Range(0, int.MaxValue, ErrorMessage = "RateLimiting:PerClientPerSecond must be between {1} and {2}.")]
+    [SettingRange(0, int.MaxValue, ErrorMessage = "RateLimiting:PerClientPerSecond must be between {1} and {2}.")]
     public int PerClientPerSecond { get; set; } = 500;
 
     /// <summary><c>RateLimiting:PerClientBurst</c>: requests one client may make at once above the rate.</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "RateLimiting:PerClientBurst must be between {1} and {2}.")]
+    [SettingRange(1, int.MaxValue, ErrorMessage = "RateLimiting:PerClientBurst must be between {1} and {2}.")]
     public int PerClientBurst { get; set; } = 1000;
 }
 

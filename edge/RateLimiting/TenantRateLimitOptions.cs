@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.RateLimiting;
@@ -14,7 +15,7 @@ internal sealed class TenantRateLimitOptions : IValidatableObject
     /// One round trip inside a region is well under a millisecond; past this the request is judged by this
     /// edge's own bucket alone (fail open), since a slow Redis must cost accuracy, not latency.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05", ErrorMessage = "RateLimiting:RegionalBudget must be between {1} and {2}.")]
+    [SettingRange(typeof(TimeSpan), "00:00:00.010", "00:00:05", ErrorMessage = "RateLimiting:RegionalBudget must be between {1} and {2}.")]
     public TimeSpan RegionalBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>

@@ -22,7 +22,7 @@ internal sealed record TenantSettings
 
     /// <summary>
     /// <c>Tenants:{tenant}:StaleIfError</c>: after max-age, how long an expired variant answers when the origin fails
-    /// (RFC 5861); null means <c>Caching:StaleIfError</c>, which also bounds how long the edge keeps it.
+    /// (RFC 5861); null means <c>Caching:StaleIfError</c>. The edge keeps a variant in memory for the longer of the two windows.
     /// </summary>
     public TimeSpan? StaleIfError { get; init; }
 

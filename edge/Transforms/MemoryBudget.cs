@@ -168,7 +168,7 @@ internal sealed class MemoryBudget
 
     internal EdgeProblemException ShedGrowth()
     {
-        Shed(deadline: false);
+        _metrics?.TransformShed(ShedReason.Memory);
         return Overloaded();
     }
 

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Transforms;
 
 /// <summary>How much memory the work in flight may hold at once; configuration section <c>Transforms</c>.</summary>
-internal sealed class MemoryBudgetOptions
+internal sealed class MemoryBudgetOptions : IValidatableObject
 {
     /// <summary>
     /// <c>Transforms:MemoryBudgetBytes</c>: bytes of originals being fetched or held and of pixel buffers being
@@ -17,6 +19,7 @@ internal sealed class MemoryBudgetOptions
     /// <c>Transforms:MemoryQueueLength</c>: misses allowed to wait for memory before their fetch starts. Past it
     /// the tenant with the most waiting is shed first. 0 means four per core: a wait here costs no memory.
     /// </summary>
+    [SettingRange(0, 100_000, ErrorMessage = "Transforms:MemoryQueueLength must be between {1} (four per core) and {2}.")]
     public int MemoryQueueLength { get; set; }
 
     /// <summary>
@@ -24,6 +27,7 @@ internal sealed class MemoryBudgetOptions
     /// known of its original yet. Later misses reserve what recent ones needed (a moving average) if that is more,
     /// so that the queue admits about as many as will fit and few are shed after their fetch has begun.
     /// </summary>
+    [SettingRange(4096d, long.MaxValue, ErrorMessage = "Transforms:MemoryFirstReservationBytes must be at least {1}.")]
     public long MemoryFirstReservationBytes { get; set; } = 1024 * 1024;
 
     public long EffectiveBudgetBytes => MemoryBudgetBytes > 0
@@ -31,28 +35,19 @@ internal sealed class MemoryBudgetOptions
         : Math.Max(64L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     public int EffectiveQueueLength => MemoryQueueLength > 0 ? MemoryQueueLength : 4 * Environment.ProcessorCount;
-}
 
-internal sealed class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudgetOptions>
-{
-    public ValidateOptionsResult Validate(string? name, MemoryBudgetOptions options)
+    /// <summary>The budget's rule: 0 has a meaning of its own, so it is no plain range.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        if (options.MemoryBudgetBytes is < 0 or (> 0 and < 1024 * 1024))
+        if (MemoryBudgetBytes is < 0 or (> 0 and < 1024 * 1024))
         {
-            errors.Add("Transforms:MemoryBudgetBytes must be 0 (a quarter of the memory available) or at least 1048576.");
+            yield return new ValidationResult(
+                "Transforms:MemoryBudgetBytes must be 0 (a quarter of the memory available) or at least 1048576.", [nameof(MemoryBudgetBytes)]);
         }
-
-        if (options.MemoryQueueLength is < 0 or > 100_000)
-        {
-            errors.Add("Transforms:MemoryQueueLength must be between 0 (four per core) and 100000.");
-        }
-
-        if (options.MemoryFirstReservationBytes < 4096)
-        {
-            errors.Add("Transforms:MemoryFirstReservationBytes must be at least 4096.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>The ranges from the attributes, source-generated; <see cref="MemoryBudgetOptions.Validate"/> for the budget.</summary>
+[OptionsValidator]
+internal sealed partial class MemoryBudgetOptionsValidator : IValidateOptions<MemoryBudgetOptions>;
+

@@ -1,3 +1,4 @@
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.Transforms;
@@ -9,6 +10,7 @@ internal sealed class TransformSchedulerOptions
     /// <c>Transforms:Concurrency</c>: transforms running at once. Decoding and resizing are CPU-bound, so more
     /// than one per core only adds latency and memory. 0 means the number of cores.
     /// </summary>
+    [SettingRange(0, 1024, ErrorMessage = "Transforms:Concurrency must be between {1} (one per core) and {2}.")]
     public int Concurrency { get; set; }
 
     /// <summary>
@@ -16,12 +18,14 @@ internal sealed class TransformSchedulerOptions
     /// client is better served by a fast 503 and a retry (or another PoP) than by seconds in a queue.
     /// 0 means twice the concurrency.
     /// </summary>
+    [SettingRange(0, 100_000, ErrorMessage = "Transforms:QueueLength must be between {1} (twice the concurrency) and {2}.")]
     public int QueueLength { get; set; }
 
     /// <summary>
     /// <c>Transforms:Deadline</c>: the longest one request may spend waiting for and running its transform.
     /// A 12 MP photo takes tens of milliseconds; ten seconds only trips on pathological inputs or overload.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.001", "00:05:00", ErrorMessage = "Transforms:Deadline must be between {1} and {2}.")]
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -31,9 +35,11 @@ internal sealed class TransformSchedulerOptions
     /// times the transforms' share of a contended core (loadtests/README.md, "Hits while misses flood"); when the
     /// request path is idle, transforms still get every core. 0 turns it off.
     /// </summary>
+    [SettingRange(0, 19, ErrorMessage = "Transforms:WorkerNice must be between {1} (the request path's priority) and {2}.")]
     public int WorkerNice { get; set; } = 10;
 
     /// <summary><c>Transforms:RetryAfter</c>: the <c>Retry-After</c> sent with a 503 when shedding.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Transforms:RetryAfter must be between {1} and {2}.")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
@@ -41,36 +47,5 @@ internal sealed class TransformSchedulerOptions
     public int EffectiveQueueLength => QueueLength > 0 ? QueueLength : 2 * EffectiveConcurrency;
 }
 
-internal sealed class TransformSchedulerOptionsValidator : IValidateOptions<TransformSchedulerOptions>
-{
-    public ValidateOptionsResult Validate(string? name, TransformSchedulerOptions options)
-    {
-        var errors = new List<string>();
-        if (options.Concurrency is < 0 or > 1024)
-        {
-            errors.Add("Transforms:Concurrency must be between 0 (one per core) and 1024.");
-        }
-
-        if (options.QueueLength is < 0 or > 100_000)
-        {
-            errors.Add("Transforms:QueueLength must be between 0 (twice the concurrency) and 100000.");
-        }
-
-        if (options.WorkerNice is < 0 or > 19)
-        {
-            errors.Add("Transforms:WorkerNice must be between 0 (the request path's priority) and 19.");
-        }
-
-        if (options.Deadline <= TimeSpan.Zero || options.Deadline > TimeSpan.FromMinutes(5))
-        {
-            errors.Add("Transforms:Deadline must be between 00:00:00.001 and 00:05:00.");
-        }
-
-        if (options.RetryAfter < TimeSpan.FromSeconds(1) || options.RetryAfter > TimeSpan.FromHours(1))
-        {
-            errors.Add("Transforms:RetryAfter must be between 00:00:01 and 01:00:00.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
+[OptionsValidator]
+internal sealed partial class TransformSchedulerOptionsValidator : IValidateOptions<TransformSchedulerOptions>;

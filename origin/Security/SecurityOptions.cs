@@ -1,9 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Origin.Security;
 
 /// <summary>Credentials configured on the origin itself, from section <c>Origin</c>.</summary>
-internal sealed class SecurityOptions
+internal sealed class SecurityOptions : IValidatableObject
 {
     public const string SectionName = "Origin";
 
@@ -18,32 +19,37 @@ internal sealed class SecurityOptions
 
     /// <summary><c>Origin:AdminToken</c>: guards the key-management endpoints. Unset, they answer 401 to everyone.</summary>
     public string? AdminToken { get; set; }
-}
 
-/// <summary>Refuses to start on credentials that are missing or guessable, naming each offending key.</summary>
-internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SecurityOptions options)
+    /// <summary>
+    /// Rules on secrets, kept here rather than as attributes: an empty admin token is refused (not taken for unset, as a
+    /// pattern attribute would), and each edge credential is named by its key.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        if (options.EdgeCredentials.Count == 0)
+        if (EdgeCredentials.Count == 0)
         {
-            errors.Add("Origin:EdgeCredentials must hold at least one credential (Origin:EdgeCredentials:{name} = token); without one no edge can read.");
+            yield return new ValidationResult(
+                "Origin:EdgeCredentials must hold at least one credential (Origin:EdgeCredentials:{name} = token); without one no edge can read.", [nameof(EdgeCredentials)]);
         }
 
-        foreach (var (credential, token) in options.EdgeCredentials)
+        foreach (var (credential, token) in EdgeCredentials)
         {
-            if (string.IsNullOrEmpty(token) || token.Length < SecurityOptions.MinimumSecretLength || token.Any(char.IsWhiteSpace))
+            if (!IsStrongSecret(token))
             {
-                errors.Add($"Origin:EdgeCredentials:{credential} must be at least {SecurityOptions.MinimumSecretLength} characters without spaces.");
+                yield return new ValidationResult($"Origin:EdgeCredentials:{credential} must be at least {MinimumSecretLength} characters without spaces.", [nameof(EdgeCredentials)]);
             }
         }
 
-        if (options.AdminToken is { } admin && (admin.Length < SecurityOptions.MinimumSecretLength || admin.Any(char.IsWhiteSpace)))
+        if (AdminToken is { } admin && !IsStrongSecret(admin))
         {
-            errors.Add($"Origin:AdminToken must be at least {SecurityOptions.MinimumSecretLength} characters without spaces.");
+            yield return new ValidationResult($"Origin:AdminToken must be at least {MinimumSecretLength} characters without spaces.", [nameof(AdminToken)]);
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool IsStrongSecret(string? secret) =>
+        secret is { Length: >= MinimumSecretLength } && !secret.Any(char.IsWhiteSpace);
 }
+
+/// <summary>Refuses to start on credentials that are missing or guessable, naming each offending key (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class SecurityOptionsValidator : IValidateOptions<SecurityOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Origin.Storage;
@@ -16,22 +17,22 @@ internal sealed class RetentionOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>The newest versions of each original that are always kept, the current one included. 10 covers a burst of re-uploads.</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Origin:Retention:KeepVersions must be between {1} and {2}.")]
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Origin:Retention:KeepVersions must be between {1} and {2}.")]
     public int KeepVersions { get; set; } = 10;
 
     /// <summary>
     /// Versions younger than this are kept whatever their rank: a <c>v:</c> URL published a minute ago must not
     /// break because the site re-uploaded eleven times since. A week outlives any reasonable deploy cycle.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Origin:Retention:MinAge must be between {1} and {2}.")]
+    [SettingRange(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Origin:Retention:MinAge must be between {1} and {2}.")]
     public TimeSpan MinAge { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How often a node tries a cleanup pass.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Origin:Retention:Interval must be between {1} and {2}.")]
+    [SettingRange(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Origin:Retention:Interval must be between {1} and {2}.")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Versions deleted per transaction, so that a large backlog never holds locks or WAL for long.</summary>
-    [Range(1, 100_000, ErrorMessage = "Origin:Retention:BatchSize must be between {1} and {2}.")]
+    [SettingRange(1, 100_000, ErrorMessage = "Origin:Retention:BatchSize must be between {1} and {2}.")]
     public int BatchSize { get; set; } = 500;
 }
 

@@ -77,6 +77,52 @@ public static class HostileImages
     }
 
     /// <summary>
+    /// A valid interlaced (Adam7) 1-bit greyscale PNG, <paramref name="width"/>x<paramref name="height"/> of white: as
+    /// small on disk as <see cref="OneBitPng"/>, but no decoder can read it by rows, so making anything of it needs the
+    /// whole image as 32-bit pixels (8000x8000: 256 MB).
+    /// </summary>
+    public static byte[] InterlacedOneBitPng(int width, int height)
+    {
+        using var stream = new MemoryStream();
+        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 1; // bit depth
+        ihdr[9] = 0; // greyscale
+        ihdr[12] = 1; // Adam7
+        WriteChunk(stream, "IHDR", ihdr);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                // The seven passes, each a reduced image of its own rows: (x0, y0, dx, dy).
+                foreach (var (x0, y0, dx, dy) in new[] { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) })
+                {
+                    var passWidth = (width - x0 + dx - 1) / dx;
+                    var passHeight = (height - y0 + dy - 1) / dy;
+                    if (passWidth <= 0 || passHeight <= 0)
+                    {
+                        continue; // an empty pass has no rows, not even filter bytes
+                    }
+
+                    var row = new byte[1 + ((passWidth + 7) / 8)];
+                    row.AsSpan(1).Fill(0xFF);
+                    for (var y = 0; y < passHeight; y++)
+                    {
+                        zlib.Write(row);
+                    }
+                }
+            }
+
+            WriteChunk(stream, "IDAT", compressed.ToArray());
+        }
+
+        WriteChunk(stream, "IEND", []);
+        return stream.ToArray();
+    }
+
+    /// <summary>
     /// A valid baseline greyscale JPEG, <paramref name="width"/>x<paramref name="height"/> of flat mid-grey: every
     /// 8x8 block is two bits (a zero DC difference and end-of-block, each a one-bit Huffman code), so 10000x10000
     /// (100 MP) is about 390 KB on disk and 400 MB as 32-bit pixels.

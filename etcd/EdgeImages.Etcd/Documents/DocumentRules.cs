@@ -28,6 +28,18 @@ public static class DocumentRules
             errors.Add("'maxAgeSeconds' must be 0 to 31536000.");
         }
 
+        // Each window keeps a copy past its max-age: a week answers a long origin outage, and beyond that the copy
+        // is old enough that an error says more than it does.
+        if (tenant.StaleWhileRevalidateSeconds is < 0 or > 604_800)
+        {
+            errors.Add("'staleWhileRevalidateSeconds' must be 0 to 604800.");
+        }
+
+        if (tenant.StaleIfErrorSeconds is < 0 or > 604_800)
+        {
+            errors.Add("'staleIfErrorSeconds' must be 0 to 604800.");
+        }
+
         if (tenant.RequestsPerSecond is <= 0)
         {
             errors.Add("'requestsPerSecond' must be positive (omit it for unlimited).");

@@ -57,6 +57,12 @@ public sealed record TenantDocument
     /// <summary>The origin binding: the origin (cluster name or base URL) this tenant's originals come from.</summary>
     public string? Origin { get; init; }
     public int? MaxAgeSeconds { get; init; }
+    /// <summary>
+    /// RFC 5861 windows after max-age: how long an expired variant still answers at once while one background fetch
+    /// refreshes it, and how long it answers when the origin fails. Null: the edges' <c>Caching</c> defaults.
+    /// </summary>
+    public int? StaleWhileRevalidateSeconds { get; init; }
+    public int? StaleIfErrorSeconds { get; init; }
     public IReadOnlyList<string>? AllowedOptions { get; init; }
     public IReadOnlyDictionary<string, string>? Presets { get; init; }
     public int? RequestsPerSecond { get; init; }

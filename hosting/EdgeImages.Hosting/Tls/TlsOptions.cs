@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Hosting.Tls;
@@ -7,7 +8,7 @@ namespace EdgeImages.Hosting.Tls;
 /// <c>Tls</c>: the deployment CA its peers' certificates must chain to, the certificate it presents when it calls a peer,
 /// how often certificate files are reread, and HSTS. Every path is a PEM file.
 /// </summary>
-public sealed class TlsOptions
+public sealed class TlsOptions : IValidatableObject
 {
     public const string SectionName = "Tls";
 
@@ -27,6 +28,7 @@ public sealed class TlsOptions
     /// connections within this (no restart); rereading two small files is cheap, and polling works where file watchers
     /// do not (symlink swaps of mounted secrets, network file systems).
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Tls:ReloadInterval must be between {1} and {2}.")]
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -34,9 +36,31 @@ public sealed class TlsOptions
     /// lists ask for). Not <c>includeSubDomains</c>: a tenant's CNAME under the same domain may not have HTTPS yet.
     /// Zero switches HSTS off.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Tls:HstsMaxAge must be between {1} (off) and {2}.")]
     public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
 
     public bool HasCa => !string.IsNullOrWhiteSpace(CaPath);
+
+    /// <summary>The rules that ask the file system, or tie the client certificate to the pinned CA.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (HasCa && !File.Exists(CaPath))
+        {
+            yield return new ValidationResult($"Tls:CaPath names a file that does not exist: {CaPath}.", [nameof(CaPath)]);
+        }
+
+        var client = ClientCertificate;
+        if (client.IsConfigured && (!File.Exists(client.Path) || string.IsNullOrWhiteSpace(client.KeyPath) || !File.Exists(client.KeyPath)))
+        {
+            yield return new ValidationResult("Tls:ClientCertificate:Path and Tls:ClientCertificate:KeyPath must both name existing PEM files.", [nameof(ClientCertificate)]);
+        }
+
+        if (client.IsConfigured && !HasCa)
+        {
+            yield return new ValidationResult(
+                "Tls:ClientCertificate needs Tls:CaPath: a client certificate is for a peer whose own certificate this service pins.", [nameof(ClientCertificate)]);
+        }
+    }
 }
 
 /// <summary>A certificate and its private key as two PEM files, as Kestrel's <c>Certificate:Path</c> and <c>KeyPath</c>.</summary>
@@ -49,37 +73,6 @@ public sealed class CertificateFileOptions
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Path);
 }
 
-internal sealed class TlsOptionsValidator : IValidateOptions<TlsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, TlsOptions options)
-    {
-        var errors = new List<string>();
-        if (options.HasCa && !File.Exists(options.CaPath))
-        {
-            errors.Add($"Tls:CaPath names a file that does not exist: {options.CaPath}.");
-        }
-
-        var client = options.ClientCertificate;
-        if (client.IsConfigured && (!File.Exists(client.Path) || string.IsNullOrWhiteSpace(client.KeyPath) || !File.Exists(client.KeyPath)))
-        {
-            errors.Add("Tls:ClientCertificate:Path and Tls:ClientCertificate:KeyPath must both name existing PEM files.");
-        }
-
-        if (client.IsConfigured && !options.HasCa)
-        {
-            errors.Add("Tls:ClientCertificate needs Tls:CaPath: a client certificate is for a peer whose own certificate this service pins.");
-        }
-
-        if (options.ReloadInterval < TimeSpan.FromMilliseconds(100) || options.ReloadInterval > TimeSpan.FromHours(1))
-        {
-            errors.Add("Tls:ReloadInterval must be between 00:00:00.1 and 01:00:00.");
-        }
-
-        if (options.HstsMaxAge < TimeSpan.Zero)
-        {
-            errors.Add("Tls:HstsMaxAge must not be negative.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
+/// <summary>The ranges from the attributes, source-generated; <see cref="TlsOptions.Validate"/> for the rest.</summary>
+[OptionsValidator]
+internal sealed partial class TlsOptionsValidator : IValidateOptions<TlsOptions>;

@@ -24,9 +24,13 @@ internal static class ControlPlaneProbe
     /// <summary>A hang guard for each wait: far beyond any of the promises measured here.</summary>
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
+    /// <summary>The measured key's binding: the tenant the topology seeds (a key without tenants is refused).</summary>
+    private static readonly string[] DemoTenant = ["demo"];
+
     public static async Task RunAsync(DeployedTopology topology, int purges, string output, TextWriter log)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // HTTPS with the deployment CA pinned, as deploy.ps1's operator.
+        using var http = topology.CreateClient(TimeSpan.FromSeconds(30));
         var admin = topology.Secret("control-plane-admin-key");
         var controlPlanes = topology.OfKind("control-plane").ToList();
         var edges = topology.OfKind("edge").ToList();
@@ -97,7 +101,7 @@ internal static class ControlPlaneProbe
     {
         var kid = "measure-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         using var create = Authorized(HttpMethod.Post, new Uri(controlPlane.Address, "/v1/keys"), admin);
-        create.Content = JsonContent.Create(new { kid });
+        create.Content = JsonContent.Create(new { kid, tenants = DemoTenant }); // every key names its tenants
         var clock = Stopwatch.StartNew();
         using var created = await http.SendAsync(create);
         created.EnsureSuccessStatusCode();

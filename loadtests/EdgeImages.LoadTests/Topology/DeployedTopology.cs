@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Security.Cryptography.X509Certificates;
+using EdgeImages.Testing.Tls;
 
 namespace EdgeImages.LoadTests.Topology;
 
 /// <summary>One process of a topology that <c>deploy.ps1 up</c> started.</summary>
 internal sealed record DeployedProcess(string Name, string Kind, string Region, int Port)
 {
-    public Uri Address => new($"http://127.0.0.1:{Port}");
+    /// <summary>Every listener of the topology is HTTPS from its deployment CA (<see cref="DeployedTopology.CreateClient"/> trusts it).</summary>
+    public Uri Address => new($"https://127.0.0.1:{Port}");
 }
 
 /// <summary>
@@ -51,6 +54,29 @@ internal sealed class DeployedTopology
     public IEnumerable<DeployedProcess> OfKind(string kind) => Processes.Where(p => p.Kind == kind);
 
     public string Secret(string name) => File.ReadAllText(Path.Combine(_runDir, "secrets", name)).Trim();
+
+    /// <summary>
+    /// An HttpClient as deploy's operator: it trusts the deployment CA (<c>pki/ca.crt</c>) and nothing else, and
+    /// presents the operator's client certificate (<c>pki/deploy-operator.crt</c>), which the origin's edges' listener
+    /// demands and the other listeners do not ask for. Read again on each call, so a client made after
+    /// <c>rotate-certs</c> presents the renewed certificate.
+    /// </summary>
+    public HttpClient CreateClient(TimeSpan timeout)
+    {
+        var pki = Path.Combine(_runDir, "pki");
+        var caFile = Path.Combine(pki, "ca.crt");
+        if (!File.Exists(caFile))
+        {
+            throw new FileNotFoundException($"No {caFile}: this run folder is from before the topology spoke TLS; bring it up again.", caFile);
+        }
+
+        // The CA's certificate alone: CreateFromPemFile without a key path would look for a private key in ca.crt.
+        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));
+        var operatorCertificate = new PemFiles(Path.Combine(pki, "deploy-operator.crt"), Path.Combine(pki, "deploy-operator.key"));
+        var client = PinnedHttpClient.Create(ca, File.Exists(operatorCertificate.CertificatePath) ? operatorCertificate : null);
+        client.Timeout = timeout;
+        return client;
+    }
 
     public int Pid(DeployedProcess process) =>
         int.Parse(File.ReadAllText(Path.Combine(_runDir, "pids", process.Name + ".pid")).Split(' ')[0], CultureInfo.InvariantCulture);

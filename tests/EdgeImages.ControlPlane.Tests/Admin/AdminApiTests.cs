@@ -89,12 +89,13 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
     [Fact]
     public async Task BadInput_Is400Problem_NamingEveryField()
     {
-        using var response = await Server.Client.PutAsJsonAsync("/v1/tenants/acme", new { maxAgeSeconds = -1, requestsPerSecond = 0, allowedOptions = new[] { "W!" } });
+        using var response = await Server.Client.PutAsJsonAsync("/v1/tenants/acme", new { maxAgeSeconds = -1, requestsPerSecond = 0, allowedOptions = new[] { "W!" }, staleIfErrorSeconds = -5 });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
         Assert.Contains("maxAgeSeconds", detail, StringComparison.Ordinal);
         Assert.Contains("requestsPerSecond", detail, StringComparison.Ordinal);
         Assert.Contains("allowedOptions", detail, StringComparison.Ordinal);
+        Assert.Contains("staleIfErrorSeconds", detail, StringComparison.Ordinal);
 
         using var malformed = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
         using var bad = await Server.Client.PostAsync("/v1/purge", malformed);
@@ -123,6 +124,8 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
         {
             origin = "origin-eu",
             maxAgeSeconds = 42,
+            staleWhileRevalidateSeconds = 30,
+            staleIfErrorSeconds = 600,
             allowedOptions = new[] { "w", "h", "p" },
             presets = new Dictionary<string, string> { ["thumb"] = "w:50,h:50" },
             requestsPerSecond = 1000,
@@ -136,7 +139,7 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
             Assert.Equal(1000, edge.State.Get("acme").RequestsPerSecond);
             using var preset = await edge.GetStaticAsync("p:thumb", "photos/cat.jpg");
             Assert.Equal(HttpStatusCode.OK, preset.StatusCode);
-            Assert.Contains("max-age=42", preset.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
+            Assert.Equal("public, max-age=42, stale-while-revalidate=30, stale-if-error=600", preset.Headers.NonValidated["Cache-Control"].ToString());
             using var refused = await edge.GetStaticAsync("w:64,q:50", "photos/cat.jpg");
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         }

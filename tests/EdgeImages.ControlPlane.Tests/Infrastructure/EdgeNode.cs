@@ -51,7 +51,9 @@ internal sealed class EdgeNode : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <param name="folder">Reuse an edge's folder (originals and state file) to restart "the same machine".</param>
-    public static async Task<EdgeNode> StartAsync(string etcd, string region, string pop, string edgeId, string? folder = null, IDictionary<string, string?>? settings = null)
+    /// <param name="logs">Gets the edge's warnings and errors (the rest of its logging stays at errors only).</param>
+    public static async Task<EdgeNode> StartAsync(
+        string etcd, string region, string pop, string edgeId, string? folder = null, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var ownsFolder = folder is null;
         folder ??= Directory.CreateTempSubdirectory("edgeimages-cp-edge-").FullName;
@@ -86,6 +88,12 @@ internal sealed class EdgeNode : IAsyncDisposable
 
         var builder = EdgeApplication.CreateBuilder(["--urls", address.ToString(), "--environment", "Testing"], configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Error);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter((provider, _, level) => level >= LogLevel.Error || (level >= LogLevel.Warning && provider == logs.GetType().FullName));
+        }
+
         var app = EdgeApplication.Build(builder);
         await app.StartAsync();
         return new EdgeNode(app, folder, stateFile, address, edgeId, ownsFolder);

@@ -134,6 +134,26 @@ public sealed class StaleAndNegativeCachingTests(OriginClusterCollectionFixture 
         Assert.Equal(TimeSpan.FromSeconds(7), hit.Headers.Age);
     }
 
+    [Fact]
+    public async Task TenantsStaleIfErrorOutlastsTheEdgeDefault_OriginDownPastTheDefault_StillAnsweredStaleWithAge()
+    {
+        // acme: max-age 1 min, stale-if-error 2 h; the edge's own default window is 10 min.
+        await using var edge = await StartEdgeAsync(("Caching:StaleIfError", "00:10:00"), ("Tenants:acme:StaleWhileRevalidate", "00:00:00"));
+        using (var warm = await edge.GetAsync("w:45,f:png", "photos/tiny.png"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(30)); // past max-age and the default window, inside the tenant's
+        _proxy.SetFault(ProxyFault.Refuse);
+        using var stale = await edge.GetAsync("w:45,f:png", "photos/tiny.png");
+
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        Assert.Equal("STALE", UrlContractTests.Header(stale, "X-Cache"));
+        Assert.Equal(TimeSpan.FromMinutes(30), stale.Headers.Age);
+        Assert.Contains("stale-if-error=7200", stale.Headers.NonValidated["Cache-Control"].ToString(), StringComparison.Ordinal);
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(EdgeServer edge, string options, string path)
     {
         using var response = await edge.GetAsync(options, path);

@@ -16,6 +16,22 @@ public sealed class ConfigurationTests
     [InlineData("Caching:MaxAge", "-00:00:01", "Caching:MaxAge")]
     [InlineData("Transforms:MaxSourcePixels", "0", "Transforms:MaxSourcePixels")]
     [InlineData("Transforms:Concurrency", "-1", "Transforms:Concurrency")]
+    [InlineData("Originals:FetchTimeout", "00:06:00", "Originals:FetchTimeout must be between")]
+    [InlineData("Caching:MemoryLimitBytes", "1000", "Caching:MemoryLimitBytes must be at least")]
+    [InlineData("Caching:StaleIfError", "31.00:00:00", "Caching:StaleIfError must be between")]
+    [InlineData("Caching:RedisCooldown", "00:00:00.100", "Caching:RedisCooldown must be 00:00:00 (no breaker)")]
+    [InlineData("Transforms:MaxAnimationFrames", "0", "Transforms:MaxAnimationFrames must be positive")]
+    [InlineData("Transforms:Deadline", "00:00:00", "Transforms:Deadline must be between")]
+    [InlineData("Transforms:WorkerNice", "20", "Transforms:WorkerNice must be between")]
+    [InlineData("Transforms:MemoryQueueLength", "-1", "Transforms:MemoryQueueLength must be between")]
+    [InlineData("Transforms:MemoryBudgetBytes", "1000", "Transforms:MemoryBudgetBytes must be 0")]
+    [InlineData("Origin:TryTimeout", "00:00:00.001", "Origin:TryTimeout must be between")]
+    [InlineData("Origin:Retries", "6", "Origin:Retries must be between")]
+    [InlineData("Origin:BreakAfterFailures", "1", "Origin:BreakAfterFailures must be at least 2")]
+    [InlineData("Origin:Destinations:a", "ftp://origin.example", "Origin:Destinations:a must be an absolute http(s) address")]
+    [InlineData("Tls:HstsMaxAge", "-1.00:00:00", "Tls:HstsMaxAge must be between")]
+    [InlineData("Tls:CaPath", "/no/such/ca.crt", "Tls:CaPath names a file that does not exist")]
+    [InlineData("RateLimiting:PerClientBurst", "0", "RateLimiting:PerClientBurst must be between")]
     public async Task BadSetting_FailsAtStartUp_NamingTheKey(string key, string value, string named)
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
