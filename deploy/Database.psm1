@@ -4,7 +4,15 @@
 # that prefix alone (Stores.psm1, New-EtcdGatewayUser). Every connection is TLS with a server
 # certificate from the deployment CA (run/pki) and a SCRAM password, replication included: pg_hba.conf has hostssl
 # lines only. The origin reaches it as origin_app (rows only) and migrates as origin_owner; the passwords are files
-# under run/secrets/ and reach Patroni in its 0600 configuration file, the origin in its environment.
+# under run/secrets/ and reach Patroni in its 0600 configuration file, the origin in its environment. Patroni's REST
+# API is HTTPS with a certificate from the same CA and demands a client certificate from it (verify_client: required):
+# the members call each other with their own, deploy with its operator certificate.
+#
+# Backups (issue 17.5): whichever member is primary archives each completed WAL segment, gzipped, into run/backup/wal/
+# (archive_command, at the latest archive_timeout after a commit), and `deploy.ps1 backup` takes a base backup into
+# run/backup/base/ with pg_basebackup over TLS as the replication user. Restore-DatabaseCopy replays them to a chosen
+# moment in a temporary PostgreSQL of its own on loopback, the topology's members left alone: the restore-original
+# drill reads a deleted original back from it.
 
 Set-StrictMode -Version Latest
 
@@ -20,6 +28,11 @@ $script:Patroni = '/usr/bin/patroni'
 # this prefix alone, so Patroni can neither read nor overwrite the control plane's keys, nor they its leader key.
 $script:Namespace = '/edgeimages-db/'
 $script:Database = 'edgeimages'
+# A completed WAL segment reaches the archive at most this long after the commit that began filling it: the recovery
+# point when the primary's disk is lost with it (the synchronous standby has every acknowledged commit anyway).
+$script:ArchiveTimeoutSeconds = 15
+# The temporary instance a restore starts: PostgreSQL's block (+20..) has members on +20 and +21, Patroni +25.. .
+$script:RestorePortOffset = 24
 
 function Get-PostgresUser { if ((id -u) -eq '0') { 'postgres' } else { '' } }
 
@@ -80,13 +93,24 @@ function Start-PatroniMember {
     [IO.File]::WriteAllText($etcdKey, [IO.File]::ReadAllText($gateway.KeyFile))
     $etcd = (Get-Processes $Topology -Kind etcd | ForEach-Object { "127.0.0.1:$($_.Port)" }) -join ','
     $caFile = Join-Path $tls 'ca.crt'
+    # The REST API's certificate: server and client usage, since Patroni presents it when it calls its peers' APIs.
+    if (-not (Test-Path (Join-Path $tls "$($Process.Name)-api.key"))) {
+        New-ServiceCertificate -Ca $ca -Name "$($Process.Name)-api" -Usage ServerAndClient -Directory $tls -Owner $asUser | Out-Null
+    }
+    $backup = Initialize-BackupFolder $Topology
     $ssl = "sslmode: verify-full, sslrootcert: '$caFile'"
     $config = @"
 scope: edgeimages
 namespace: $script:Namespace
 name: $($Process.Name)
 log: {level: INFO}
-restapi: {listen: '127.0.0.1:$($Process.RestPort)', connect_address: '127.0.0.1:$($Process.RestPort)'}
+restapi:
+  listen: '127.0.0.1:$($Process.RestPort)'
+  connect_address: '127.0.0.1:$($Process.RestPort)'
+  certfile: '$(Join-Path $tls "$($Process.Name)-api.crt")'
+  keyfile: '$(Join-Path $tls "$($Process.Name)-api.key")'
+  cafile: '$caFile'
+  verify_client: required
 etcd3:
   hosts: '$etcd'
   protocol: https
@@ -125,6 +149,9 @@ postgresql:
     ssl_key_file: '$(Join-Path $tls "$($Process.Name).key")'
     ssl_min_protocol_version: TLSv1.2
     password_encryption: scram-sha-256
+    archive_mode: 'on'
+    archive_command: '$($backup.ArchiveScript) %p %f'
+    archive_timeout: $script:ArchiveTimeoutSeconds
   pg_hba:
     - hostssl all all 127.0.0.1/32 scram-sha-256
     - hostssl replication replicator 127.0.0.1/32 scram-sha-256
@@ -137,15 +164,27 @@ postgresql:
     Start-Managed $Topology $Process '/usr/bin/env' @("HOME=$data", $script:Patroni, $file) -AsUser $asUser | Out-Null
 }
 
+function Get-PatroniJson {
+    <#
+        One GET of a member's REST API over deploy's pinned client (Set-HttpTrust: the deployment CA alone, the operator's
+        client certificate presented, which Patroni demands); the parsed body whatever the status, $null when it does not answer.
+    #>
+    param($Process, [string] $Endpoint, [int] $TimeoutMs = 2000)
+    $limit = [Threading.CancellationTokenSource]::new($TimeoutMs)
+    try {
+        $response = (Get-HttpClient).GetAsync("https://127.0.0.1:$($Process.RestPort)/$Endpoint", $limit.Token).GetAwaiter().GetResult()
+        try { return $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() | ConvertFrom-Json }
+        finally { $response.Dispose() }
+    } catch { return $null } finally { $limit.Dispose() }
+}
+
 function Get-PatroniRole {
     <# primary, replica (or sync_standby), or $null when the member's Patroni does not answer. #>
     param($Process)
-    try {
-        $answer = Invoke-RestMethod -Uri "http://127.0.0.1:$($Process.RestPort)/patroni" -TimeoutSec 2 -SkipHttpErrorCheck
-        $role = $answer.role
-        if ($role -eq 'master') { return 'primary' }
-        return $role
-    } catch { return $null }
+    $answer = Get-PatroniJson $Process 'patroni'
+    if (-not $answer -or -not ($answer.PSObject.Properties.Name -contains 'role')) { return $null }
+    if ($answer.role -eq 'master') { return 'primary' }
+    return $answer.role
 }
 
 function Get-DatabaseLeader {
@@ -156,7 +195,7 @@ function Get-DatabaseLeader {
 function Test-PatroniHealthy {
     <# Patroni's /health: 200 while its PostgreSQL runs, as primary or as a streaming standby. #>
     param($Process)
-    (Test-Http "http://127.0.0.1:$($Process.RestPort)/health") -eq 200
+    (Test-Http "https://127.0.0.1:$($Process.RestPort)/health") -eq 200
 }
 
 function Wait-SyncStandby {
@@ -164,10 +203,10 @@ function Wait-SyncStandby {
     $first = Get-Processes $Topology -Kind postgres | Select-Object -First 1
     Wait-Until -TimeoutSeconds $TimeoutSeconds -What 'a synchronous standby streaming from the primary' {
         foreach ($process in Get-Processes $Topology -Kind postgres) {
-            try {
-                $cluster = Invoke-RestMethod -Uri "http://127.0.0.1:$($process.RestPort)/cluster" -TimeoutSec 2
+            $cluster = Get-PatroniJson $process 'cluster'
+            if ($cluster -and ($cluster.PSObject.Properties.Name -contains 'members')) {
                 return [bool]($cluster.members | Where-Object { $_.role -eq 'sync_standby' -and $_.state -in 'running', 'streaming' })
-            } catch { }
+            }
         }
         $false
     }
@@ -178,14 +217,213 @@ function Invoke-Psql {
     param($Topology, [string] $Sql, [string] $Database = 'postgres')
     $leader = Get-DatabaseLeader $Topology
     if (-not $leader) { throw 'No PostgreSQL primary answers.' }
+    Invoke-PsqlAt $Topology $leader.Port -Sql $Sql -Database $Database
+}
+
+function Invoke-PsqlAt {
+    <#
+        psql as the superuser on one port (a member, or a restored copy: the same cluster, so the same password and a
+        certificate from the same CA), over TLS with the CA pinned; the password in psql's environment alone. -Sql is
+        one statement or one backslash command; -File a script, run in one transaction.
+    #>
+    param($Topology, [int] $Port, [string] $Sql, [string] $File, [string] $Database = 'postgres')
     $env:PGPASSWORD = (Get-DatabasePasswords $Topology).Superuser
     try {
-        $conninfo = "host=127.0.0.1 port=$($leader.Port) user=postgres dbname=$Database sslmode=verify-full sslrootcert=$(Get-PostgresCaPath $Topology)"
-        $output = & "$script:PostgresBin/psql" $conninfo -v ON_ERROR_STOP=1 -tAc $Sql 2>&1
+        $conninfo = "host=127.0.0.1 port=$Port user=postgres dbname=$Database sslmode=verify-full sslrootcert=$(Get-PostgresCaPath $Topology)"
+        $what = if ($File) { @('--single-transaction', '-f', $File) } else { @('-c', $Sql) }
+        $output = & "$script:PostgresBin/psql" $conninfo -v ON_ERROR_STOP=1 -tA @what 2>&1
         if ($LASTEXITCODE -ne 0) { throw "psql failed: $($output -join "`n")" }
         return "$output".Trim()
     } finally { Remove-Item Env:PGPASSWORD }
 }
+
+#region Backups: the WAL archive, base backups, and point-in-time recovery into a temporary instance
+
+function Get-BackupDir($Topology) { Join-Path $Topology.RunDir 'backup' }
+
+function Initialize-BackupFolder {
+    <#
+        run/backup/wal/ (the archive, written by whichever member is primary) and run/backup/base/ (base backups), the
+        postgres user's, and the two scripts PostgreSQL runs: archive_command on the members, restore_command in a
+        restored copy. Scripts rather than one-line commands: Patroni writes archive_command into postgresql.conf,
+        where shell quoting inside YAML inside a configuration file is where mistakes hide.
+    #>
+    param($Topology)
+    $root = Get-BackupDir $Topology
+    $wal = Join-Path $root 'wal'
+    $base = Join-Path $root 'base'
+    New-Item -ItemType Directory -Force -Path $wal, $base | Out-Null
+    $archive = Join-Path $root 'archive-wal.sh'
+    $restore = Join-Path $root 'restore-wal.sh'
+    # gzip: a segment switched out by archive_timeout is 16 MB of mostly zeros. Written beside its final name and
+    # renamed, so a restore never reads half a segment. A name already archived is accepted only with the same
+    # content: PostgreSQL retries a segment whose success it had not recorded when it crashed, and an archive must
+    # never be overwritten (by an old primary that came back, or another cluster pointed here by mistake).
+    $archiveText = @"
+#!/bin/sh
+# archive_command of every member (deploy/Database.psm1): `$1 is the segment (%p), `$2 its name (%f).
+set -eu
+target='$wal'/"`$2.gz"
+if [ -f "`$target" ]; then
+    gzip -dc "`$target" | cmp -s - "`$1"
+    exit
+fi
+gzip -1 -c "`$1" > "`$target.tmp.`$`$"
+sync "`$target.tmp.`$`$"
+mv "`$target.tmp.`$`$" "`$target"
+"@
+    # A file missing from the archive is an ordinary answer (where the archive ends), not an error: exit 1.
+    $restoreText = @"
+#!/bin/sh
+# restore_command of a restored copy (deploy/Database.psm1): `$1 is the file wanted (%f), `$2 where to put it (%p).
+set -eu
+source='$wal'/"`$1.gz"
+[ -f "`$source" ] || exit 1
+gzip -dc "`$source" > "`$2"
+"@
+    foreach ($script in @(@($archive, $archiveText), @($restore, $restoreText))) {
+        $path, $text = $script
+        if (-not (Test-Path $path) -or (Get-Content $path -Raw) -ne $text) { [IO.File]::WriteAllText($path, $text) }
+        chmod 755 $path
+    }
+    $asUser = Get-PostgresUser
+    if ($asUser) {
+        chmod 755 $Topology.RunDir $root
+        chown "${asUser}:${asUser}" $wal $base
+    }
+    [pscustomobject]@{ Root = $root; Wal = $wal; Base = $base; ArchiveScript = $archive; RestoreScript = $restore }
+}
+
+function Invoke-AsPostgres {
+    <# A PostgreSQL client program run as the postgres user (when deploy runs as root), HOME in $HomeDir (libpq looks for ~/.postgresql). #>
+    param([string] $HomeDir, [string] $Program, [string[]] $Arguments)
+    $command = if (Get-PostgresUser) { @('setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', 'env', "HOME=$HomeDir", $Program) } else { @('env', "HOME=$HomeDir", $Program) }
+    $output = & $command[0] @($command[1..($command.Count - 1)] + $Arguments) 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "$(Split-Path -Leaf $Program) failed: $($output -join "`n")" }
+    return $output
+}
+
+function Invoke-BaseBackup {
+    <#
+        deploy.ps1 backup: a base backup of the cluster from the primary, with pg_basebackup over TLS as the replication
+        user (its password in the environment), into run/backup/base/{UTC time}/ in plain format (a data directory)
+        with the WAL it needs streamed alongside, so it is consistent on its own. A record beside it says when it began
+        and ended: a restore can only reach moments after a backup's end. Returns that record.
+    #>
+    param($Topology)
+    $leader = Get-DatabaseLeader $Topology
+    if (-not $leader) { throw 'No PostgreSQL primary answers; is the topology up?' }
+    $folders = Initialize-BackupFolder $Topology
+    $started = [DateTimeOffset]::UtcNow
+    $name = $started.ToString('yyyyMMddTHHmmssZ')
+    $target = Join-Path $folders.Base $name
+    $tls = Join-Path (Get-DataDir $Topology $leader) 'tls'
+    $conninfo = "host=127.0.0.1 port=$($leader.Port) user=replicator sslmode=verify-full sslrootcert=$(Join-Path $tls 'ca.crt')"
+    $env:PGPASSWORD = (Get-DatabasePasswords $Topology).Replication
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    try {
+        Invoke-AsPostgres $folders.Base "$script:PostgresBin/pg_basebackup" @('-d', $conninfo, '-D', $target, '-Fp', '-Xstream', '--checkpoint=fast', "--label=deploy $name") | Out-Null
+    } finally { Remove-Item Env:PGPASSWORD }
+    $record = [pscustomobject]@{
+        Name = $name; Path = $target; From = $leader.Name; Started = $started.ToString('o'); Ended = [DateTimeOffset]::UtcNow.ToString('o')
+        Seconds = [Math]::Round($clock.Elapsed.TotalSeconds, 1); Bytes = (Get-ChildItem -Recurse -File $target | Measure-Object Length -Sum).Sum
+    }
+    $record | ConvertTo-Json | Set-Content -Path "$target.json"
+    return $record
+}
+
+function Get-BaseBackups {
+    <# The base backups that finished, oldest first. #>
+    param($Topology)
+    $base = Join-Path (Get-BackupDir $Topology) 'base'
+    if (-not (Test-Path $base)) { return @() }
+    @(Get-ChildItem -Path $base -Filter '*.json' | Sort-Object Name | ForEach-Object { Get-Content $_.FullName -Raw | ConvertFrom-Json } |
+        Where-Object { Test-Path $_.Path })
+}
+
+function Get-RestoreProcess($Topology) {
+    [pscustomobject]@{ Name = 'postgres-restore'; Kind = 'postgres-restore'; Region = ''; Port = $Topology.BasePort + $script:RestorePortOffset }
+}
+
+function Restore-DatabaseCopy {
+    <#
+        Point-in-time recovery of a copy of the database into a temporary PostgreSQL on loopback (run/restore/, port
+        +24), the members left alone: the newest base backup that ended before -Target is copied, and replays the
+        archived WAL up to -Target (recovery_target_time: transactions that committed after it are not applied), then
+        is promoted. It keeps the cluster's TLS (a member's certificate from the deployment CA) and its pg_hba.conf
+        (hostssl and SCRAM only); it never archives (it must not write into the archive it reads) and waits for no
+        synchronous standby. Returns where it listens and how long the copy and the replay took.
+    #>
+    param($Topology, [Parameter(Mandatory)] [DateTimeOffset] $Target)
+    $folders = Initialize-BackupFolder $Topology
+    $backup = Get-BaseBackups $Topology | Where-Object { [DateTimeOffset]::Parse($_.Ended) -lt $Target } | Select-Object -Last 1
+    if (-not $backup) { throw "No base backup ended before $($Target.ToString('o')); take one with deploy.ps1 backup." }
+    $process = Get-RestoreProcess $Topology
+    Stop-DatabaseCopy $Topology
+    $folder = Join-Path $Topology.RunDir 'restore'
+    $data = Join-Path $folder 'data'
+    New-Item -ItemType Directory -Force -Path $folder | Out-Null
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    cp -a $backup.Path $data
+    if ($LASTEXITCODE -ne 0) { throw "Copying $($backup.Path) failed." }
+    [IO.File]::WriteAllText((Join-Path $data 'recovery.signal'), '')
+    # Left behind by the member it was copied from; this instance is no one's standby. A member that was a standby
+    # keeps its recovery settings in postgresql.conf after its promotion (Patroni rewrites the file only on restart):
+    # they go, or PostgreSQL sees an empty recovery_target_* beside ours as a second target and refuses to start.
+    Remove-Item -Force -ErrorAction SilentlyContinue (Join-Path $data 'standby.signal')
+    $configuration = Join-Path $data 'postgresql.conf'
+    $kept = @(Get-Content $configuration | Where-Object { $_ -notmatch '^\s*(recovery_target\w*|primary_conninfo|primary_slot_name|restore_command|archive_cleanup_command|recovery_end_command|promote_trigger_file)\s*=' })
+    Set-Content -Path $configuration -Value $kept
+    $asUser = Get-PostgresUser
+    if ($asUser) { chmod 755 $folder; chown -R "${asUser}:${asUser}" $folder }
+    $copySeconds = $clock.Elapsed.TotalSeconds
+    $targetText = $Target.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss.ffffff') + '+00'
+    # Patroni's postgresql.conf came along with the data; what would tie the copy to the cluster is overridden here.
+    $arguments = @(
+        '-D', $data, '-c', "config_file=$(Join-Path $data 'postgresql.conf')", '-c', "port=$($process.Port)", '-c', 'listen_addresses=127.0.0.1',
+        '-c', "unix_socket_directories=$folder", '-c', "hba_file=$(Join-Path $data 'pg_hba.conf')", '-c', "ident_file=$(Join-Path $data 'pg_ident.conf')",
+        '-c', 'archive_mode=off', '-c', "restore_command=$($folders.RestoreScript) %f %p",
+        '-c', "recovery_target_time=$targetText", '-c', 'recovery_target_action=promote',
+        '-c', 'synchronous_standby_names=', '-c', 'primary_conninfo=', '-c', 'primary_slot_name=', '-c', 'cluster_name=restore',
+        '-c', 'logging_collector=off'
+    )
+    Start-Managed $Topology $process "$script:PostgresBin/postgres" $arguments -AsUser $asUser | Out-Null
+    $log = Get-LogFile $Topology $process
+    Wait-Until -TimeoutSeconds 600 -What "the restored copy to replay to $targetText and be promoted (log: $log)" {
+        if (-not (Get-RunningPid $Topology $process)) { throw "The restored copy stopped: $((Get-Content $log -Tail 15) -join "`n")" }
+        try { (Invoke-PsqlAt $Topology $process.Port -Sql 'SELECT pg_is_in_recovery()') -eq 'f' } catch { $false }
+    }
+    [pscustomobject]@{
+        Port = $process.Port; Backup = $backup; Target = $Target
+        CopySeconds = [Math]::Round($copySeconds, 1); ReplaySeconds = [Math]::Round($clock.Elapsed.TotalSeconds - $copySeconds, 1)
+        Bytes = (Get-ChildItem -Recurse -File $data | Measure-Object Length -Sum).Sum
+    }
+}
+
+function Stop-DatabaseCopy {
+    <# Stops the restored copy (SIGINT: PostgreSQL's fast shutdown) and deletes its folder. #>
+    param($Topology)
+    Stop-Managed $Topology (Get-RestoreProcess $Topology) -Signal INT
+    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue (Join-Path $Topology.RunDir 'restore')
+}
+
+function Get-WalArchiveLag {
+    <#
+        How long the WAL holding a commit made just now waits before it is in the archive: the commit's segment, then
+        the time until pg_stat_archiver has archived it (at most archive_timeout, or sooner when the segment fills).
+        Everything committed in that window is what a loss of the primary's disk, standby included, would take from a
+        point-in-time recovery: the recovery point.
+    #>
+    param($Topology, [int] $TimeoutSeconds = 120)
+    $segment = Invoke-Psql $Topology 'SELECT pg_walfile_name(pg_current_wal_lsn())'
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    Wait-Until -TimeoutSeconds $TimeoutSeconds -What "WAL segment $segment to reach the archive" {
+        [string]::CompareOrdinal((Invoke-Psql $Topology "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"), $segment) -ge 0
+    }
+    [pscustomobject]@{ Segment = $segment; Seconds = [Math]::Round($clock.Elapsed.TotalSeconds, 1); ArchiveTimeout = $script:ArchiveTimeoutSeconds }
+}
+
+#endregion
 
 function Initialize-OriginDatabase {
     <#
@@ -232,4 +470,5 @@ function Stop-PatroniMemberAbruptly {
 }
 
 Export-ModuleMember -Function Get-OriginConnectionStrings, Start-PatroniMember, Get-PatroniRole, Get-DatabaseLeader, `
-    Test-PatroniHealthy, Wait-SyncStandby, Invoke-Psql, Initialize-OriginDatabase, Stop-PatroniMemberAbruptly
+    Test-PatroniHealthy, Wait-SyncStandby, Invoke-Psql, Invoke-PsqlAt, Initialize-OriginDatabase, Stop-PatroniMemberAbruptly, `
+    Invoke-BaseBackup, Get-BaseBackups, Restore-DatabaseCopy, Stop-DatabaseCopy, Get-WalArchiveLag

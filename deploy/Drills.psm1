@@ -1,5 +1,6 @@
 # Operations under traffic: the rolling replacement of the edges, and the drills that break one part (a region,
-# an origin node, an etcd member, a region's Redis), report what clients saw, and bring it back.
+# an origin node, an etcd member, a region's Redis), report what clients saw, and bring it back; and the restore of
+# an original deleted by mistake from the database's backups (restore-original).
 
 Set-StrictMode -Version Latest
 
@@ -11,6 +12,7 @@ Import-Module (Join-Path $PSScriptRoot 'Traffic.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Database.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Stores.psm1')
+Import-Module (Join-Path $PSScriptRoot 'RedisClusterDrill.psm1')
 
 
 function Start-RegionTraffic($Topology, [string] $StopFile) {
@@ -115,7 +117,9 @@ function Invoke-Drill {
         'etcd-member' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member killed' $Seconds $Region }
         'etcd-pause' { return Invoke-KillOneDrill $Topology 'etcd' 'One etcd member paused (SIGSTOP)' $Seconds $Region -Pause }
         'redis' { return Invoke-KillOneDrill $Topology 'redis' "The Redis of $Region killed" $Seconds $Region }
+        'redis-primary' { return Invoke-RedisPrimaryDrill $Topology $Region $Seconds }
         'origin-db-primary' { return Invoke-DatabasePrimaryDrill $Topology $Region $Seconds }
+        'restore-original' { return Invoke-RestoreOriginalDrill $Topology $Region }
     }
 }
 
@@ -351,6 +355,128 @@ function Invoke-DatabasePrimaryDrill($Topology, [string] $Region, [int] $Seconds
     return $passed
 }
 
+function Invoke-RestoreOriginalDrill($Topology, [string] $Region) {
+    <#
+        An original deleted by mistake, brought back as it was at a chosen moment (issue 17.5). Three versions are
+        uploaded, the moment is noted (the database's clock), a fourth version is uploaded after it, and the original is
+        deleted through the origin's API. Then a copy of the database is recovered to that moment in a temporary
+        PostgreSQL (the newest base backup and the archived WAL; the members are left alone), the original's rows are
+        read from it and put back into the live database, and the origin must serve the three versions again, byte for
+        byte, the third as current, and not the fourth (uploaded after the moment). An edge must serve it again too.
+        Reports the recovery point (how long the WAL of a commit waited for the archive) and the recovery time (copy
+        of the base backup, replay to the moment).
+    #>
+    $secrets = Get-Secrets $Topology
+    $origin = Get-Processes $Topology -Kind origin | Select-Object -First 1
+    $edge = Get-Processes $Topology -Kind edge -Region $Region | Select-Object -First 1
+    if (-not $origin -or -not $edge) { throw "No origin, or no edge in region '$Region', in this topology." }
+    $edgeCertificate = Get-ServiceCertificate $Topology $edge
+    $client = New-PinnedHttpClient (Join-Path (Get-PkiDir $Topology) 'ca.crt') $edgeCertificate.CertificatePath $edgeCertificate.KeyPath
+    $client.Timeout = [TimeSpan]::FromSeconds(30)
+    $send = {
+        param([string] $Method, [string] $Url, [string] $Token, [byte[]] $Body)
+        $request = [Net.Http.HttpRequestMessage]::new($Method, $Url)
+        $request.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $Token)
+        if ($null -ne $Body) { $request.Content = [Net.Http.ByteArrayContent]::new($Body) }
+        $response = $client.SendAsync($request).GetAwaiter().GetResult()
+        try {
+            $bytes = $response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult()
+            $version = if ($response.Headers.Contains('X-Origin-Version')) { $response.Headers.GetValues('X-Origin-Version') | Select-Object -First 1 } else { $null }
+            [pscustomobject]@{ Status = [int]$response.StatusCode; Version = $version; Hash = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)) }
+        } finally { $response.Dispose() }
+    }
+    $tenantUrl = "https://127.0.0.1:$($origin.TenantPort)/v1/demo"
+    $edgeUrl = "https://127.0.0.1:$($origin.Port)/v1/demo"
+    try {
+        $backup = Get-BaseBackups $Topology | Select-Object -Last 1
+        if (-not $backup) {
+            Write-Host '  no base backup yet: taking one'
+            $backup = Invoke-BaseBackup $Topology
+        }
+        $sample = [IO.File]::ReadAllBytes((Join-Path $Topology.RepoRoot 'edge' 'originals' 'demo' 'graphics' 'squares.gif'))
+        $path = "drill/restore/$([Guid]::NewGuid().ToString('N').Substring(0, 8))/squares.gif"
+        $uploaded = [System.Collections.Generic.List[object]]::new()
+        $target = $null
+        foreach ($n in 1..4) {
+            # Each version differs: the sample with a counter after its end (the origin sniffs the header only).
+            $content = [byte[]]($sample + [BitConverter]::GetBytes($n))
+            $put = & $send PUT "$tenantUrl/$path" $secrets.TenantApiKey $content
+            if ($put.Status -ne 201) { throw "Uploading version $n answered $($put.Status)." }
+            $uploaded.Add([pscustomobject]@{ N = $n; Version = $put.Version; Hash = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($content)) })
+            # The chosen moment, on the database's clock (what commit times are measured by): after the third version.
+            if ($n -eq 3) { $target = [DateTimeOffset]::Parse((Invoke-Psql $Topology "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD`"T`"HH24:MI:SS.US`"Z`"')"), [Globalization.CultureInfo]::InvariantCulture) }
+        }
+        $wanted = @($uploaded | Where-Object N -le 3)
+        $delete = & $send DELETE "$tenantUrl/$path" $secrets.TenantApiKey $null
+        if ($delete.Status -ne 204) { throw "The mistaken delete answered $($delete.Status)." }
+        $gone = & $send GET "$edgeUrl/${path}?version=$($wanted[0].Version)" $secrets.OriginEdgeCredential $null
+        Write-Host "  $path uploaded in 4 versions, moment chosen after the third ($($target.ToString('o'))), deleted: a pinned read now answers $($gone.Status)"
+
+        # The recovery point: how long the WAL holding the delete (a commit like any other) waits for the archive.
+        $lag = Get-WalArchiveLag $Topology
+        Write-Host "  the delete's WAL segment $($lag.Segment) reached the archive after $($lag.Seconds) s (archive_timeout $($lag.ArchiveTimeout) s)"
+
+        $restore = Restore-DatabaseCopy $Topology -Target $target
+        Write-Host "  restored base backup $($restore.Backup.Name) ($([Math]::Round($restore.Backup.Bytes / 1MB, 1)) MB) to the moment: copy $($restore.CopySeconds) s, replay $($restore.ReplaySeconds) s"
+        $quoted = $path.Replace("'", "''")
+        $where = "tenant = 'demo' AND path = '$quoted'"
+        $found = @((Invoke-PsqlAt $Topology $restore.Port -Database edgeimages -Sql "SELECT version || ':' || upper(encode(sha256(content), 'hex')) FROM original_versions WHERE $where ORDER BY generation") -split '\s+' | Where-Object { $_ })
+        # Out of the copy and into the primary in COPY's binary format (the bytes untouched), through temporary tables:
+        # a version or a current row that exists again in the meantime (the path uploaded anew) is kept, not replaced.
+        $exchange = Join-Path $Topology.RunDir 'restore'
+        $versionsFile = Join-Path $exchange 'versions.bin'
+        $headFile = Join-Path $exchange 'head.bin'
+        Invoke-PsqlAt $Topology $restore.Port -Database edgeimages -Sql "\copy (SELECT * FROM original_versions WHERE $where) TO '$versionsFile' WITH (FORMAT binary)" | Out-Null
+        Invoke-PsqlAt $Topology $restore.Port -Database edgeimages -Sql "\copy (SELECT * FROM originals WHERE $where) TO '$headFile' WITH (FORMAT binary)" | Out-Null
+        $script = Join-Path $exchange 'put-back.sql'
+        Set-Content -Path $script -Value @"
+CREATE TEMPORARY TABLE restored_versions (LIKE original_versions) ON COMMIT DROP;
+CREATE TEMPORARY TABLE restored_head (LIKE originals) ON COMMIT DROP;
+\copy restored_versions FROM '$versionsFile' WITH (FORMAT binary)
+\copy restored_head FROM '$headFile' WITH (FORMAT binary)
+INSERT INTO original_versions SELECT * FROM restored_versions ON CONFLICT DO NOTHING;
+INSERT INTO originals SELECT * FROM restored_head ON CONFLICT DO NOTHING;
+"@
+        $leader = Get-DatabaseLeader $Topology
+        Invoke-PsqlAt $Topology $leader.Port -Database edgeimages -File $script | Out-Null
+        Stop-DatabaseCopy $Topology
+
+        # Byte for byte through the origin, as an edge reads: every version up to the moment, the current one, and
+        # not the version uploaded after the moment.
+        $checks = [System.Collections.Generic.List[string]]::new()
+        foreach ($version in $wanted) {
+            $read = & $send GET "$edgeUrl/${path}?version=$($version.Version)" $secrets.OriginEdgeCredential $null
+            if ($read.Status -ne 200 -or $read.Hash -ne $version.Hash) { $checks.Add("version $($version.N): $($read.Status)$(if ($read.Status -eq 200) { ', other bytes' })") }
+        }
+        $current = & $send GET "$edgeUrl/$path" $secrets.OriginEdgeCredential $null
+        if ($current.Status -ne 200 -or $current.Version -ne $wanted[-1].Version -or $current.Hash -ne $wanted[-1].Hash) { $checks.Add("current: $($current.Status) version $($current.Version)") }
+        $after = & $send GET "$edgeUrl/${path}?version=$($uploaded[3].Version)" $secrets.OriginEdgeCredential $null
+        if ($after.Status -ne 404) { $checks.Add("the version uploaded after the moment answered $($after.Status)") }
+        $signed = New-SignedPath $secrets.SigningKeyId $secrets.SigningKey 'w:120,f:jpeg' 'demo' $path
+        $limit = [Threading.CancellationTokenSource]::new(30000)
+        try {
+            $response = (Get-HttpClient).GetAsync("https://127.0.0.1:$($edge.Port)$signed", $limit.Token).GetAwaiter().GetResult()
+            $edgeStatus = [int]$response.StatusCode
+            $response.Dispose()
+        } catch { $edgeStatus = 0 } finally { $limit.Dispose() }
+        if ($edgeStatus -ne 200) { $checks.Add("$($edge.Name) answered $edgeStatus for a variant") }
+        $recovered = $found.Count -eq 3 -and (@(0..2 | Where-Object { $found[$_] -ne "$($wanted[$_].Version):$($wanted[$_].Hash)" }).Count -eq 0)
+        if (-not $recovered) { $checks.Add("the copy held $($found.Count) versions, not the 3 of the moment") }
+        $passed = $checks.Count -eq 0
+        Write-DrillReport "original deleted by mistake, restored as it was at a chosen moment ($path)" @(
+            "uploaded 4 versions, moment chosen after the 3rd, deleted through the API; pinned read after the delete: $($gone.Status)",
+            ('recovery point: the WAL of a commit reached the archive after {0} s (segment {1}; bound: archive_timeout {2} s, or sooner when the segment fills)' -f $lag.Seconds, $lag.Segment, $lag.ArchiveTimeout),
+            ('recovery time: {0:N1} s (copy of base backup {1}, {2:N1} MB: {3} s; WAL replay to the moment and promotion: {4} s)' -f ($restore.CopySeconds + $restore.ReplaySeconds), $restore.Backup.Name, ($restore.Backup.Bytes / 1MB), $restore.CopySeconds, $restore.ReplaySeconds),
+            "versions in the recovered copy: $($found.Count) (promise: the 3 of the moment, same bytes: $recovered)",
+            "after putting them back, through $($origin.Name): $(if ($checks.Count) { $checks -join '; ' } else { 'versions 1-3 byte for byte, version 3 current, version 4 absent' }); through $($edge.Name): $edgeStatus"
+        ) $passed
+        return $passed
+    } finally {
+        Stop-DatabaseCopy $Topology
+        $client.Dispose()
+    }
+}
+
 
 function Invoke-RedisAdmin {
     <#
@@ -432,7 +558,9 @@ function Update-StoreCertificates {
                 if ($reply.Count -ne 2 -or -not $reply[1]) { throw "$($redis.Name) reports no $setting; is it the TLS Redis up starts?" }
                 $files[$setting] = $reply[1]
             }
-            $certificate = New-ServiceCertificate -Ca $ca -Name ([IO.Path]::GetFileNameWithoutExtension($files['tls-cert-file'])) -Usage Server `
+            # A Redis Cluster node presents its certificate as a client too (the cluster bus demands one): it keeps that use.
+            $usage = if ($redis.Cluster) { 'ServerAndClient' } else { 'Server' }
+            $certificate = New-ServiceCertificate -Ca $ca -Name ([IO.Path]::GetFileNameWithoutExtension($files['tls-cert-file'])) -Usage $usage `
                 -Directory (Split-Path $files['tls-cert-file'])
             if ($certificate.KeyPath -ne $files['tls-key-file']) {
                 throw "$($redis.Name) reads its key from $($files['tls-key-file']), not beside its certificate ($($certificate.KeyPath)): not rotated."

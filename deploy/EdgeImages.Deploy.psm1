@@ -5,6 +5,7 @@
 #   Certificates  the deployment CA and a certificate per service instance under run/pki/ (keys mode 600)
 #   Processes  start, check and stop a process by its recorded PID
 #   Stores     etcd and Redis over TLS with authentication: certificates, ACL users, etcd users and roles
+#   Database   PostgreSQL under Patroni, its WAL archive and base backups, point-in-time recovery into a temporary copy
 #   Services   each kind of service: publish, start, configure, seed, probe; up and down
 #   Traffic    signed client traffic as a region's users send it; hit ratios
 #   Drills     the rolling replacement of the edges, the failure drills and rotate-certs, under traffic
@@ -12,7 +13,7 @@
 
 Set-StrictMode -Version Latest
 
-foreach ($module in 'Topology', 'Secrets', 'Certificates', 'Processes', 'Stores', 'Services', 'Traffic', 'Drills') {
+foreach ($module in 'Topology', 'Secrets', 'Certificates', 'Processes', 'Stores', 'Database', 'Services', 'Traffic', 'Drills') {
     Import-Module (Join-Path $PSScriptRoot "$module.psm1") -Force
 }
 
@@ -37,4 +38,5 @@ function Invoke-Status {
 }
 
 Export-ModuleMember -Function New-Topology, Get-Processes, Get-Secrets, Invoke-Up, Invoke-Down, Invoke-Status, Invoke-Rolling, `
-    Invoke-Drill, Invoke-RotateCertificates, Use-DeploymentTrust, Get-RunningPid, Stop-Abruptly, Stop-Managed, Start-IfStopped, Test-Healthy, New-EtcdGatewayUser
+    Invoke-Drill, Invoke-RotateCertificates, Use-DeploymentTrust, Get-RunningPid, Stop-Abruptly, Stop-Managed, Start-IfStopped, Test-Healthy, New-EtcdGatewayUser, `
+    Invoke-BaseBackup, Get-BaseBackups

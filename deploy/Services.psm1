@@ -319,6 +319,8 @@ function Invoke-Up {
             # Users, roles and auth enable, before anything uses etcd (idempotent: a later up adds new edges' users).
             Initialize-EtcdAccess $Topology
         }
+        # A region's L2 as a Redis Cluster (up -RedisCluster): its nodes, once started, are made into one cluster.
+        if ($kind -eq 'redis') { Initialize-RedisClusters $Topology }
         if ($kind -eq 'origin') { Initialize-DemoTenant $Topology }
         if ($kind -eq 'control-plane') { Initialize-ControlPlane $Topology }
     }

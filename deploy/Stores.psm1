@@ -5,7 +5,9 @@
 #          its region's cache generation), root for bootstrap alone (by password, through the JSON gateway, from here).
 #   Redis  TLS only (port 0, tls-port), the default user off, one ACL user per region (edge-{region}) reaching the
 #          edge's keys alone, and an admin user for operators and health probes. Its configuration file (mode 600)
-#          carries only SHA-256 hashes of the passwords.
+#          carries only SHA-256 hashes of the passwords (a cluster node's also the admin password its replication
+#          logs in with). With `up -RedisCluster` a region's L2 is a Redis Cluster of six such nodes, three primaries
+#          and a replica each, TLS on the cluster bus and for replication too.
 # Passwords live one file each under run/secrets/ (Secrets.psm1); certificates under run/pki/ (Certificates.psm1).
 # The roles mirror EdgeImages.Etcd.Security.EtcdRoles, which the C# tests hold to; keep the two in step.
 
@@ -14,6 +16,7 @@ Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'Topology.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Secrets.psm1')
 Import-Module (Join-Path $PSScriptRoot 'Certificates.psm1')
+Import-Module (Join-Path $PSScriptRoot 'Processes.psm1')
 
 # The control plane's Etcd:Prefix and the edges' ControlPlane:Prefix (both their defaults).
 $script:EtcdPrefix = '/edgeimages/'
@@ -277,7 +280,9 @@ function Write-RedisConfig {
     param($Topology, $Process)
     $data = Get-DataDir $Topology $Process
     New-Item -ItemType Directory -Force -Path $data | Out-Null
-    $tls = Get-StoreCertificate $Topology 'redis' $Process.Name 'Server'
+    # A cluster node also connects out, to the other nodes' bus (which always demands a client certificate) and to its
+    # primary: its certificate serves both ends.
+    $tls = Get-StoreCertificate $Topology 'redis' $Process.Name $(if ($Process.Cluster) { 'ServerAndClient' } else { 'Server' })
     $region = Get-StoreSecret $Topology "redis-$($Process.Region)-password"
     $admin = Get-StoreSecret $Topology "redis-$($Process.Region)-admin-password"
     $hash = { param($value) [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($value))).ToLowerInvariant() }
@@ -291,6 +296,17 @@ function Write-RedisConfig {
         "user admin on #$(& $hash $admin.Value) ~* &* +@all",
         "user $(Get-RedisUser $Process.Region) on #$(& $hash $region.Value) $script:RedisRegionRules"
     )
+    if ($Process.Cluster) {
+        $lines += @(
+            'cluster-enabled yes', "cluster-port $($Process.BusPort)", 'cluster-config-file nodes.conf',
+            # A primary unreachable for 2 s is failed over to its replica; any replica may take over, however long it
+            # was cut off (a cache prefers any copy to none), and the other primaries' slots keep serving meanwhile.
+            'cluster-node-timeout 2000', 'cluster-replica-validity-factor 0', 'cluster-require-full-coverage no',
+            # The cluster bus and replication over TLS too; a replica logs in to its primary as admin (the default
+            # user is off), whose password redis-server must hold in clear to send it: this file is mode 600.
+            'tls-cluster yes', 'tls-replication yes', 'masteruser admin', "masterauth $($admin.Value)"
+        )
+    }
     $file = Join-Path $data 'redis.conf'
     [IO.File]::WriteAllText($file, '')
     if ($IsLinux) { chmod 600 $file }
@@ -298,12 +314,12 @@ function Write-RedisConfig {
     return $file
 }
 
-function Test-RedisHealthy {
-    <# PING over TLS as the region's admin; the password reaches redis-cli in its environment (REDISCLI_AUTH), not argv. #>
-    param($Topology, $Process)
+function Invoke-RedisCli {
+    <# One redis-cli command over TLS as the region's admin; the password reaches it in its environment (REDISCLI_AUTH), not argv. #>
+    param($Topology, $Process, [string[]] $Arguments)
     $admin = Get-StoreSecret $Topology "redis-$($Process.Region)-admin-password"
     $start = [Diagnostics.ProcessStartInfo]::new('redis-cli')
-    foreach ($argument in '--tls', '--cacert', (Get-StoreCa $Topology).CertificatePath, '-h', '127.0.0.1', '-p', "$($Process.Port)", '--user', 'admin', 'ping') {
+    foreach ($argument in @('--tls', '--cacert', (Get-StoreCa $Topology).CertificatePath, '-h', '127.0.0.1', '-p', "$($Process.Port)", '--user', 'admin') + $Arguments) {
         $start.ArgumentList.Add($argument)
     }
     $start.Environment['REDISCLI_AUTH'] = $admin.Value
@@ -312,20 +328,74 @@ function Test-RedisHealthy {
     $start.UseShellExecute = $false
     $cli = [Diagnostics.Process]::Start($start)
     try {
+        $errors = $cli.StandardError.ReadToEndAsync()
         $output = $cli.StandardOutput.ReadToEnd()
         $cli.WaitForExit()
-        return $output.Trim() -eq 'PONG'
+        $null = $errors.GetAwaiter().GetResult()
+        return $output
     }
     finally { $cli.Dispose() }
+}
+
+function Test-RedisHealthy {
+    <# PING over TLS as the region's admin (a cluster node answers it before it has joined). #>
+    param($Topology, $Process)
+    return (Invoke-RedisCli $Topology $Process @('ping')).Trim() -eq 'PONG'
+}
+
+function Get-RedisEndpoints {
+    <# Caching:Redis for a region: its one Redis, or every node of its cluster (the client learns the slots from any that answers). #>
+    param($Topology, [string] $Region)
+    (@(Get-Processes $Topology -Kind redis -Region $Region) | ForEach-Object { "127.0.0.1:$($_.Port)" }) -join ','
+}
+
+function Get-RedisPrimaries {
+    <# The running nodes of a region's cluster that are primaries now (a failover changes which). #>
+    param($Topology, [string] $Region)
+    @(Get-Processes $Topology -Kind redis -Region $Region) |
+        Where-Object { $_.Cluster -and (Get-RunningPid $Topology $_) -and ((Invoke-RedisCli $Topology $_ @('role')) -split "`n")[0].Trim() -eq 'master' }
+}
+
+function Test-RedisClusterHealthy {
+    <# Every running node sees the cluster ok, and three primaries each have a replica streaming from them. #>
+    param($Topology, [string] $Region)
+    foreach ($node in @(Get-Processes $Topology -Kind redis -Region $Region) | Where-Object { Get-RunningPid $Topology $_ }) {
+        if ((Invoke-RedisCli $Topology $node @('cluster', 'info')) -notmatch 'cluster_state:ok') { return $false }
+    }
+    $primaries = @(Get-RedisPrimaries $Topology $Region)
+    if ($primaries.Count -lt 3) { return $false }
+    foreach ($primary in $primaries) {
+        if ((Invoke-RedisCli $Topology $primary @('info', 'replication')) -notmatch 'state=online') { return $false }
+    }
+    return $true
+}
+
+function Initialize-RedisClusters {
+    <#
+        For each region whose L2 is a cluster: `redis-cli --cluster create` over its six nodes (three primaries, a replica
+        each) unless their slots are assigned already (a later up, or nodes restarted on their nodes.conf), then waits
+        until it is healthy. Nothing for a region with one Redis.
+    #>
+    param($Topology)
+    foreach ($region in $Topology.Regions) {
+        $nodes = @(Get-Processes $Topology -Kind redis -Region $region | Where-Object { $_.Cluster })
+        if (-not $nodes) { continue }
+        if ((Invoke-RedisCli $Topology $nodes[0] @('cluster', 'info')) -notmatch 'cluster_slots_assigned:16384') {
+            Write-Host "  creating the Redis Cluster of $region"
+            $arguments = @('--cluster', 'create') + @($nodes | ForEach-Object { "127.0.0.1:$($_.Port)" }) + @('--cluster-replicas', '1', '--cluster-yes')
+            $output = Invoke-RedisCli $Topology $nodes[0] $arguments
+            if ($output -notmatch 'All 16384 slots covered') { throw "redis-cli --cluster create failed for ${region}:`n$output" }
+        }
+        Wait-Until -TimeoutSeconds 60 -What "the Redis Cluster of $region to be healthy" { Test-RedisClusterHealthy $Topology $region }
+    }
 }
 
 function Get-EdgeStoreSettings {
     <# What an edge is configured with to reach its region's Redis and etcd (paths only; the secrets stay in files). #>
     param($Topology, $Process)
-    $redis = Get-Processes $Topology -Kind redis -Region $Process.Region | Select-Object -First 1
     $etcd = Get-EtcdClientSettings $Topology (Get-EdgeEtcdUser $Process)
     @{
-        'Caching:Redis' = "127.0.0.1:$($redis.Port)"
+        'Caching:Redis' = Get-RedisEndpoints $Topology $Process.Region
         'Caching:RedisCaFile' = $etcd.CaFile
         'Caching:RedisUser' = Get-RedisUser $Process.Region
         'Caching:RedisPasswordFile' = (Get-StoreSecret $Topology "redis-$($Process.Region)-password").File
@@ -350,4 +420,5 @@ function Get-ControlPlaneStoreSettings {
 #endregion
 
 Export-ModuleMember -Function New-PinnedHttpClient, Get-EtcdEndpoints, Get-EtcdArguments, Test-EtcdHealthy, Initialize-EtcdAccess, New-EtcdGatewayUser, `
-    Write-RedisConfig, Test-RedisHealthy, Get-EdgeStoreSettings, Get-ControlPlaneStoreSettings, Get-EdgeEtcdUser, Get-RedisUser
+    Write-RedisConfig, Test-RedisHealthy, Invoke-RedisCli, Get-RedisEndpoints, Get-RedisPrimaries, Test-RedisClusterHealthy, Initialize-RedisClusters, `
+    Get-EdgeStoreSettings, Get-ControlPlaneStoreSettings, Get-EdgeEtcdUser, Get-RedisUser

@@ -13,7 +13,9 @@ function New-Topology {
         [int] $ControlPlanes = 2,
         [int] $EtcdMembers = 3,
         [int] $BasePort = 17000,
-        [Parameter(Mandatory)] [string] $RepoRoot
+        [Parameter(Mandatory)] [string] $RepoRoot,
+        # Each region's L2 as a Redis Cluster (three primaries, a replica each) instead of one Redis.
+        [switch] $RedisCluster
     )
     $RunDir = [IO.Path]::GetFullPath($RunDir)
     $t = [ordered]@{
@@ -28,6 +30,7 @@ function New-Topology {
 
     # Ports: etcd clients +0.., etcd peers +10.., PostgreSQL +20.. (Patroni +25..), origins +30.. (the edges' listener,
     # mutual TLS) and +100.. (the tenants' listener), control planes +40.., region r: Redis +50+10r, its edges +51+10r...
+    # With -RedisCluster, region r's six cluster nodes instead: clients +110+12r.., their cluster bus +116+12r.. (up to +169).
     $etcdCluster = (0..($EtcdMembers - 1) | ForEach-Object { "etcd-$_=https://127.0.0.1:$($BasePort + 10 + $_)" }) -join ','
     foreach ($i in 0..($EtcdMembers - 1)) {
         $t.Processes.Add([pscustomobject]@{
@@ -47,7 +50,16 @@ function New-Topology {
     }
     for ($r = 0; $r -lt $Regions.Count; $r++) {
         $region = $Regions[$r]
-        $t.Processes.Add([pscustomobject]@{ Name = "redis-$region"; Kind = 'redis'; Region = $region; Port = $BasePort + 50 + 10 * $r })
+        if ($RedisCluster) {
+            foreach ($n in 0..5) {
+                $t.Processes.Add([pscustomobject]@{
+                    Name = "redis-$region-$n"; Kind = 'redis'; Region = $region; Port = $BasePort + 110 + 12 * $r + $n
+                    Cluster = $true; BusPort = $BasePort + 116 + 12 * $r + $n
+                })
+            }
+        } else {
+            $t.Processes.Add([pscustomobject]@{ Name = "redis-$region"; Kind = 'redis'; Region = $region; Port = $BasePort + 50 + 10 * $r; Cluster = $false; BusPort = 0 })
+        }
         foreach ($e in 0..($EdgesPerRegion - 1)) {
             $t.Processes.Add([pscustomobject]@{
                 Name = "edge-$region-$e"; Kind = 'edge'; Region = $region; Port = $BasePort + 51 + 10 * $r + $e

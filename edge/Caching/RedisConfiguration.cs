@@ -32,8 +32,10 @@ internal static class RedisConfiguration
             configuration.CertificateValidation += authority.Validate;
         }
 
-        // One server per region, no replicas to elect between: no tie-breaker key to read and no configuration channel
-        // to subscribe to. The region's ACL user reaches the edge's keys and no channel at all.
+        // Neither a tie-breaker key nor a configuration channel: a region runs one Redis or a Redis Cluster (the same
+        // string names its nodes, and the client learns the slots from them), and a cluster elects its own primaries,
+        // so the client has nothing to break ties between or broadcast. The region's ACL user reaches the edge's keys
+        // and no channel at all.
         configuration.TieBreaker = "";
         configuration.ConfigurationChannel = "";
         return configuration;

@@ -1,6 +1,6 @@
 /*
- * A DC-only decode of progressive JPEGs for EdgeImages' edge, on the system's libjpeg-turbo (Debian's
- * libjpeg62-turbo, built with SIMD).
+ * A DC-only decode of progressive JPEGs for EdgeImages' edge, and its JPEG encoder, on the system's libjpeg-turbo
+ * (Debian's libjpeg62-turbo, built with SIMD; Skia's bundled copy is not).
  *
  * At 1/8 scale libjpeg's IDCT keeps only each block's DC coefficient, and a progressive file carries its DC
  * coefficients in the first scans: buffered-image mode lets us read those scans, emit the picture and stop,
@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
 
@@ -116,3 +117,65 @@ int eij_decode_dc(const unsigned char *src, unsigned long length, unsigned char 
   jpeg_destroy_decompress(&cinfo);
   return result;
 }
+
+/*
+ * Encodes opaque RGBA pixels (width x height, stride bytes a row; the fourth byte ignored) as a JPEG the way sharp
+ * and libvips write one by default: quality 1..100 on the standard (Annex K) tables, 4:2:0 chroma, optimised Huffman
+ * tables and, when progressive is non-zero, libjpeg's simple progression (ipx asks sharp for progressive JPEGs).
+ * On success *out is a buffer from libjpeg's memory destination (malloc) that the caller frees with
+ * eij_free, and *out_length its size.
+ */
+int eij_encode_jpeg(const unsigned char *rgba, int width, int height, int stride, int quality, int progressive,
+                    unsigned char **out, unsigned long *out_length) {
+  struct jpeg_compress_struct cinfo;
+  struct eij_error err;
+  unsigned char *buffer = NULL;
+  unsigned long length = 0;
+
+  *out = NULL;
+  *out_length = 0;
+  if (width <= 0 || height <= 0 || stride < width * 4 || quality < 1 || quality > 100) {
+    return EIJ_FALLBACK;
+  }
+
+  memset(&cinfo, 0, sizeof(cinfo));
+  cinfo.err = jpeg_std_error(&err.pub);
+  err.pub.error_exit = eij_error_exit;
+  err.pub.emit_message = eij_emit_message;
+  err.pub.output_message = eij_output_message;
+  if (setjmp(err.jump)) {
+    /* Not freed: libjpeg's memory destination may have replaced (and freed) the buffer this variable last saw.
+       Compressing valid pixels fails only when memory runs out, and then a leaked partial buffer is the lesser harm. */
+    jpeg_destroy_compress(&cinfo);
+    return EIJ_FALLBACK;
+  }
+
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, &buffer, &length);
+  cinfo.image_width = (JDIMENSION)width;
+  cinfo.image_height = (JDIMENSION)height;
+  cinfo.input_components = 4;
+  cinfo.in_color_space = JCS_EXT_RGBA;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  cinfo.optimize_coding = TRUE;
+  cinfo.dct_method = JDCT_ISLOW;
+  /* jpeg_set_defaults chose YCbCr with 2x2 luma sampling: 4:2:0. */
+  if (progressive) {
+    jpeg_simple_progression(&cinfo);
+  }
+
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = (JSAMPROW)(rgba + (size_t)cinfo.next_scanline * (size_t)stride);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  *out = buffer;
+  *out_length = length;
+  return EIJ_OK;
+}
+
+/* Frees a buffer eij_encode_jpeg returned. */
+void eij_free(unsigned char *buffer) { free(buffer); }

@@ -11,7 +11,7 @@ internal static class GeometrySteps
     {
         if (ctx.Origin != SKEncodedOrigin.TopLeft)
         {
-            ctx.Replace(Pixels.Reorient(ctx.Image, ctx.Origin));
+            Reorient(ctx, ctx.Origin);
         }
     }
 
@@ -31,8 +31,10 @@ internal static class GeometrySteps
         var source = new SKRect(left, top, right, bottom);
         var size = new PixelSize(right - left, bottom - top);
         using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
+        var coverage = ctx.Coverage.Crop(new SKRectI(left, top, right, bottom));
         ctx.Replace(Pixels.Render(size, SKColors.Transparent, canvas =>
             canvas.DrawBitmap(image, source, SKRect.Create(size.Width, size.Height), new SKSamplingOptions(SKFilterMode.Nearest), paint)));
+        ctx.Coverage = coverage;
     }
 
     /// <summary>Turns the image clockwise by <c>rot</c>.</summary>
@@ -47,7 +49,7 @@ internal static class GeometrySteps
         };
         if (origin != SKEncodedOrigin.TopLeft)
         {
-            ctx.Replace(Pixels.Reorient(ctx.Image, origin));
+            Reorient(ctx, origin);
         }
     }
 
@@ -63,7 +65,7 @@ internal static class GeometrySteps
         };
         if (origin != SKEncodedOrigin.TopLeft)
         {
-            ctx.Replace(Pixels.Reorient(ctx.Image, origin));
+            Reorient(ctx, origin);
         }
     }
 
@@ -85,11 +87,12 @@ internal static class GeometrySteps
             return;
         }
 
-        Resampler.HalveToward(ctx, plan.Scaled);
-        if (Pixels.SizeOf(ctx.Image) != plan.Scaled && ctx.Image.Width >= plan.Scaled.Width && ctx.Image.Height >= plan.Scaled.Height)
+        var reduces = ctx.Image.Width >= plan.Scaled.Width && ctx.Image.Height >= plan.Scaled.Height;
+        Resampler.HalveToward(ctx, plan.Scaled, lanczosAfterBlockAverage: reduces && ctx.ShrunkOnLoad);
+        if (Pixels.SizeOf(ctx.Image) != plan.Scaled && reduces)
         {
             // The last (less than 2:1) reduction is Lanczos-3; the canvas below then copies pixels 1:1 (Nearest).
-            ctx.Replace(LanczosResampler.Reduce(ctx.Image, plan.Scaled, ctx.CancellationToken));
+            ctx.Replace(LanczosResampler.Reduce(ctx.Image, ctx.Coverage, plan.Scaled, ctx.CancellationToken));
             if (plan.Scaled == plan.Output)
             {
                 return;
@@ -102,6 +105,13 @@ internal static class GeometrySteps
         using var paint = new SKPaint { BlendMode = SKBlendMode.SrcOver };
         ctx.Replace(Pixels.Render(plan.Output, background, canvas =>
             canvas.DrawBitmap(image, destination, Resampler.Final(Pixels.SizeOf(image), plan.Scaled), paint)));
+    }
+
+    private static void Reorient(TransformContext ctx, SKEncodedOrigin origin)
+    {
+        var coverage = ctx.Coverage.Reorient(origin, Pixels.SizeOf(ctx.Image));
+        ctx.Replace(Pixels.Reorient(ctx.Image, origin));
+        ctx.Coverage = coverage;
     }
 
     public static SKColor ToSkia(RgbaColor color) => new(color.R, color.G, color.B, color.A);

@@ -16,6 +16,7 @@ internal sealed class TransformContext(
 {
     private SourceData? data;
     private SKBitmap? image;
+    private Coverage? coverage;
 
     public ReadOnlyMemory<byte> Source { get; } = source;
 
@@ -62,6 +63,20 @@ internal sealed class TransformContext(
 
     public SKBitmap Image => image ?? throw new InvalidOperationException("No image has been decoded yet.");
 
+    /// <summary>
+    /// Where the source lies in <see cref="Image"/> (see <see cref="Transforms.Coverage"/>): the whole bitmap unless the
+    /// step that made the image said otherwise. <see cref="Replace"/> forgets it, so a step that knows nothing of it
+    /// leaves the whole-bitmap mapping every step had before; the geometry steps carry it along.
+    /// </summary>
+    /// <summary>The decoder already averaged blocks of pixels (a DCT-scaled JPEG, libwebp's rescaler, PNG strips).</summary>
+    public bool ShrunkOnLoad { get; set; }
+
+    public Coverage Coverage
+    {
+        get => coverage ?? Coverage.Whole(Pixels.SizeOf(Image));
+        set => coverage = value;
+    }
+
     public FitPlan RequiredPlan => Plan ?? throw new InvalidOperationException("The geometry has not been planned yet.");
 
     public SKCodec RequiredCodec => Codec ?? throw new InvalidOperationException("The source has not been probed yet.");
@@ -81,6 +96,7 @@ internal sealed class TransformContext(
         {
             image?.Dispose();
             image = next;
+            coverage = null;
         }
     }
 

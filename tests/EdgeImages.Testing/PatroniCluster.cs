@@ -12,8 +12,10 @@ namespace EdgeImages.Testing;
 /// PostgreSQL under Patroni (the Debian package) on loopback: a primary and synchronous standbys, with the
 /// project's etcd as DCS under a key prefix of its own (<c>/edgeimages-test-{id}/</c>). Every member is set up as
 /// <see cref="PostgresServer"/> is: TLS with a CA of the cluster's own, SCRAM only, <c>hostssl</c> lines only, for
-/// replication too (the standbys stream and clone over TLS as <c>replicator</c>). The origin's database and its two
-/// roles are made on the primary once the cluster stands and reach the standbys by replication.
+/// replication too (the standbys stream and clone over TLS as <c>replicator</c>). Patroni's REST API is HTTPS with a
+/// certificate from the same CA and demands a client certificate from it (<c>verify_client: required</c>): members
+/// call each other with their own, the fixture with one of its own, and every call pins the CA. The origin's database
+/// and its two roles are made on the primary once the cluster stands and reach the standbys by replication.
 /// Failover is tuned for tests (<c>ttl</c> 6 s, <c>loop_wait</c> 1 s, <c>retry_timeout</c> 2 s): a killed primary is
 /// replaced in about <c>ttl</c> seconds, where Patroni's defaults (30/10/10) would take half a minute.
 /// </summary>
@@ -41,6 +43,12 @@ public sealed class PatroniCluster : IAsyncDisposable
     public string Folder { get; }
 
     internal PatroniSettings Settings { get; }
+
+    /// <summary>The client certificate (from the cluster's CA) the fixture presents to the members' REST APIs.</summary>
+    public PemFiles RestClientCertificate { get; private set; } = null!;
+
+    /// <summary>The client of the members' REST APIs: the cluster's CA pinned, <see cref="RestClientCertificate"/> presented.</summary>
+    private HttpClient Rest { get; set; } = null!;
 
     public IReadOnlyList<PatroniNode> Nodes => _nodes;
 
@@ -75,9 +83,17 @@ public sealed class PatroniCluster : IAsyncDisposable
         try
         {
             using var certificate = authority.IssueServer("postgres");
+            using (var client = authority.IssueClient("patroni-test-client"))
+            {
+                cluster.RestClientCertificate = PemFiles.Write(client, folder, "rest-client");
+                cluster.Rest = PinnedHttpClient.Create(authority.Certificate, cluster.RestClientCertificate);
+            }
+
+            cluster.Rest.Timeout = TimeSpan.FromSeconds(2);
             for (var i = 0; i < size; i++)
             {
-                cluster._nodes.Add(new PatroniNode($"pg{i}", settings, certificate));
+                using var api = authority.IssueServerAndClient($"pg{i}-api");
+                cluster._nodes.Add(new PatroniNode($"pg{i}", settings, certificate, api, cluster.Rest));
             }
 
             // The first bootstraps alone (two at once would race for the initialize key, which is fine, but on two
@@ -206,6 +222,8 @@ public sealed class PatroniCluster : IAsyncDisposable
             await _ownEtcd.DisposeAsync();
         }
 
+        Rest?.Dispose();
+
         try
         {
             Directory.Delete(Folder, recursive: true);
@@ -262,29 +280,36 @@ internal sealed record PatroniSettings(
 /// <summary>One member: a Patroni process (as the <c>postgres</c> user when the tests run as root) and the PostgreSQL it runs as its child.</summary>
 public sealed class PatroniNode : LoopbackServer
 {
-    private static readonly HttpClient Rest = new() { Timeout = TimeSpan.FromSeconds(2) };
-
+    private readonly HttpClient _rest;
     private readonly PatroniSettings _settings;
     private readonly PemFiles _certificate;
+    private readonly PemFiles _apiCertificate;
 
-    internal PatroniNode(string name, PatroniSettings settings, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    internal PatroniNode(
+        string name,
+        PatroniSettings settings,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 certificate,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 apiCertificate,
+        HttpClient rest)
         : base("patroni")
     {
         Name = name;
         _settings = settings;
+        _rest = rest;
         RestPort = FreePort.Next();
         _certificate = PemFiles.Write(certificate, Path.Combine(Folder, "tls"), "server");
+        _apiCertificate = PemFiles.Write(apiCertificate, Path.Combine(Folder, "tls"), "api");
         File.Copy(settings.CaCertificatePath, Path.Combine(Folder, "tls", "ca.crt"));
     }
 
     public string Name { get; }
 
-    /// <summary>Patroni's REST API (role, cluster, health), plain HTTP on loopback.</summary>
+    /// <summary>Patroni's REST API (role, cluster, health): HTTPS on loopback, client certificates required.</summary>
     public int RestPort { get; }
 
     public bool IsRunning { get; private set; }
 
-    private Uri RestUrl => new($"http://{Host}:{RestPort.ToString(CultureInfo.InvariantCulture)}/");
+    private Uri RestUrl => new($"https://{Host}:{RestPort.ToString(CultureInfo.InvariantCulture)}/");
 
     private string ConfigPath => Path.Combine(Folder, "patroni.yml");
 
@@ -293,7 +318,7 @@ public sealed class PatroniNode : LoopbackServer
     {
         try
         {
-            using var response = await Rest.GetAsync(new Uri(RestUrl, "patroni"), cancellationToken);
+            using var response = await _rest.GetAsync(new Uri(RestUrl, "patroni"), cancellationToken);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
             return body.TryGetProperty("role", out var role) ? role.GetString() : null;
         }
@@ -306,7 +331,7 @@ public sealed class PatroniNode : LoopbackServer
     internal async Task PatchConfigAsync(string json, CancellationToken cancellationToken)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await Rest.PatchAsync(new Uri(RestUrl, "config"), content, cancellationToken);
+        using var response = await _rest.PatchAsync(new Uri(RestUrl, "config"), content, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
 
@@ -314,7 +339,7 @@ public sealed class PatroniNode : LoopbackServer
     {
         try
         {
-            using var response = await Rest.GetAsync(new Uri(RestUrl, "patroni"), cancellationToken);
+            using var response = await _rest.GetAsync(new Uri(RestUrl, "patroni"), cancellationToken);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
             return body.TryGetProperty("pause", out var pause) && pause.ValueKind == JsonValueKind.True;
         }
@@ -329,7 +354,7 @@ public sealed class PatroniNode : LoopbackServer
     {
         try
         {
-            using var response = await Rest.GetAsync(new Uri(RestUrl, "cluster"), cancellationToken);
+            using var response = await _rest.GetAsync(new Uri(RestUrl, "cluster"), cancellationToken);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
             return [.. body.GetProperty("members").EnumerateArray().Select(m => new PatroniMember(
                 m.GetProperty("name").GetString()!,
@@ -419,7 +444,7 @@ public sealed class PatroniNode : LoopbackServer
     /// <summary>Ready when Patroni's REST API answers at all: a standby is still cloning for a while after that.</summary>
     protected override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
-        using var response = await Rest.GetAsync(new Uri(RestUrl, "patroni"), cancellationToken);
+        using var response = await _rest.GetAsync(new Uri(RestUrl, "patroni"), cancellationToken);
         return (int)response.StatusCode is >= 200 and < 600;
     }
 
@@ -435,7 +460,13 @@ public sealed class PatroniNode : LoopbackServer
             namespace: {{_settings.Namespace}}
             name: {{Name}}
             log: {level: INFO}
-            restapi: {listen: '127.0.0.1:{{rest}}', connect_address: '127.0.0.1:{{rest}}'}
+            restapi:
+              listen: '127.0.0.1:{{rest}}'
+              connect_address: '127.0.0.1:{{rest}}'
+              certfile: '{{_apiCertificate.CertificatePath}}'
+              keyfile: '{{_apiCertificate.KeyPath}}'
+              cafile: '{{ca}}'
+              verify_client: required
             etcd3: {hosts: '{{etcd.Host}}:{{etcd.Port}}', protocol: {{etcd.Scheme}}}
             bootstrap:
               dcs:

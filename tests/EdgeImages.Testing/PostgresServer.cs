@@ -37,11 +37,16 @@ public sealed class PostgresServer : LoopbackServer
     private static (string Data, string Password)? _template;
 
     private readonly PostgresBinaries _binaries;
+    private readonly bool _archiving;
+    private readonly Recovery? _recovery;
+    private int _backups;
 
-    private PostgresServer(PostgresBinaries binaries, string superuserPassword)
+    private PostgresServer(PostgresBinaries binaries, string superuserPassword, bool archiving = false, Recovery? recovery = null)
         : base("postgres")
     {
         _binaries = binaries;
+        _archiving = archiving;
+        _recovery = recovery;
         SuperuserPassword = superuserPassword;
         using var authority = TestCertificateAuthority.Create("EdgeImages test PostgreSQL CA");
         CaCertificatePath = authority.WriteCertificate(Path.Combine(TlsDirectory, "ca.crt"));
@@ -62,19 +67,39 @@ public sealed class PostgresServer : LoopbackServer
 
     private string SocketDirectory => Path.Combine(Folder, "sockets");
 
+    /// <summary>
+    /// Where a server started by <see cref="StartWithWalArchiveAsync"/> copies each WAL segment once it is complete
+    /// (<c>archive_command</c>): with a base backup, what <see cref="RestoreAsync"/> replays to a chosen moment.
+    /// </summary>
+    public string WalArchiveDirectory => Path.Combine(Folder, "wal-archive");
+
+    private string PasswordFile => Path.Combine(Folder, "pgpass");
+
     private string TlsDirectory => Path.Combine(Folder, "tls");
 
     /// <summary>The superuser's connection string to the database <c>test</c>, created at start.</summary>
     public string ConnectionString => ConnectionStringFor(DefaultDatabase);
 
-    public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(archiving: false, cancellationToken);
+
+    /// <summary>
+    /// A server that archives its WAL (<c>archive_mode=on</c>) into <see cref="WalArchiveDirectory"/>, for the
+    /// backup and point-in-time recovery tests: <see cref="BaseBackupAsync"/>, <see cref="SwitchWalAsync"/>,
+    /// <see cref="RestoreAsync"/>.
+    /// </summary>
+    public static Task<PostgresServer> StartWithWalArchiveAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(archiving: true, cancellationToken);
+
+    private static async Task<PostgresServer> StartAsync(bool archiving, CancellationToken cancellationToken)
     {
         var binaries = PostgresBinaries.Find();
         var (template, password) = await TemplateAsync(binaries, cancellationToken);
-        var server = new PostgresServer(binaries, password);
+        var server = new PostgresServer(binaries, password, archiving);
         try
         {
             Directory.CreateDirectory(server.SocketDirectory);
+            Directory.CreateDirectory(server.WalArchiveDirectory);
             await ProcessHandle.RunAsync("cp", ["-a", template, server.DataDirectory], cancellationToken);
             await GiveToPostgresAsync(server.Folder, cancellationToken);
             await server.LaunchAsync(cancellationToken);
@@ -84,6 +109,78 @@ public sealed class PostgresServer : LoopbackServer
         catch
         {
             await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A base backup of the whole cluster as <c>pg_basebackup</c> takes one over the replication protocol (TLS and
+    /// SCRAM, as the superuser, whose password travels in a 0600 passfile, never on a command line), in plain format
+    /// with the WAL it needs streamed alongside: a folder that is a data directory. Returns that folder.
+    /// </summary>
+    public async Task<string> BaseBackupAsync(CancellationToken cancellationToken = default)
+    {
+        var target = Path.Combine(Folder, $"base-{Interlocked.Increment(ref _backups).ToString(CultureInfo.InvariantCulture)}");
+        await WritePasswordFileAsync(cancellationToken);
+        var conninfo = $"host={Host} port={Port.ToString(CultureInfo.InvariantCulture)} user={User} sslmode=verify-full sslrootcert={CaCertificatePath} passfile={PasswordFile}";
+        // HOME is the server's folder: libpq looks for a client certificate under ~/.postgresql/, and root's home is
+        // one the postgres user may not look into.
+        await RunAsPostgresAsync("/usr/bin/env",
+            [$"HOME={Folder}", _binaries.Tool("pg_basebackup"), "-d", conninfo, "-D", target, "-Fp", "-Xstream", "-c", "fast", "--no-sync"],
+            cancellationToken);
+        return target;
+    }
+
+    /// <summary>
+    /// Closes the current WAL segment (<c>pg_switch_wal</c>) and waits until the archiver has copied it: everything
+    /// committed before the call is then in <see cref="WalArchiveDirectory"/>. Without it, the last commits sit in
+    /// a segment that is archived only when it fills (or at <c>archive_timeout</c>): that segment is the recovery
+    /// point a crash of this machine would lose.
+    /// </summary>
+    public async Task SwitchWalAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres") + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        string closed;
+        await using (var command = new NpgsqlCommand("SELECT pg_walfile_name(pg_switch_wal())", connection))
+        {
+            closed = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await Eventually.WaitAsync(async () =>
+        {
+            await using var command = new NpgsqlCommand("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver", connection);
+            var archived = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+            // Segment names are fixed-width hexadecimal (timeline, then position): their order is the WAL's.
+            return string.CompareOrdinal(archived, closed) >= 0;
+        }, TimeSpan.FromSeconds(30), $"WAL segment {closed} to be archived");
+    }
+
+    /// <summary>
+    /// Point-in-time recovery into a new, temporary server on a port of its own: a copy of
+    /// <paramref name="baseBackup"/> replays this server's archived WAL up to <paramref name="target"/>
+    /// (<c>recovery_target_time</c>: transactions that committed after it are not applied) and is then promoted, so
+    /// it answers as an ordinary server. It has a certificate from a CA of its own, the superuser's password of the
+    /// cluster it is a copy of, and no archiving (it must never write into the archive it reads). This server is
+    /// left alone.
+    /// </summary>
+    public async Task<PostgresServer> RestoreAsync(string baseBackup, DateTimeOffset target, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(baseBackup);
+        var restored = new PostgresServer(_binaries, SuperuserPassword, recovery: new Recovery(WalArchiveDirectory, target));
+        try
+        {
+            Directory.CreateDirectory(restored.SocketDirectory);
+            await ProcessHandle.RunAsync("cp", ["-a", baseBackup, restored.DataDirectory], cancellationToken);
+            // recovery.signal: replay from restore_command until the target, then (recovery_target_action) promote.
+            await File.WriteAllTextAsync(Path.Combine(restored.DataDirectory, "recovery.signal"), "", cancellationToken);
+            await GiveToPostgresAsync(restored.Folder, cancellationToken);
+            await restored.LaunchAsync(cancellationToken);
+            return restored;
+        }
+        catch
+        {
+            await restored.DisposeAsync();
             throw;
         }
     }
@@ -175,15 +272,66 @@ public sealed class PostgresServer : LoopbackServer
             "-c", "ssl_min_protocol_version=TLSv1.2",
             "-c", "password_encryption=scram-sha-256",
         ];
+        if (_archiving)
+        {
+            // Each completed segment copied into the archive; an existing name is never overwritten (a second
+            // cluster archiving into the same folder by mistake fails loudly instead of corrupting the archive).
+            arguments = [.. arguments, "-c", "archive_mode=on", "-c", $"archive_command=test ! -f '{WalArchiveDirectory}/%f' && cp '%p' '{WalArchiveDirectory}/%f'"];
+        }
+
+        if (_recovery is { } recovery)
+        {
+            arguments =
+            [
+                .. arguments,
+                "-c", "archive_mode=off",
+                "-c", $"restore_command=cp '{recovery.Archive}/%f' '%p'",
+                "-c", $"recovery_target_time={recovery.Target.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00",
+                "-c", "recovery_target_action=promote",
+            ];
+        }
+
         return AsPostgres(_binaries.Postgres, arguments);
     }
 
+    /// <summary>Ready when a connection succeeds; a server in recovery only once it has reached its target and been promoted.</summary>
     protected override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres") + ";Pooling=false;Timeout=2");
         await connection.OpenAsync(cancellationToken);
-        return true;
+        if (_recovery is null)
+        {
+            return true;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+        return !(bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    private async Task WritePasswordFileAsync(CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(PasswordFile, "", cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllTextAsync(PasswordFile, $"*:*:*:{User}:{SuperuserPassword}\n", cancellationToken);
+        await GiveToPostgresAsync(PasswordFile, cancellationToken);
+    }
+
+    private static async Task RunAsPostgresAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        await using var process = AsPostgres(program, arguments);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{process.Output}");
+        }
+    }
+
+    /// <summary>Where a restored copy takes its WAL from, and the moment it stops before.</summary>
+    private sealed record Recovery(string Archive, DateTimeOffset Target);
 
     /// <summary>SIGQUIT is PostgreSQL's immediate shutdown: the postmaster kills and reaps its backends, then exits.</summary>
     protected override int StopSignal => ProcessHandle.SigQuit;
@@ -295,6 +443,9 @@ public sealed record OriginLogins(string ConnectionString, string MigrationConne
 /// <summary>Where <c>initdb</c> and <c>postgres</c> are: <c>$POSTGRES_BIN</c>, else the newest Debian cluster version, else PATH.</summary>
 internal sealed record PostgresBinaries(string InitDb, string Postgres)
 {
+    /// <summary>Another program of the same installation (<c>pg_basebackup</c>, <c>psql</c>).</summary>
+    public string Tool(string name) => Path.Combine(Path.GetDirectoryName(Postgres)!, name);
+
     public static PostgresBinaries Find()
     {
         var candidates = new List<string>();

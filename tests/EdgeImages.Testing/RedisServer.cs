@@ -13,7 +13,8 @@ namespace EdgeImages.Testing;
 /// A real redis-server (the Debian package) on a free port of 127.0.0.1, with no persistence: a killed Redis
 /// comes back empty, as a region's cache may after a crash. Plain and open by default (the tests of caching itself);
 /// <see cref="StartSecureAsync"/> starts it as the deployed topology does: TLS only (<c>port 0</c>, <c>tls-port</c>),
-/// the default user off, one ACL user per region, and an <c>admin</c> user for the tests' own commands.
+/// the default user off, one ACL user per region, and an <c>admin</c> user for the tests' own commands. The same, in
+/// cluster mode, is each node of a <see cref="RedisCluster"/>.
 /// </summary>
 public sealed class RedisServer : LoopbackServer
 {
@@ -22,11 +23,13 @@ public sealed class RedisServer : LoopbackServer
     private const string Binary = "/usr/bin/redis-server";
 
     private readonly SecureSetup? _secure;
+    private readonly int? _clusterBusPort;
 
-    private RedisServer(SecureSetup? secure)
-        : base("redis")
+    private RedisServer(SecureSetup? secure, bool clusterNode = false)
+        : base(clusterNode ? "redis-cluster" : "redis")
     {
         _secure = secure;
+        _clusterBusPort = clusterNode ? FreePort.Next() : null;
     }
 
     /// <summary>A StackExchange.Redis configuration string for this server: its address, and <c>ssl=true</c> when secure (no secret in it).</summary>
@@ -59,7 +62,11 @@ public sealed class RedisServer : LoopbackServer
     /// <paramref name="regions"/> (<see cref="RegionUser"/>, the edge's keys only, nothing administrative) and
     /// <see cref="AdminUser"/>; the default user is off, so a client without credentials can do nothing but AUTH.
     /// </summary>
-    public static Task<RedisServer> StartSecureAsync(TestPki pki, IEnumerable<string> regions, CancellationToken cancellationToken = default)
+    public static Task<RedisServer> StartSecureAsync(TestPki pki, IEnumerable<string> regions, CancellationToken cancellationToken = default) =>
+        LaunchNewAsync(NewSecureSetup(pki, regions), cancellationToken);
+
+    /// <summary>The certificate and ACL users of a secure server, or of every node of a secure cluster (the same on each).</summary>
+    internal static SecureSetup NewSecureSetup(TestPki pki, IEnumerable<string> regions, bool cluster = false)
     {
         ArgumentNullException.ThrowIfNull(pki);
         ArgumentNullException.ThrowIfNull(regions);
@@ -70,8 +77,17 @@ public sealed class RedisServer : LoopbackServer
         }
 
         var name = "redis-" + Guid.NewGuid().ToString("N")[..8];
-        return LaunchNewAsync(new SecureSetup(pki.IssueServer(name), pki.CaCertificatePath, passwords), cancellationToken);
+        // A cluster node also connects out, to the other nodes' bus (which always asks for a client certificate) and
+        // to its primary: with a client certificate of its own from the same CA.
+        return new SecureSetup(pki.IssueServer(name), pki.CaCertificatePath, passwords, cluster ? pki.IssueClient(name + "-node") : null);
     }
+
+    /// <summary>
+    /// One node of a <see cref="RedisCluster"/>: the secure setup plus <c>cluster-enabled</c>, its cluster bus on a
+    /// port of its own, and TLS on the bus and for replication too. Not yet part of any cluster when it returns.
+    /// </summary>
+    internal static Task<RedisServer> StartClusterNodeAsync(SecureSetup secure, CancellationToken cancellationToken) =>
+        LaunchNewAsync(secure, cancellationToken, clusterNode: true);
 
     /// <summary>
     /// The ACL rules of a region's user: the edge's own keys (the L2 tier's <c>edge:*</c>, the regional quotas'
@@ -80,14 +96,14 @@ public sealed class RedisServer : LoopbackServer
     /// </summary>
     public static string RegionUserRules => "~edge:* ~rl:tb:{edge:* resetchannels +@all -@dangerous +info";
 
-    private static async Task<RedisServer> LaunchNewAsync(SecureSetup? secure, CancellationToken cancellationToken)
+    private static async Task<RedisServer> LaunchNewAsync(SecureSetup? secure, CancellationToken cancellationToken, bool clusterNode = false)
     {
         if (!File.Exists(Binary))
         {
             throw new InvalidOperationException($"{Binary} is missing: run ./test.sh, which installs the Debian package redis-server.");
         }
 
-        var server = new RedisServer(secure);
+        var server = new RedisServer(secure, clusterNode);
         try
         {
             await server.LaunchAsync(cancellationToken);
@@ -210,6 +226,30 @@ public sealed class RedisServer : LoopbackServer
             .AppendLine("daemonize no")
             .AppendLine("user default off resetkeys resetchannels -@all")
             .AppendLine(CultureInfo.InvariantCulture, $"user {AdminUser} on #{Sha256(secure.Passwords[AdminUser])} ~* &* +@all");
+        if (_clusterBusPort is { } busPort)
+        {
+            config
+                .AppendLine("cluster-enabled yes")
+                .AppendLine(CultureInfo.InvariantCulture, $"cluster-port {busPort}")
+                .AppendLine("cluster-config-file nodes.conf")
+                // Short, so that a test's failover takes seconds: a primary unreachable for this long is failed over.
+                .AppendLine("cluster-node-timeout 1000")
+                // A replica may always take over, however long it was cut off: a cache prefers any copy to none.
+                .AppendLine("cluster-replica-validity-factor 0")
+                // The slots of a lost primary go dark until its replica takes over; every other slot keeps serving.
+                .AppendLine("cluster-require-full-coverage no")
+                // The bus between nodes and the replication stream are TLS too. The bus demands a client certificate
+                // whatever tls-auth-clients says: each node presents one of its own from the deployment CA.
+                .AppendLine("tls-cluster yes")
+                .AppendLine("tls-replication yes")
+                .AppendLine(CultureInfo.InvariantCulture, $"tls-client-cert-file {secure.NodeClient!.CertificatePath}")
+                .AppendLine(CultureInfo.InvariantCulture, $"tls-client-key-file {secure.NodeClient.KeyPath}")
+                // A replica logs in to its primary as the admin user (the default user is off); the password is in
+                // clear in this mode-0600 file, which redis-server needs to send it.
+                .AppendLine(CultureInfo.InvariantCulture, $"masteruser {AdminUser}")
+                .AppendLine(CultureInfo.InvariantCulture, $"masterauth {secure.Passwords[AdminUser]}");
+        }
+
         foreach (var (user, password) in secure.Passwords.Where(p => p.Key != AdminUser))
         {
             config.AppendLine(CultureInfo.InvariantCulture, $"user {user} on #{Sha256(password)} {RegionUserRules}");
@@ -235,5 +275,5 @@ public sealed class RedisServer : LoopbackServer
 
     private static string Sha256(string password) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password)));
 
-    private sealed record SecureSetup(PemFiles Server, string CaCertificatePath, IReadOnlyDictionary<string, string> Passwords);
+    internal sealed record SecureSetup(PemFiles Server, string CaCertificatePath, IReadOnlyDictionary<string, string> Passwords, PemFiles? NodeClient = null);
 }

@@ -18,12 +18,16 @@ internal static class EncoderMemory
     private const long AvifFixedBytes = 6L << 20;
     private const long GifBytesPerPixel = 64;
 
+    // Not measured: libwebp holds the picture as ARGB and YUVA planes plus its analysis (about 10 bytes a pixel); 16.
+    private const long WebpBytesPerPixel = 16;
+
     /// <summary>
     /// Bytes the encoder of <paramref name="format"/> works in for <paramref name="pixels"/> pixels (all frames of
-    /// an animation together); zero for the formats Skia encodes.
+    /// an animation together); zero for the formats Skia encodes (WebP without <paramref name="alpha"/>).
     /// </summary>
-    public static long WorkingBytes(ImageFormat format, long pixels) => format switch
+    public static long WorkingBytes(ImageFormat format, long pixels, bool alpha = false) => format switch
     {
+        ImageFormat.Webp when alpha => pixels * (HandOverBytesPerPixel + WebpBytesPerPixel),
         ImageFormat.Avif => (pixels * (HandOverBytesPerPixel + AvifBytesPerPixel)) + AvifFixedBytes,
         ImageFormat.Gif => pixels * (HandOverBytesPerPixel + GifBytesPerPixel),
         _ => 0,

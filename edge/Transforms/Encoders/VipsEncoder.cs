@@ -5,7 +5,7 @@ using SkiaSharp;
 namespace EdgeImages.Edge.Transforms.Encoders;
 
 /// <summary>
-/// The formats Skia cannot write (AVIF, GIF), written by libvips from Skia's final pixels: Skia decodes and
+/// The formats Skia cannot write (AVIF, GIF), and WebP with alpha, which it writes larger (see <see cref="WebpAlphaEffort"/>), written by libvips from Skia's final pixels: Skia decodes and
 /// transforms, libvips only encodes. The pixels are handed over as tight, unpremultiplied 8-bit sRGB RGB(A), with no
 /// metadata and no ICC profile, so the output is as bare as Skia's own encoders make theirs.
 /// </summary>
@@ -32,6 +32,18 @@ internal static class VipsEncoder
             effort: AvifEffort,
             subsampleMode: Enums.ForeignSubsample.On,
             keep: Enums.ForeignKeep.None);
+    }
+
+    // WebP with alpha: sharp's defaults (effort 4, alpha at quality 100, plain chroma subsampling). Skia's encoder runs
+    // libwebp at method 3: measured on a 400x400 RGBA photo at q:80, 34,102 bytes against 32,678 at effort 4 for the
+    // same PSNR (39.5 dB), for about 25 ms more. Opaque photos gain nothing from effort 4 (23,514 -> 23,506 bytes).
+    private const int WebpAlphaEffort = 4;
+
+    /// <summary>Lossy WebP at <paramref name="quality"/> of a bitmap with transparent pixels.</summary>
+    public static byte[] EncodeWebpWithAlpha(SKBitmap bitmap, int quality)
+    {
+        using var image = FromSkia(bitmap);
+        return image.WebpsaveBuffer(q: quality, effort: WebpAlphaEffort, alphaQ: 100, smartSubsample: false, keep: Enums.ForeignKeep.None);
     }
 
     /// <summary>GIF: one frame, 256 colours, transparency where a pixel's alpha is below half.</summary>

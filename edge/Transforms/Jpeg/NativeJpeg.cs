@@ -3,14 +3,15 @@ using System.Runtime.InteropServices;
 namespace EdgeImages.Edge.Transforms.Jpeg;
 
 /// <summary>
-/// The two native JPEG decoders the edge uses when they are installed, each optional:
+/// The native JPEG code the edge uses when it is installed, each part optional:
 /// <list type="bullet">
 /// <item>TurboJPEG (Debian's <c>libturbojpeg0</c>, libjpeg-turbo with its SIMD IDCT, upsampling and colour
 /// conversion): any JPEG at a scale of n/8. Skia's own copy of libjpeg-turbo is built without SIMD, and measured
 /// here it takes 28 ms for a 12 MP baseline photo at 1/8 against TurboJPEG's 20 ms, 122 ms against 42 ms at full
 /// size. TurboJPEG returns errors instead of calling <c>longjmp</c>, so no native jump crosses a managed frame.</item>
 /// <item>The edge's own shim (<c>edge/Native/edgeimages_jpeg.c</c>, built by <c>test.sh</c> against Debian's
-/// <c>libjpeg62-turbo</c>): a progressive JPEG at 1/8 from its DC scans only (libjpeg's buffered-image mode). Its
+/// <c>libjpeg62-turbo</c>): a progressive JPEG at 1/8 from its DC scans only (libjpeg's buffered-image mode), and the
+/// JPEG encoder (SIMD, optimised Huffman tables, progressive), which Skia's has neither of. Its
 /// <c>setjmp</c>/<c>longjmp</c> stay inside C.</item>
 /// </list>
 /// Libraries are looked up with <see cref="NativeLibrary.TryLoad(string, out nint)"/> and their entry points taken as
@@ -33,6 +34,8 @@ internal sealed unsafe class NativeJpeg
     private readonly delegate* unmanaged<nint, byte*, nuint, byte*, int, int, int, int, int, int> decompress;
     private readonly delegate* unmanaged<nint, int> destroy;
     private readonly delegate* unmanaged<byte*, nuint, byte*, int, int, int, int> decodeDc;
+    private readonly delegate* unmanaged<byte*, int, int, int, int, int, byte**, nuint*, int> encode;
+    private readonly delegate* unmanaged<byte*, void> freeBuffer;
 
     private NativeJpeg(nint turbo, nint shim)
     {
@@ -50,6 +53,12 @@ internal sealed unsafe class NativeJpeg
         {
             decodeDc = (delegate* unmanaged<byte*, nuint, byte*, int, int, int, int>)dc;
         }
+
+        if (shim != 0 && NativeLibrary.TryGetExport(shim, "eij_encode_jpeg", out var write) && NativeLibrary.TryGetExport(shim, "eij_free", out var release))
+        {
+            encode = (delegate* unmanaged<byte*, int, int, int, int, int, byte**, nuint*, int>)write;
+            freeBuffer = (delegate* unmanaged<byte*, void>)release;
+        }
     }
 
     /// <summary>The decoders of this process, loaded once: the shim from beside the edge's assembly.</summary>
@@ -63,6 +72,9 @@ internal sealed unsafe class NativeJpeg
 
     /// <summary>The DC-only progressive decoder is loaded.</summary>
     public bool HasDcOnly => decodeDc != null;
+
+    /// <summary>The shim's JPEG encoder is loaded.</summary>
+    public bool HasEncoder => encode != null;
 
     /// <summary>Loads TurboJPEG from the system's library path and the shim from <paramref name="shimFolder"/>; what is missing stays off.</summary>
     public static NativeJpeg Load(string shimFolder)
@@ -107,6 +119,38 @@ internal sealed unsafe class NativeJpeg
         finally
         {
             _ = destroy(handle);
+        }
+    }
+
+    /// <summary>
+    /// Encodes opaque RGBA <paramref name="rgba"/> (<paramref name="stride"/> bytes a row) as JPEG at
+    /// <paramref name="quality"/>, 4:2:0, optimised Huffman tables, progressive when <paramref name="progressive"/>:
+    /// what sharp writes by default and ipx asks it for. Null when the shim is missing or reports an error.
+    /// </summary>
+    public byte[]? TryEncode(ReadOnlySpan<byte> rgba, int width, int height, int stride, int quality, bool progressive)
+    {
+        if (!HasEncoder || width <= 0 || height <= 0 || rgba.Length < (long)stride * height)
+        {
+            return null;
+        }
+
+        byte* output = null;
+        nuint length = 0;
+        fixed (byte* pixels = rgba)
+        {
+            if (encode(pixels, width, height, stride, quality, progressive ? 1 : 0, &output, &length) != 0 || output == null)
+            {
+                return null;
+            }
+        }
+
+        try
+        {
+            return new ReadOnlySpan<byte>(output, checked((int)length)).ToArray();
+        }
+        finally
+        {
+            freeBuffer(output);
         }
     }
 

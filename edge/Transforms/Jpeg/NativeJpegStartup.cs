@@ -43,7 +43,7 @@ internal sealed partial class NativeJpegStartup(NativeJpeg jpeg, Microsoft.Exten
         [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "{Library} not found (Debian package libturbojpeg0): JPEGs are decoded by Skia, about 1.4x slower at 1/8 scale and 3x at full size")]
         public static partial void TurboJpegMissing(ILogger logger, string library);
 
-        [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Library} not found (built by edge/Native/build.sh): progressive JPEGs are decoded whole even for thumbnails")]
+        [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Library} not found (built by edge/Native/build.sh): progressive JPEGs are decoded whole even for thumbnails, and JPEGs are written by Skia (baseline, about 2.5 % larger at the same quality)")]
         public static partial void DcOnlyMissing(ILogger logger, string library);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Native JPEG decoding switched off (Transforms:NativeJpeg=false): Skia decodes every JPEG")]

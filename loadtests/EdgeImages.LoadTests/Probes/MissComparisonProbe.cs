@@ -264,8 +264,11 @@ internal static class MissComparisonProbe
             new TransformOptions { Width = width, Format = format switch { "jpeg" => ImageFormat.Jpeg, "png" => ImageFormat.Png, _ => ImageFormat.Webp }, Quality = 80 },
             "bench", input.FileName(copy)).TrimStart('/');
 
-    private static string IpxPath(Input input, int width, string format, int copy) =>
-        string.Create(CultureInfo.InvariantCulture, $"w_{width},f_{format},q_80/bench/{input.FileName(copy)}");
+    // No quality for PNG: ipx hands it to sharp, which then writes a palette PNG (lossy), and the lossless rows would
+    // measure libimagequant instead of the resize.
+    private static string IpxPath(Input input, int width, string format, int copy) => format == "png"
+        ? string.Create(CultureInfo.InvariantCulture, $"w_{width},f_png/bench/{input.FileName(copy)}")
+        : string.Create(CultureInfo.InvariantCulture, $"w_{width},f_{format},q_80/bench/{input.FileName(copy)}");
 
     /// <summary>utime + stime of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
     private static double CpuSeconds(int pid)
