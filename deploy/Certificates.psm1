@@ -220,13 +220,20 @@ function Get-ServiceTlsSettings {
 function Get-PresentedCertificate {
     <#
         The serial of the certificate a server presents on a brand-new connection, checked against the deployment CA
-        (a chain policy, no callback), or $null when no handshake succeeds. Presents deploy's client certificate, so
+        (a chain policy, no callback), or $null when no handshake succeeds; -StartTls postgres asks for TLS first. Presents deploy's client certificate, so
         a listener that demands one answers too.
     #>
-    param($Topology, [int] $Port)
+    param($Topology, [int] $Port, [ValidateSet('', 'postgres')] [string] $StartTls = '')
     $tcp = [Net.Sockets.TcpClient]::new()
     try {
         $tcp.Connect('127.0.0.1', $Port)
+        if ($StartTls -eq 'postgres') {
+            # PostgreSQL speaks TLS only after an SSLRequest (length 8, code 80877103) that it answers with 'S'.
+            $stream = $tcp.GetStream()
+            $stream.ReadTimeout = 3000
+            $stream.Write([byte[]](0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F), 0, 8)
+            if ($stream.ReadByte() -ne [byte][char]'S') { return $null }
+        }
         $ssl = [Net.Security.SslStream]::new($tcp.GetStream())
         $options = [Net.Security.SslClientAuthenticationOptions]::new()
         $options.TargetHost = '127.0.0.1'

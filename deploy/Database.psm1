@@ -447,6 +447,41 @@ function Initialize-OriginDatabase {
     Invoke-Psql $Topology 'REVOKE CREATE ON SCHEMA public FROM PUBLIC' -Database $script:Database | Out-Null
 }
 
+function Get-DatabaseListeners($Topology) {
+    <# The TLS listeners of each member: PostgreSQL (TLS after its SSLRequest) and Patroni's REST API. #>
+    foreach ($member in Get-Processes $Topology -Kind postgres) {
+        [pscustomobject]@{ Name = "$($member.Name) (postgres)"; Process = $member; Port = $member.Port; StartTls = 'postgres' }
+        [pscustomobject]@{ Name = "$($member.Name) (rest api)"; Process = $member; Port = $member.RestPort; StartTls = '' }
+    }
+}
+
+function Update-DatabaseCertificates {
+    <#
+        New certificates for each running member, in place, without a restart: PostgreSQL's server certificate and
+        Patroni's REST API certificate are reissued at the paths its configuration names (owned by postgres, which
+        insists on owning its key), then Patroni gets SIGHUP. On SIGHUP Patroni reloads PostgreSQL (which rereads
+        ssl_cert_file and ssl_key_file on reload, so new connections get the new certificate while open ones keep
+        theirs) and, seeing a new serial on disk, rebuilds its REST API's TLS context (patroni 3.0,
+        reload_local_certificate). Returns the issued certificates by listener name (Get-DatabaseListeners).
+    #>
+    param($Topology)
+    $ca = New-DeploymentCa -Directory (Get-PkiDir $Topology)
+    $asUser = Get-PostgresUser
+    $issued = @{}
+    try {
+        foreach ($member in Get-Processes $Topology -Kind postgres) {
+            $patroniPid = Get-RunningPid $Topology $member
+            if (-not $patroniPid) { continue }
+            $tls = Join-Path (Get-DataDir $Topology $member) 'tls'
+            $issued["$($member.Name) (postgres)"] = New-ServiceCertificate -Ca $ca -Name $member.Name -Usage Server -Directory $tls -Owner $asUser
+            $issued["$($member.Name) (rest api)"] = New-ServiceCertificate -Ca $ca -Name "$($member.Name)-api" -Usage ServerAndClient -Directory $tls -Owner $asUser
+            kill -HUP $patroniPid
+        }
+    }
+    finally { $ca.Certificate.Dispose() }
+    return $issued
+}
+
 function Stop-PatroniMemberAbruptly {
     <#
         SIGKILL to a member's Patroni and its PostgreSQL, as losing the machine would. Patroni starts the postmaster
@@ -471,4 +506,5 @@ function Stop-PatroniMemberAbruptly {
 
 Export-ModuleMember -Function Get-OriginConnectionStrings, Start-PatroniMember, Get-PatroniRole, Get-DatabaseLeader, `
     Test-PatroniHealthy, Wait-SyncStandby, Invoke-Psql, Invoke-PsqlAt, Initialize-OriginDatabase, Stop-PatroniMemberAbruptly, `
-    Invoke-BaseBackup, Get-BaseBackups, Restore-DatabaseCopy, Stop-DatabaseCopy, Get-WalArchiveLag
+    Invoke-BaseBackup, Get-BaseBackups, Restore-DatabaseCopy, Stop-DatabaseCopy, Get-WalArchiveLag, `
+    Get-DatabaseListeners, Update-DatabaseCertificates

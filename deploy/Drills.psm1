@@ -510,12 +510,13 @@ function Invoke-RedisAdmin {
 }
 
 function Get-StoreListeners($Topology) {
-    <# Every TLS listener of the stores, by the name rotate-certs reports: each etcd member's client and peer port, each Redis. #>
+    <# Every TLS listener of the stores, by the name rotate-certs reports: each etcd member's client and peer port, each Redis, each database member's PostgreSQL and Patroni REST API. #>
     foreach ($member in Get-Processes $Topology -Kind etcd) {
-        [pscustomobject]@{ Name = "$($member.Name) (clients)"; Process = $member; Port = $member.Port }
-        [pscustomobject]@{ Name = "$($member.Name) (peers)"; Process = $member; Port = $member.PeerPort }
+        [pscustomobject]@{ Name = "$($member.Name) (clients)"; Process = $member; Port = $member.Port; StartTls = '' }
+        [pscustomobject]@{ Name = "$($member.Name) (peers)"; Process = $member; Port = $member.PeerPort; StartTls = '' }
     }
-    foreach ($redis in Get-Processes $Topology -Kind redis) { [pscustomobject]@{ Name = $redis.Name; Process = $redis; Port = $redis.Port } }
+    foreach ($redis in Get-Processes $Topology -Kind redis) { [pscustomobject]@{ Name = $redis.Name; Process = $redis; Port = $redis.Port; StartTls = '' } }
+    Get-DatabaseListeners $Topology
 }
 
 function Update-StoreCertificates {
@@ -531,6 +532,7 @@ function Update-StoreCertificates {
           Redis  the server's certificate is reissued at the paths the running server reports (CONFIG GET), then
                  CONFIG SET tls-cert-file/tls-key-file/tls-ca-cert-file, sent over TLS as the admin ACL user: Redis 7
                  builds a new TLS context, which new connections get; open ones (the edges') keep theirs.
+          PostgreSQL and Patroni's REST API: reissued in place, then Patroni gets SIGHUP (Update-DatabaseCertificates).
         Returns the issued certificates by listener name (see Get-StoreListeners), for the check that each presents it.
     #>
     param($Topology)
@@ -573,6 +575,8 @@ function Update-StoreCertificates {
         }
     }
     finally { $ca.Certificate.Dispose() }
+    $database = Update-DatabaseCertificates $Topology
+    foreach ($name in $database.Keys) { $issued[$name] = $database[$name] }
     return $issued
 }
 
@@ -588,10 +592,10 @@ function Invoke-RotateCertificates {
     param($Topology, [int] $TimeoutSeconds = 60)
     $services = @($Topology.Processes | Where-Object { $_.Kind -in 'edge', 'origin', 'control-plane' -and (Get-RunningPid $Topology $_) })
     if (-not $services) { throw 'Nothing runs; rotate-certs rotates the certificates of a running topology (deploy.ps1 up).' }
-    $listeners = @($services | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Process = $_; Port = $_.Port } }) +
+    $listeners = @($services | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Process = $_; Port = $_.Port; StartTls = '' } }) +
         @(Get-StoreListeners $Topology | Where-Object { Get-RunningPid $Topology $_.Process })
     $before = @{}
-    foreach ($listener in $listeners) { $before[$listener.Name] = Get-PresentedCertificate $Topology $listener.Port }
+    foreach ($listener in $listeners) { $before[$listener.Name] = Get-PresentedCertificate $Topology $listener.Port -StartTls $listener.StartTls }
 
     $stopFile = Join-Path $Topology.RunDir 'rotate.stop'
     Remove-Item -Force -ErrorAction SilentlyContinue $stopFile
@@ -604,7 +608,7 @@ function Invoke-RotateCertificates {
         foreach ($name in $stores.Keys) { $issued[$name] = $stores[$name] }
         Write-Host "  issued $($issued.Count) certificates; waiting for every listener to present its new one"
         Wait-Until -TimeoutSeconds $TimeoutSeconds -What 'every listener to present its new certificate' {
-            @($listeners | Where-Object { (Get-PresentedCertificate $Topology $_.Port) -ne $issued[$_.Name].Serial }).Count -eq 0
+            @($listeners | Where-Object { (Get-PresentedCertificate $Topology $_.Port -StartTls $_.StartTls) -ne $issued[$_.Name].Serial }).Count -eq 0
         }
         # deploy's own client certificate was renewed too: later calls present the new one.
         Use-DeploymentTrust $Topology

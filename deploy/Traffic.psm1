@@ -85,8 +85,10 @@ function Show-HitRatios {
         $byTier = @{}
         foreach ($line in $metrics -split "`n") {
             if ($line -match '^edgeimages_requests_total\{(?<labels>[^}]*)\} (?<value>[0-9.e+]+)') {
+                # Read the value before the label match below replaces $Matches.
+                $value = [double]$Matches.value
                 $tier = if ($Matches.labels -match 'cache="(?<t>[^"]+)"') { $Matches.t.ToUpperInvariant() } else { 'NONE' }
-                $byTier[$tier] = ($byTier[$tier] ?? 0) + [double]$Matches.value
+                $byTier[$tier] = ($byTier[$tier] ?? 0) + $value
             }
         }
         $total = ($byTier.Values | Measure-Object -Sum).Sum
