@@ -14,13 +14,7 @@ public static class HostileImages
     public static byte[] PngDeclaring(int width, int height)
     {
         using var stream = new MemoryStream();
-        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 0; // greyscale
-        WriteChunk(stream, "IHDR", ihdr);
+        WriteGreyscaleHeader(stream, width, height, bitDepth: 8, interlaced: false);
         using (var compressed = new MemoryStream())
         {
             using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
@@ -42,13 +36,7 @@ public static class HostileImages
     public static byte[] OneBitPng(int width, int height, int square = 500)
     {
         using var stream = new MemoryStream();
-        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 1; // bit depth
-        ihdr[9] = 0; // greyscale
-        WriteChunk(stream, "IHDR", ihdr);
+        WriteGreyscaleHeader(stream, width, height, bitDepth: 1, interlaced: false);
         using (var compressed = new MemoryStream())
         {
             using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
@@ -84,14 +72,7 @@ public static class HostileImages
     public static byte[] InterlacedOneBitPng(int width, int height)
     {
         using var stream = new MemoryStream();
-        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 1; // bit depth
-        ihdr[9] = 0; // greyscale
-        ihdr[12] = 1; // Adam7
-        WriteChunk(stream, "IHDR", ihdr);
+        WriteGreyscaleHeader(stream, width, height, bitDepth: 1, interlaced: true);
         using (var compressed = new MemoryStream())
         {
             using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
@@ -189,6 +170,19 @@ public static class HostileImages
     {
         stream.Write([0xFF, marker, (byte)((data.Length + 2) >> 8), (byte)(data.Length + 2)]);
         stream.Write(data);
+    }
+
+    /// <summary>The PNG signature and a greyscale IHDR (interlaced: Adam7).</summary>
+    private static void WriteGreyscaleHeader(Stream stream, int width, int height, byte bitDepth, bool interlaced)
+    {
+        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = bitDepth;
+        ihdr[9] = 0; // greyscale
+        ihdr[12] = interlaced ? (byte)1 : (byte)0;
+        WriteChunk(stream, "IHDR", ihdr);
     }
 
     private static void WriteChunk(Stream stream, string type, byte[] data)
