@@ -4,6 +4,7 @@ using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.ControlPlane;
 using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
+using EdgeImages.Edge.Tests.RateLimiting;
 using EdgeImages.Etcd.Purges;
 using EdgeImages.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,31 +62,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Cluster_TwoEdgesOfRegion_ShareOneTenantQuota_BothKeysInOneSlot()
     {
-        var settings = fixture.EdgeSettings();
-        settings["Tenants:acme:RequestsPerSecond"] = "1";
-        settings["Tenants:acme:Burst"] = "4";
-        settings["RateLimiting:RegionalCooldown"] = "00:00:30";
-        settings["RateLimiting:RegionalBudget"] = "00:00:02";
-        await using var edgeA = await EdgeServer.StartAsync(settings);
-        await using var edgeB = await EdgeServer.StartAsync(settings);
-        foreach (var edge in new[] { edgeA, edgeB })
-        {
-            edge.WithOriginal("quota.png", "tiny-2x3.png");
-            await RedisTierTests.WaitForRedisReadyAsync(edge);
-        }
-
-        for (var width = 1; width <= 4; width++)
-        {
-            using var spent = await edgeA.GetAsync($"w:{width}", "quota.png");
-            Assert.Equal(HttpStatusCode.OK, spent.StatusCode);
-        }
-
-        var onB = new List<HttpStatusCode>();
-        for (var width = 5; width <= 8; width++)
-        {
-            using var response = await edgeB.GetAsync($"w:{width}", "quota.png");
-            onB.Add(response.StatusCode);
-        }
+        var onB = await SharedTenantQuota.SpendOnOneEdgeThenAskTheOtherAsync(fixture.EdgeSettings(), "quota.png");
 
         // RedisRateLimiting's token bucket keeps two keys, rl:tb:{partition} and rl:tb:{partition}:ts, read and written
         // by one script: the braces make them one hash tag, so one slot on one primary.

@@ -4,6 +4,7 @@ using System.Text;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
+using EdgeImages.Edge.Tests.RateLimiting;
 using EdgeImages.Testing;
 using EdgeImages.Testing.Tls;
 using Microsoft.Extensions.Options;
@@ -59,31 +60,7 @@ public sealed class RedisTransportSecurityTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task SecureRedis_TwoEdgesOfRegion_ShareOneTenantQuota()
     {
-        var settings = Settings();
-        settings["Tenants:acme:RequestsPerSecond"] = "1";
-        settings["Tenants:acme:Burst"] = "4";
-        settings["RateLimiting:RegionalCooldown"] = "00:00:30";
-        settings["RateLimiting:RegionalBudget"] = "00:00:02";
-        await using var edgeA = await EdgeServer.StartAsync(settings);
-        await using var edgeB = await EdgeServer.StartAsync(settings);
-        foreach (var edge in new[] { edgeA, edgeB })
-        {
-            edge.WithOriginal("a.png", "tiny-2x3.png");
-            await RedisTierTests.WaitForRedisReadyAsync(edge);
-        }
-
-        for (var width = 1; width <= 4; width++)
-        {
-            using var spent = await edgeA.GetAsync($"w:{width}", "a.png");
-            Assert.Equal(HttpStatusCode.OK, spent.StatusCode);
-        }
-
-        var onB = new List<HttpStatusCode>();
-        for (var width = 5; width <= 8; width++)
-        {
-            using var response = await edgeB.GetAsync($"w:{width}", "a.png");
-            onB.Add(response.StatusCode);
-        }
+        var onB = await SharedTenantQuota.SpendOnOneEdgeThenAskTheOtherAsync(Settings(), "a.png");
 
         // B's own bucket is full; only the region's bucket, in the TLS Redis under the region's user, can refuse it.
         Assert.True(onB.Count(s => s == HttpStatusCode.TooManyRequests) >= 2, string.Join(",", onB));
