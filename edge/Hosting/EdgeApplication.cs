@@ -58,7 +58,6 @@ internal static class EdgeApplication
         builder.Services.AddValidatedOptions<OriginOptions, OriginOptionsValidator>(builder.Configuration, OriginOptions.SectionName);
         builder.Services.AddValidatedOptions<ClientRateLimitOptions, ClientRateLimitOptionsValidator>(builder.Configuration, ClientRateLimitOptions.SectionName);
         services.AddPresets();
-        services.AddRateLimiter(_ => { });
         services.AddClientAddress(builder.Configuration);
         services.AddClientRateLimiting();
         services.AddTenantRateLimiting(builder.Configuration);
@@ -110,7 +109,7 @@ internal static class EdgeApplication
         app.UseEdgeImagesTls();
         app.UseMiddleware<EdgeRequestMetricsMiddleware>();
         app.UseProblemResponses();
-        app.UseRateLimiter();
+        app.UseMiddleware<ClientRateLimitMiddleware>();
         app.UseImageEndpoint(imageEndpoint);
 
         // Everything else: routing, and for the demo page the authentication and authorization that Razor Pages register.
