@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeImages.Edge.Caching;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.RateLimiting;
@@ -43,31 +42,32 @@ internal sealed class ImageRequestHandler(
         // A fresh copy in memory answers without a fill's closure or a task: most of an edge's answers.
         if (!cache.TryGetFresh(key, out var lookup))
         {
-            lookup = await LookupAsync(request, key, context.RequestAborted).ConfigureAwait(false);
+            lookup = await LookupAsync(context, request, key).ConfigureAwait(false);
         }
 
         feature.Answered(lookup, timeProvider.GetElapsedTime(started));
         if (lookup.Tier is not (CacheTier.Memory or CacheTier.Redis))
         {
             // Misses (this request's, or a fill it joined) and stale answers are traced always; fresh hits at the ratio.
-            KeepableSampler.Keep(Activity.Current);
+            RequestTrace.Keep(context);
         }
 
         await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), headerValues).ConfigureAwait(false);
     }
 
-    private ValueTask<CacheLookup> LookupAsync(ImageRequest request, string key, CancellationToken cancellationToken) =>
-        cache.GetOrCreateAsync(key, request.Tags, request.Freshness, token => MakeAsync(request, token), cancellationToken);
+    private ValueTask<CacheLookup> LookupAsync(HttpContext context, ImageRequest request, string key) =>
+        cache.GetOrCreateAsync(key, request.Tags, request.Freshness, token => MakeAsync(context, request, token), context.RequestAborted);
 
     /// <summary>
     /// A miss: the tenant's quota pays for the work (a fetch and a transform), once per fill however many requests
     /// joined it. Hits never spend it, so replaying a cached URL cannot starve the tenant's visitors (the per-client
     /// limit bounds the replay); and only a verified URL gets here, so a forged one never spends it either.
     /// </summary>
-    private async Task<CachedVariant> MakeAsync(ImageRequest request, CancellationToken cancellationToken)
+    private async Task<CachedVariant> MakeAsync(HttpContext context, ImageRequest request, CancellationToken cancellationToken)
     {
-        // Kept before the fetch, so that the origin request's span and its traceparent are sampled too.
-        KeepableSampler.Keep(Activity.Current);
+        // Kept before the fetch, so that the origin request's span and its traceparent are sampled too (an unsampled
+        // request gets its server span here, and it is Activity.Current for the fetch and the transform).
+        RequestTrace.Keep(context);
         await tenantQuotas.AcquireAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         return await producer.ProduceAsync(request, cancellationToken).ConfigureAwait(false);
     }

@@ -13,7 +13,7 @@ namespace EdgeImages.Telemetry;
 /// "Request starting GET /…" lines, which are switched off for that reason. Routine answers (the edge's cache hits)
 /// are sampled at <see cref="TelemetryOptions.RequestLogHitSampleRate"/>; errors and everything else always get their
 /// line. The line is only captured here; <see cref="RequestLogWriter"/> formats and writes it off the request path.
-/// An error (5xx) also keeps the request's trace (<see cref="KeepableSampler.Keep"/>).
+/// An error (5xx) also keeps the request's trace (<see cref="RequestTrace.Keep(HttpContext)"/>).
 /// </summary>
 internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogWriter writer, TelemetryOptions options)
 {
@@ -27,11 +27,12 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogWrite
         finally
         {
             var status = context.Response.StatusCode;
-            var activity = Activity.Current;
             if (status >= StatusCodes.Status500InternalServerError)
             {
-                KeepableSampler.Keep(activity);
+                RequestTrace.Keep(context);
             }
+
+            var activity = RequestTrace.Of(context);
 
             // Probes and scrapes come every few seconds from every prober; they would drown the lines that matter.
             var level = TelemetryEndpoints.IsProbe(context.Request.Path) ? LogLevel.Debug : LogLevel.Information;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeImages.Telemetry;
 
@@ -19,6 +20,12 @@ public static class TelemetryEndpoints
     public static WebApplication UseEdgeImagesTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<TelemetrySetup>().DeferServerSpans)
+        {
+            // Outside the request log, so that the span is still open when the log line reads its trace id.
+            app.UseMiddleware<ServerSpanMiddleware>();
+        }
+
         app.UseMiddleware<RequestLogMiddleware>();
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });

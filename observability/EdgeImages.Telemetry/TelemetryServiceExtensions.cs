@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -46,6 +47,7 @@ public static class TelemetryServiceExtensions
         var services = builder.Services;
         services.AddSingleton(setup);
         services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TelemetryMeter>();
         services.AddSingleton<RequestLogWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<RequestLogWriter>());
@@ -58,13 +60,21 @@ public static class TelemetryServiceExtensions
             {
                 tracing
                     .SetSampler(new KeepableSampler(options.TraceSampleRatio))
-                    .AddAspNetCoreInstrumentation(aspNetCore =>
+                    .AddHttpClientInstrumentation()
+                    .AddSource([.. setup.ActivitySources]);
+                if (setup.DeferServerSpans)
+                {
+                    // Not ASP.NET Core's instrumentation: while it listens, the host makes a span for every request.
+                    tracing.AddSource(ServerSpanMiddleware.SourceName);
+                }
+                else
+                {
+                    tracing.AddAspNetCoreInstrumentation(aspNetCore =>
                     {
                         // Probes and scrapes are not traffic; tracing them would bury the requests in noise.
                         aspNetCore.Filter = context => !TelemetryEndpoints.IsProbe(context.Request.Path);
-                    })
-                    .AddHttpClientInstrumentation()
-                    .AddSource([.. setup.ActivitySources]);
+                    });
+                }
                 if (setup.RedactPath is { } redact)
                 {
                     // Before any exporter, so that what leaves the process is redacted; see PathRedactionProcessor.

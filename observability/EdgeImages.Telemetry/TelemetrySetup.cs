@@ -19,4 +19,11 @@ public sealed class TelemetrySetup
     /// paths start with a URL signature, which must leave the process nowhere; other services keep their paths as they are.
     /// </summary>
     public Func<string, string>? RedactPath { get; set; }
+
+    /// <summary>
+    /// The service makes its own server spans (<see cref="ServerSpanMiddleware"/>) instead of ASP.NET Core's: only for
+    /// requests the head decision keeps, or that call <see cref="RequestTrace.Keep"/>. For a service whose routine
+    /// requests cost about as much as a span (the edge's cache hits); the others keep ASP.NET Core's instrumentation.
+    /// </summary>
+    public bool DeferServerSpans { get; set; }
 }

@@ -7,8 +7,9 @@ namespace EdgeImages.Telemetry;
 /// Head sampling that can still keep a trace at the tail: parent-based, new traces kept at a ratio of their trace id,
 /// and what is not kept is recorded anyway (<see cref="SamplingDecision.RecordOnly"/>: the span exists, carries its
 /// trace id to the logs and its context to the origin, but is not exported), so that <see cref="Keep"/> can still
-/// mark it sampled once the request turns out to be a miss or an error. The trade: every request still builds its
-/// span and tags; only export (and its cost per span) is saved for the hits not kept.
+/// mark it sampled once the request turns out to be a miss or an error. The trade: with ASP.NET Core's server spans,
+/// every request still builds its span and tags, and only export is saved for the hits not kept; a service that
+/// defers its server spans (<see cref="TelemetrySetup.DeferServerSpans"/>) makes none for them at all.
 /// </summary>
 public sealed class KeepableSampler : Sampler
 {

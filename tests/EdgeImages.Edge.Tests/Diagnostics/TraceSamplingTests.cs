@@ -110,4 +110,49 @@ public sealed class TraceSamplingTests : IDisposable
         Assert.All(server, span => Assert.True(span.Recorded));
         Assert.DoesNotContain(server, span => (span.GetTagItem("http.response.status_code") as int?) == 403);
     }
+
+    [Fact]
+    public async Task RatioZero_HitsWithCallersTraceparent_SampledParentTracedUnsampledNot()
+    {
+        var spans = new List<Activity>();
+        await using var edge = (await EdgeServer.StartAsync(
+            new Dictionary<string, string?> { ["Telemetry:TraceSampleRatio"] = "0" },
+            services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)))).WithOriginal("tiny.png", "tiny-2x3.png");
+        using (var miss = await edge.GetAsync("w:2", "tiny.png"))
+        {
+            Assert.Equal("MISS", miss.Headers.GetValues("X-Cache").Single());
+        }
+
+        const string Sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        const string Unsampled = "00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-00";
+        // A client that sends the header as written: this process's HttpClient would put its own span's there.
+        using var caller = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+        foreach (var traceparent in new[] { Sampled, Unsampled })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, edge.RawUri(edge.Url("w:2", "tiny.png")));
+            request.Headers.TryAddWithoutValidation("traceparent", traceparent);
+            using var hit = await caller.SendAsync(request);
+            Assert.Equal("HIT-MEMORY", hit.Headers.GetValues("X-Cache").Single());
+        }
+
+        // A span ends once its answer is written: the client may read the answer first.
+        var traced = await Eventually.FoundAsync(() => Traced(spans, Sampled), TimeSpan.FromSeconds(10), "the sampled caller's hit span");
+        await Task.Delay(200);
+        Assert.Null(Traced(spans, Unsampled));
+
+        // The caller's sampled flag decides: its hit is a child of the caller's span; the unsampled caller's hit has none.
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", traced.TraceId.ToString());
+        Assert.Equal("b7ad6b7169203331", traced.ParentSpanId.ToString());
+        Assert.Equal("/{**imagePath}", traced.GetTagItem("http.route"));
+        Assert.Equal(200, traced.GetTagItem("http.response.status_code"));
+        Assert.Equal("/-/w:2/acme/tiny.png", traced.GetTagItem("url.path"));
+    }
+
+    private static Activity? Traced(List<Activity> spans, string traceparent)
+    {
+        lock (spans)
+        {
+            return spans.SingleOrDefault(span => span.Kind == ActivityKind.Server && traceparent.Contains(span.TraceId.ToString(), StringComparison.Ordinal));
+        }
+    }
 }
