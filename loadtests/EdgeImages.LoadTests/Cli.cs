@@ -142,9 +142,10 @@ internal static class Cli
         var set = new Option<string[]>("--set") { Description = "Any edge setting, Key=Value; repeatable." };
         var output = new Option<string?>("--out") { Description = "Where summary.json goes (default: loadtests/out/hits)." };
         var baselineEdge = new Option<string?>("--baseline-edge") { Description = "Another build's EdgeImages.Edge.dll, measured as memory-baseline in the same run." };
+        var https = new Option<bool>("--https") { Description = "Also bare, memory and Redis hits over HTTPS (a test CA's certificate), interleaved." };
         var command = new Command("hits", "Memory and Redis hits against bare Kestrel with the same bytes and headers, driven by wrk.")
         {
-            rounds, seconds, connections, threads, warmup, serverCpus, clientCpus, noPin, flood, factor, set, output, baselineEdge, data,
+            rounds, seconds, connections, threads, warmup, serverCpus, clientCpus, noPin, flood, factor, set, output, baselineEdge, https, data,
         };
         command.SetAction(parse =>
         {
@@ -162,6 +163,7 @@ internal static class Cli
                 ServerCpus = pin ? parse.GetValue(serverCpus) : null,
                 ClientCpus = pin ? parse.GetValue(clientCpus) : null,
                 Flood = parse.GetValue(flood),
+                Https = parse.GetValue(https),
                 FloodFactor = parse.GetValue(factor),
                 EdgeSettings = (parse.GetValue(set) ?? []).Select(s => s.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""),
                 Output = parse.GetValue(output) ?? Path.Combine(LoadTestsFolder, "out", "hits"),
@@ -176,9 +178,11 @@ internal static class Cli
         var port = new Option<int>("--port") { Required = true };
         var body = new Option<string>("--body") { Required = true };
         var headers = new Option<string>("--headers") { Required = true };
-        var command = new Command("bare-server", "The hit benchmark's bare Kestrel (started by hits).") { port, body, headers };
+        var certificate = new Option<string?>("--certificate");
+        var key = new Option<string?>("--key");
+        var command = new Command("bare-server", "The hit benchmark's bare Kestrel (started by hits).") { port, body, headers, certificate, key };
         command.Hidden = true;
-        command.SetAction((parse, cancellationToken) => BareProcess.ServeAsync(parse.GetValue(port), parse.GetValue(body)!, parse.GetValue(headers)!, cancellationToken));
+        command.SetAction((parse, cancellationToken) => BareProcess.ServeAsync(parse.GetValue(port), parse.GetValue(body)!, parse.GetValue(headers)!, parse.GetValue(certificate), parse.GetValue(key), cancellationToken));
         return command;
     }
 

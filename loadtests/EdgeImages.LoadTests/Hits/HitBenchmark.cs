@@ -5,6 +5,7 @@ using EdgeImages.LoadTests.Generation;
 using EdgeImages.LoadTests.Probes;
 using EdgeImages.LoadTests.Topology;
 using EdgeImages.Testing;
+using EdgeImages.Testing.Tls;
 
 namespace EdgeImages.LoadTests.Hits;
 
@@ -34,6 +35,15 @@ internal sealed record HitBenchmarkSettings
     public double FloodFactor { get; init; } = 10;
 
     /// <summary>
+    /// Also bare Kestrel, the memory edge and the Redis edge over HTTPS (a test CA's certificate, TLS 1.3), as the
+    /// targets <c>bare-https</c>, <c>memory-https</c> and <c>redis-https</c>, interleaved with the rest.
+    /// </summary>
+    public bool Https { get; init; }
+
+    /// <summary>At most this long, before each run, for every server process to fall quiet (<see cref="Quiet"/>).</summary>
+    public TimeSpan QuietTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// Another build of the edge (its <c>EdgeImages.Edge.dll</c>), measured as the target <c>memory-baseline</c> with the
     /// memory edge's settings, interleaved with the rest: a before/after in one run.
     /// </summary>
@@ -60,6 +70,7 @@ internal static class HitBenchmark
     private const string Redis = "redis";
     private const string Flooded = "memory+flood";
     private const string Baseline = "memory-baseline";
+    private const string HttpsSuffix = "-https";
     private const int TargetBytes = 30 * 1024;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -125,6 +136,34 @@ internal static class HitBenchmark
         }
 
         await using var baselineOwner = baseline;
+        using var pki = settings.Https ? new TestPki() : null;
+        (PemFiles, Func<HttpClient>)? tls = pki is null ? null : (pki.IssueServer("hits"), () => pki.CreateClient());
+        Func<HttpClient> plain = () => new HttpClient();
+        Func<HttpClient> trusting = pki is null ? plain : () => pki.CreateClient();
+        BareProcess? bareTls = null;
+        EdgeBuild? memoryTls = null;
+        EdgeBuild? redisTls = null;
+        if (tls is not null)
+        {
+            // Processes of their own with the same settings and the same build, on HTTPS only (Kestrel's HTTPS endpoint
+            // and the edge's TLS settings as shipped): an edge with both would answer plain HTTP with 308.
+            bareTls = await BareProcess.StartAsync(body, headers, tls);
+            memoryTls = await EdgeBuild.StartAsync(EdgeBuild.Current, region.EdgeConfigurations[0], tls);
+            redisTls = await EdgeBuild.StartAsync(EdgeBuild.Current, region.EdgeConfigurations[1], tls);
+            using var client = trusting();
+            client.BaseAddress = memoryTls.Address;
+            client.Timeout = TimeSpan.FromSeconds(60);
+            using (await SendAsync(client, hot))
+            {
+                // The miss that puts the hot variant in its memory.
+            }
+
+            log.WriteLine($"over HTTPS: bare on {bareTls.Address}, memory edge on {memoryTls.Address}, Redis edge on {redisTls.Address}");
+        }
+
+        await using var bareTlsOwner = bareTls;
+        await using var memoryTlsOwner = memoryTls;
+        await using var redisTlsOwner = redisTls;
         if (settings.ClientCpus is { } clientCpus)
         {
             await PinAsync(self, clientCpus);
@@ -137,15 +176,23 @@ internal static class HitBenchmark
         }
 
         using var floodOwner = flood;
-        var targets = new Dictionary<string, (WrkTarget Target, Func<int> Pid, Uri? Metrics)>
+        var redisRequests = RedisRotation(data).Select(m => (m.Path, m.Accept)).ToList();
+        var targets = new Dictionary<string, (WrkTarget Target, Func<int> Pid, Uri? Metrics, Func<HttpClient> Client)>
         {
-            [Bare] = (new WrkTarget(bare.Address, [("bare", hot.Accept)]), () => bare.ProcessId, null),
-            [Memory] = (new WrkTarget(memoryEdge.Address, [(hot.Path, hot.Accept)]), () => memoryEdge.ProcessId!.Value, new Uri(memoryEdge.Address, "metrics")),
-            [Redis] = (new WrkTarget(redisEdge.Address, RedisRotation(data).Select(m => (m.Path, m.Accept)).ToList()), () => redisEdge.ProcessId!.Value, new Uri(redisEdge.Address, "metrics")),
+            [Bare] = (new WrkTarget(bare.Address, [("bare", hot.Accept)]), () => bare.ProcessId, null, plain),
+            [Memory] = (new WrkTarget(memoryEdge.Address, [(hot.Path, hot.Accept)]), () => memoryEdge.ProcessId!.Value, new Uri(memoryEdge.Address, "metrics"), plain),
+            [Redis] = (new WrkTarget(redisEdge.Address, redisRequests), () => redisEdge.ProcessId!.Value, new Uri(redisEdge.Address, "metrics"), plain),
         };
         if (baseline is not null)
         {
-            targets[Baseline] = (new WrkTarget(baseline.Address, [(hot.Path, hot.Accept)]), () => baseline.ProcessId, new Uri(baseline.Address, "metrics"));
+            targets[Baseline] = (new WrkTarget(baseline.Address, [(hot.Path, hot.Accept)]), () => baseline.ProcessId, new Uri(baseline.Address, "metrics"), plain);
+        }
+
+        if (bareTls is not null && memoryTls is not null && redisTls is not null)
+        {
+            targets[Bare + HttpsSuffix] = (new WrkTarget(bareTls.Address, [("bare", hot.Accept)]), () => bareTls.ProcessId, null, trusting);
+            targets[Memory + HttpsSuffix] = (new WrkTarget(memoryTls.Address, [(hot.Path, hot.Accept)]), () => memoryTls.ProcessId, new Uri(memoryTls.Address, "metrics"), trusting);
+            targets[Redis + HttpsSuffix] = (new WrkTarget(redisTls.Address, redisRequests), () => redisTls.ProcessId, new Uri(redisTls.Address, "metrics"), trusting);
         }
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -158,7 +205,7 @@ internal static class HitBenchmark
         // again after the others ran.
         for (var pass = 0; pass < 2; pass++)
         {
-            foreach (var (name, (target, _, _)) in targets)
+            foreach (var (name, (target, _, _, _)) in targets)
             {
                 await Wrk.RunAsync(target, settings.Threads, settings.Connections, settings.Warmup / 2, settings.ClientCpus, settings.Output, CancellationToken.None);
             }
@@ -179,20 +226,26 @@ internal static class HitBenchmark
             order.Add(Baseline);
         }
 
+        if (tls is not null)
+        {
+            order.AddRange([Bare + HttpsSuffix, Memory + HttpsSuffix, Redis + HttpsSuffix]);
+        }
+
+        var servers = targets.Values.Select(t => t.Pid()).ToList();
         for (var round = 1; round <= settings.Rounds; round++)
         {
             foreach (var name in order)
             {
-                var (target, pid, metrics) = targets[name];
-                var run = await MeasureAsync(round, name, target, pid(), metrics, settings, null, log);
+                var (target, pid, metrics, client) = targets[name];
+                var run = await MeasureAsync(round, name, target, pid(), servers, metrics, client, settings, null, log);
                 runs.Add(run);
                 log.WriteLine(run.Describe());
             }
 
             if (flood is not null)
             {
-                var (target, pid, metrics) = targets[Memory];
-                var run = await MeasureAsync(round, Flooded, target, pid(), metrics, settings, (flood, settings.FloodFactor * capacity), log);
+                var (target, pid, metrics, client) = targets[Memory];
+                var run = await MeasureAsync(round, Flooded, target, pid(), servers, metrics, client, settings, (flood, settings.FloodFactor * capacity), log);
                 runs.Add(run);
                 log.WriteLine(run.Describe());
             }
@@ -206,9 +259,11 @@ internal static class HitBenchmark
         return await ReportAsync(runs, settings, log);
     }
 
-    private static async Task<Run> MeasureAsync(int round, string name, WrkTarget target, int pid, Uri? metrics, HitBenchmarkSettings settings, (MissFlood Flood, double Rate)? flood, TextWriter log)
+    private static async Task<Run> MeasureAsync(int round, string name, WrkTarget target, int pid, List<int> servers, Uri? metrics, Func<HttpClient> newClient, HitBenchmarkSettings settings, (MissFlood Flood, double Rate)? flood, TextWriter log)
     {
-        using var client = new HttpClient();
+        using var client = newClient();
+        // The servers share a core: one still busy after its run (a GC, a flush, the JIT) takes it from the next.
+        var settled = await Quiet.WaitAsync(servers, settings.QuietTimeout);
         var allocatedBefore = await AllocatedAsync(client, metrics, target.Server);
         var tiersBefore = await TiersAsync(client, metrics);
         using var stopFlood = new CancellationTokenSource();
@@ -219,16 +274,19 @@ internal static class HitBenchmark
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
 
+        var bystanders = servers.Where(p => p != pid).ToList();
+        var othersBefore = bystanders.Sum(CpuClock.ProcessSeconds);
         var cpuBefore = CpuClock.ProcessSeconds(pid);
         var clock = Stopwatch.StartNew();
         var wrk = await Wrk.RunAsync(target, settings.Threads, settings.Connections, settings.Duration, settings.ClientCpus, settings.Output, CancellationToken.None);
         var wall = clock.Elapsed.TotalSeconds;
         var cpu = CpuClock.ProcessSeconds(pid) - cpuBefore;
+        var others = bystanders.Sum(CpuClock.ProcessSeconds) - othersBefore;
         await stopFlood.CancelAsync();
         var floodResult = await flooding;
         var allocated = await AllocatedAsync(client, metrics, target.Server) - allocatedBefore;
         var tiers = Subtract(await TiersAsync(client, metrics), tiersBefore);
-        return new Run(round, name, wrk, cpu, wall, allocated, tiers, floodResult);
+        return new Run(round, name, wrk, cpu, wall, allocated, tiers, floodResult) { Settled = settled, OtherServersCpuSeconds = others };
     }
 
     private static async Task<int> ReportAsync(List<Run> runs, HitBenchmarkSettings settings, TextWriter log)
@@ -240,21 +298,25 @@ internal static class HitBenchmark
         log.WriteLine($"medians over {settings.Rounds} rounds:");
         log.WriteLine("| target | req/s | server CPU µs/req | server cores busy | client cores busy | p50 ms | p99 ms | bytes/resp | allocated B/req | rate vs bare | CPU/req vs bare |");
         log.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        // Each target against bare Kestrel over the same protocol.
+        static string BareFor(string target) => target.EndsWith(HttpsSuffix, StringComparison.Ordinal) ? Bare + HttpsSuffix : Bare;
         var bareRate = Median(Bare, r => r.Wrk.RequestsPerSecond);
-        var bareCpu = Median(Bare, r => r.CpuMicrosPerRequest);
         foreach (var target in byTarget.Keys)
         {
             var rate = Median(target, r => r.Wrk.RequestsPerSecond);
             var cpu = Median(target, r => r.CpuMicrosPerRequest);
+            var bareFor = BareFor(target);
+            var (bareRateFor, bareCpu) = (Median(bareFor, r => r.Wrk.RequestsPerSecond), Median(bareFor, r => r.CpuMicrosPerRequest));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {target} | {rate:F0} | {cpu:F1} | {Median(target, r => r.ServerCores):F2} | {Median(target, r => r.ClientCores):F2} | {Median(target, r => r.Wrk.P50Ms):F2} | {Median(target, r => r.Wrk.P99Ms):F2} | {Median(target, r => r.Wrk.BytesPerRequest):F0} | {Median(target, r => r.AllocatedPerRequest):F0} | {rate / bareRate:F2} | {cpu / bareCpu:F2} |"));
+                $"| {target} | {rate:F0} | {cpu:F1} | {Median(target, r => r.ServerCores):F2} | {Median(target, r => r.ClientCores):F2} | {Median(target, r => r.Wrk.P50Ms):F2} | {Median(target, r => r.Wrk.P99Ms):F2} | {Median(target, r => r.Wrk.BytesPerRequest):F0} | {Median(target, r => r.AllocatedPerRequest):F0} | {rate / bareRateFor:F2} | {cpu / bareCpu:F2} |"));
         }
 
-        foreach (var target in byTarget.Keys.Where(t => t != Bare))
+        foreach (var target in byTarget.Keys.Where(t => t != Bare && t != Bare + HttpsSuffix))
         {
-            var ratios = byTarget[target].Join(byTarget[Bare], r => r.Round, b => b.Round, (r, b) => r.Wrk.RequestsPerSecond / b.Wrk.RequestsPerSecond).ToList();
+            var bareFor = BareFor(target);
+            var ratios = byTarget[target].Join(byTarget[bareFor], r => r.Round, b => b.Round, (r, b) => r.Wrk.RequestsPerSecond / b.Wrk.RequestsPerSecond).ToList();
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{target} / bare, rate per round: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))} (spread {ratios.Min():F2}–{ratios.Max():F2})"));
+                $"{target} / {bareFor}, rate per round: {string.Join(", ", ratios.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))} (spread {ratios.Min():F2}–{ratios.Max():F2})"));
         }
 
         var memoryRate = Median(Memory, r => r.Wrk.RequestsPerSecond);
@@ -275,9 +337,15 @@ internal static class HitBenchmark
         }
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory hits / bare: {memoryRate / bareRate:F2} (bar: ≥ 0.9)"));
+        if (byTarget.ContainsKey(Memory + HttpsSuffix))
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"over HTTPS, memory hits / bare: {Median(Memory + HttpsSuffix, r => r.Wrk.RequestsPerSecond) / Median(Bare + HttpsSuffix, r => r.Wrk.RequestsPerSecond):F2}"));
+        }
+
         Directory.CreateDirectory(settings.Output);
         var file = Path.Combine(settings.Output, "summary.json");
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { settings = new { settings.Rounds, seconds = settings.Duration.TotalSeconds, settings.Connections, settings.Threads, settings.ServerCpus, settings.ClientCpus }, runs }, Indented));
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { settings = new { settings.Rounds, seconds = settings.Duration.TotalSeconds, settings.Connections, settings.Threads, settings.ServerCpus, settings.ClientCpus, settings.Https }, runs }, Indented));
         log.WriteLine($"every run: {file}");
         return 0;
     }
@@ -364,6 +432,14 @@ internal static class HitBenchmark
     /// <summary>One wrk run against one target, and what the server spent on it.</summary>
     internal sealed record Run(int Round, string Target, WrkResult Wrk, double ServerCpuSeconds, double WallSeconds, double Allocated, Dictionary<string, double> Tiers, FloodResult? Flood)
     {
+        /// <summary>How long the servers took to fall quiet before this run, and what the busiest still used then.</summary>
+        public Quiet.Result Settled { get; init; }
+
+        /// <summary>CPU the other server processes (not this run's target) used during the run.</summary>
+        public double OtherServersCpuSeconds { get; init; }
+
+        public double OtherServerCores => OtherServersCpuSeconds / WallSeconds;
+
         public double CpuMicrosPerRequest => Wrk.Requests > 0 ? ServerCpuSeconds / Wrk.Requests * 1e6 : double.NaN;
 
         public double ServerCores => ServerCpuSeconds / WallSeconds;
@@ -373,7 +449,7 @@ internal static class HitBenchmark
         public double AllocatedPerRequest => Wrk.Requests > 0 ? Allocated / Wrk.Requests : double.NaN;
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
-            $"round {Round} {Target,-13} {Wrk.RequestsPerSecond,8:F0} req/s  {CpuMicrosPerRequest,6:F1} µs CPU/req  server {ServerCores:F2} cores  wrk {ClientCores:F2} cores  p50 {Wrk.P50Ms:F2} ms  p99 {Wrk.P99Ms:F2} ms  {AllocatedPerRequest:F0} B alloc/req  errors {Wrk.Errors}{TiersText}");
+            $"round {Round} {Target,-13} {Wrk.RequestsPerSecond,8:F0} req/s  {CpuMicrosPerRequest,6:F1} µs CPU/req  server {ServerCores:F2} cores  wrk {ClientCores:F2} cores  p50 {Wrk.P50Ms:F2} ms  p99 {Wrk.P99Ms:F2} ms  {AllocatedPerRequest:F0} B alloc/req  errors {Wrk.Errors}  settled {Settled.Seconds:F1} s  other servers {OtherServerCores:F2} cores{TiersText}");
 
         private string TiersText => Tiers.Count == 0 ? "" : "  tiers " + string.Join(" ", Tiers.Where(t => t.Value > 0).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key}={t.Value:F0}")));
     }
