@@ -47,6 +47,8 @@ internal sealed class PresetResolver(IOptions<PresetOptions> options)
             throw EdgeProblemException.BadRequest($"Unknown preset '{name}'.");
         }
 
-        return url.WithPreset(preset);
+        // Each side was read alone; together they may break a rule across options (the URL's dpr times the preset's w).
+        var merged = url.WithPreset(preset);
+        return OptionsParser.CheckTogether(merged) is { } error ? throw EdgeProblemException.BadRequest(error.Detail) : merged;
     }
 }

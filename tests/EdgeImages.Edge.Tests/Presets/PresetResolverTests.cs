@@ -38,4 +38,37 @@ public sealed class PresetResolverTests
 
         Assert.Equal(TransformOptions.Parse("w:100,h:200,fit:cover"), merged);
     }
+
+    [Theory]
+    [InlineData("p:big,dpr:2", "w:5000")]
+    [InlineData("p:big,h:4097", "dpr:2")]
+    [InlineData("p:big,dpr:1.01", "w:8192,h:10")]
+    public void UrlAndPreset_TogetherBreakTheDprProduct_Refused400(string url, string preset)
+    {
+        var problem = Assert.Throws<EdgeProblemException>(() =>
+            Resolver.Resolve(TransformOptions.Parse(url), TenantWithPreset("big", preset)));
+
+        Assert.Equal(400, problem.Status);
+        Assert.Equal("option 'dpr' times 'w' or 'h' must not exceed 8192", problem.Detail);
+    }
+
+    [Fact]
+    public void SharedPreset_TogetherWithUrlBreakTheDprProduct_Refused400()
+    {
+        var shared = new PresetOptions();
+        shared.Definitions["big"] = "w:5000";
+        var resolver = new PresetResolver(Options.Create(shared));
+
+        var problem = Assert.Throws<EdgeProblemException>(() => resolver.Resolve(TransformOptions.Parse("p:big,dpr:2"), TenantSettings.Default));
+
+        Assert.Equal(400, problem.Status);
+    }
+
+    [Fact]
+    public void UrlAndPreset_DprProductAtTheLimit_Merged()
+    {
+        var merged = Resolver.Resolve(TransformOptions.Parse("p:big,dpr:2"), TenantWithPreset("big", "w:4096"));
+
+        Assert.Equal(TransformOptions.Parse("w:4096,dpr:2"), merged);
+    }
 }
