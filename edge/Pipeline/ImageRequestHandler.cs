@@ -55,19 +55,23 @@ internal sealed class ImageRequestHandler(
         await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), headerValues).ConfigureAwait(false);
     }
 
-    private ValueTask<CacheLookup> LookupAsync(HttpContext context, ImageRequest request, string key) =>
-        cache.GetOrCreateAsync(key, request.Tags, request.Freshness, token => MakeAsync(context, request, token), context.RequestAborted);
+    private ValueTask<CacheLookup> LookupAsync(HttpContext context, ImageRequest request, string key)
+    {
+        // The trace is bound now: the fill may start or run on after this request (others join it).
+        var keepTrace = RequestTrace.KeeperFor(context);
+        return cache.GetOrCreateAsync(key, request.Tags, request.Freshness, token => MakeAsync(keepTrace, request, token), context.RequestAborted);
+    }
 
     /// <summary>
     /// A miss: the tenant's quota pays for the work (a fetch and a transform), once per fill however many requests
     /// joined it. Hits never spend it, so replaying a cached URL cannot starve the tenant's visitors (the per-client
     /// limit bounds the replay); and only a verified URL gets here, so a forged one never spends it either.
     /// </summary>
-    private async Task<CachedVariant> MakeAsync(HttpContext context, ImageRequest request, CancellationToken cancellationToken)
+    private async Task<CachedVariant> MakeAsync(Action keepTrace, ImageRequest request, CancellationToken cancellationToken)
     {
         // Kept before the fetch, so that the origin request's span and its traceparent are sampled too (an unsampled
         // request gets its server span here, and it is Activity.Current for the fetch and the transform).
-        RequestTrace.Keep(context);
+        keepTrace();
         await tenantQuotas.AcquireAsync(request.Original.Tenant, cancellationToken).ConfigureAwait(false);
         return await producer.ProduceAsync(request, cancellationToken).ConfigureAwait(false);
     }

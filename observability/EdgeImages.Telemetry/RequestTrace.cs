@@ -48,6 +48,16 @@ public sealed class RequestTrace
         }
     }
 
+    /// <summary>
+    /// <see cref="Keep(HttpContext)"/> for later, bound to this request's trace now: for work that may outlive the request
+    /// (a cache fill that other requests join), which must not read a recycled <see cref="HttpContext"/>.
+    /// </summary>
+    public static Action KeeperFor(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Features.Get<RequestTrace>() is { } trace ? trace.Keep : static () => KeepableSampler.Keep(Activity.Current);
+    }
+
     /// <summary>The request's span: its deferred one if the service makes its own, else <c>Activity.Current</c>.</summary>
     public static Activity? Of(HttpContext context)
     {
