@@ -288,6 +288,50 @@ public sealed class UrlContractTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("253402300800")] // one second past DateTimeOffset.MaxValue
+    [InlineData("922337203685477580")] // the largest exp the parser accepts
+    public async Task ExpiryBeyondDateTimeRange_Returns200PrivateWithTenantMaxAge(string exp)
+    {
+        using var response = await _edge.GetAsync($"w:50,exp:{exp}", "photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cacheControl = response.Headers.CacheControl!;
+        Assert.True(cacheControl.Private);
+        Assert.False(cacheControl.Public);
+        Assert.Equal(TimeSpan.FromHours(1), cacheControl.MaxAge);
+        Assert.DoesNotContain("immutable", cacheControl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiryBeyondDateTimeRange_PinnedVersion_PrivateForAYearNeverImmutable()
+    {
+        var version = Edge.Originals.LocalFolderOriginalStore.VersionOf(TestImages.Read("photo-flower-3mp-baseline.jpg"));
+        using var response = await _edge.GetAsync($"v:{version},w:50,exp:922337203685477580", "photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.Private);
+        Assert.Equal(TimeSpan.FromDays(365), response.Headers.CacheControl.MaxAge);
+        Assert.DoesNotContain("immutable", response.Headers.CacheControl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiryBeyondDateTimeRange_MissingOriginal_Returns404NotA500()
+    {
+        using var response = await _edge.GetAsync("w:50,exp:253402300800", "photos/missing.jpg");
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, expectNoStore: false);
+        Assert.True(response.Headers.CacheControl!.Private);
+    }
+
+    [Fact]
+    public async Task ExpiryPastTheParsersRange_Returns400()
+    {
+        using var response = await _edge.GetAsync("w:50,exp:922337203685477581", "photos/cat.jpg");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
     [InlineData("w:0", "photos/cat.jpg")]
     [InlineData("w:8193", "photos/cat.jpg")]
     [InlineData("w:100,w:200", "photos/cat.jpg")]
