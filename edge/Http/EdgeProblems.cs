@@ -7,9 +7,10 @@ namespace EdgeImages.Edge.Http;
 
 /// <summary>
 /// The edge's part of its problem responses: every failure it answers is already an <see cref="EdgeProblemException"/>.
-/// Its headers: <c>X-Cache: MISS</c>, <c>Allow</c> on a 405, and a 404 that may be cached briefly (negative
-/// caching, <see cref="CacheOptions.NotFoundMaxAge"/>) where every other error is <c>no-store</c>; a 404 to a URL
-/// with <c>exp</c> is kept by nobody but the browser, and not past <c>exp</c> (<see cref="CacheControlValue"/>).
+/// Its headers: where the answer came from and what it cost, as on every response of the contract (<c>X-Cache</c>,
+/// <c>Server-Timing</c>), <c>Allow</c> on a 405, and a 404 that may be cached briefly (negative caching,
+/// <see cref="CacheOptions.NotFoundMaxAge"/>) where every other error is <c>no-store</c>; a 404 to a URL with
+/// <c>exp</c> is kept by nobody but the browser, and not past <c>exp</c> (<see cref="CacheControlValue"/>).
 /// </summary>
 internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions, TimeProvider timeProvider) : IServiceProblems
 {
@@ -24,14 +25,19 @@ internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions, TimeProv
 
     public void Decorate(HttpResponse response, ProblemException problem)
     {
+        var now = timeProvider.GetUtcNow();
+        var feature = response.HttpContext.Features.Get<IImageRequestFeature>();
         var notFoundMaxAge = cacheOptions.Value.NotFoundMaxAge;
         if (problem.Status == StatusCodes.Status404NotFound && notFoundMaxAge > TimeSpan.Zero)
         {
-            var expiresAt = response.HttpContext.Features.Get<IImageRequestFeature>()?.ExpiresAt;
-            response.Headers.CacheControl = CacheControlValue.For(notFoundMaxAge, expiresAt, timeProvider.GetUtcNow());
+            response.Headers.CacheControl = CacheControlValue.For(notFoundMaxAge, feature?.ExpiresAt, now);
         }
 
         response.Headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(CacheTier.Miss);
+        // What is known of the stages (none of an answer that failed before or while being made reads as zero), in
+        // the one format of every response.
+        response.Headers[EdgeHeaders.ServerTiming] = (feature?.Stages ?? default).ToServerTiming(feature?.CacheLookup ?? TimeSpan.Zero);
+        response.Headers[EdgeHeaders.TimingAllowOrigin] = "*";
         if (problem.Status == StatusCodes.Status405MethodNotAllowed)
         {
             response.Headers.Allow = "GET, HEAD";
