@@ -288,6 +288,30 @@ public sealed class UrlContractTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("?utm_source=x")]
+    public async Task AbsoluteFormTarget_SignedRawPath_Returns200(string query)
+    {
+        // RFC 9112 §3.2.2: a server must accept the absolute form; what was signed is still the path's raw bytes.
+        var authority = _edge.Client.BaseAddress!.Authority;
+        var target = $"http://{authority}{_edge.Url("w:50", "a%20b/caf%C3%A9.png")}{query}";
+
+        var statusLine = await RawStatusLineAsync(target, authority);
+
+        Assert.StartsWith("HTTP/1.1 200", statusLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AbsoluteFormTarget_WrongSignature_Returns403()
+    {
+        var authority = _edge.Client.BaseAddress!.Authority;
+
+        var statusLine = await RawStatusLineAsync($"http://{authority}/k1.AAAAAAAAAAAAAAAAAAAAAA/w:50/acme/photos/cat.jpg", authority);
+
+        Assert.StartsWith("HTTP/1.1 403", statusLine, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("253402300800")] // one second past DateTimeOffset.MaxValue
     [InlineData("922337203685477580")] // the largest exp the parser accepts
     public async Task ExpiryBeyondDateTimeRange_Returns200PrivateWithTenantMaxAge(string exp)
@@ -429,6 +453,20 @@ public sealed class UrlContractTests : IAsyncLifetime
         {
             Assert.True(response.Headers.CacheControl?.NoStore);
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="target"/> as the request line over a socket of its own (HttpClient sends the absolute
+    /// form only to a proxy) and returns the response's status line.
+    /// </summary>
+    private async Task<string> RawStatusLineAsync(string target, string authority)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(_edge.Client.BaseAddress!.Host, _edge.Client.BaseAddress.Port);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadLineAsync() ?? "";
     }
 
     internal static string Header(HttpResponseMessage response, string name) =>
