@@ -40,6 +40,20 @@ public sealed partial class DemoPageTests
         await app.StopAsync();
     }
 
+    [Fact]
+    public async Task DemoPage_ActiveKeyNotBoundToDemoTenant_SaysWhichKeyAndTenant_Not500()
+    {
+        // The test edge's active key k1 signs for acme alone.
+        await using var edge = await EdgeServer.StartAsync();
+
+        using var response = await edge.Client.GetAsync("/");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<code>k1</code> is not bound to tenant <code>demo</code>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+    }
+
     // src="..." and every URL of srcset="url 400w, url 640w".
     [GeneratedRegex("""(?:src="|srcset="|\dw, )(?<url>/[^"\s]+)""")]
     private static partial Regex ImageSources();
