@@ -51,6 +51,40 @@ internal static class WebpCommand
         }
 
         Console.WriteLine();
+        Console.WriteLine("The baseline 12 MP photo's decode phase, its parts on their own (CPU ms, medians):");
+        var decodeParts = new (string Name, Action Run)[]
+        {
+            ("SKCodec.Create (probe)", () =>
+            {
+                using var data = SKData.CreateCopy(baseline);
+                using var codec = SKCodec.Create(data);
+            }),
+            ("JpegStructure.LooksIntact", () => JpegStructure.LooksIntact(baseline)),
+            ("JpegStructure.ReadFrame", () => JpegStructure.ReadFrame(baseline)),
+            ("JpegStructure.WholeImageBytesPerPixel", () => JpegStructure.WholeImageBytesPerPixel(baseline)),
+            ("TurboJPEG decode at 1/8 (498x374)", () =>
+            {
+                var pixels = new byte[498 * 374 * 4];
+                Edge.Transforms.Jpeg.NativeJpeg.Default.TryDecode(baseline, pixels, 498, 374, 498 * 4);
+            }),
+        };
+        foreach (var (part, run) in decodeParts)
+        {
+            var cpu = new double[rounds];
+            for (var i = -2; i < rounds; i++)
+            {
+                var start = Environment.CpuUsage.TotalTime;
+                run();
+                if (i >= 0)
+                {
+                    cpu[i] = (Environment.CpuUsage.TotalTime - start).TotalMilliseconds;
+                }
+            }
+
+            Console.WriteLine(Invariant($"  {part}: {Median(cpu):F2}"));
+        }
+
+        Console.WriteLine();
         Console.WriteLine("Encoders on the edge's w:400 pixels, q80:");
         Console.WriteLine("| input | encoder | bytes | PSNR dB | CPU ms | wall ms |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
