@@ -52,10 +52,10 @@ internal static class OutputSteps
     /// the native shim when it is loaded (<see cref="NativeJpeg.TryEncode"/>): progressive with optimised Huffman tables,
     /// as ipx has sharp write it, measured 2.5 % smaller than Skia's baseline at the same quality and PSNR, and
     /// libjpeg-turbo's SIMD makes it no slower. WebP goes to the shim on the system's libwebp when it is loaded
-    /// (<see cref="NativeWebp"/>): sharp's configuration, and cheaper than Skia's bundled libwebp on the same pixels
-    /// (loadtests/README.md). Without the shim, WebP with transparent pixels goes to libvips, at sharp's effort (3 %
-    /// smaller than Skia's), and opaque WebP to Skia. The rest is Skia, from a pixmap whose colour space is removed: the pixels are already sRGB, and without a colour
-    /// space Skia's encoders write no ICC profile (no APP2, no iCCP, no ICCP chunk); they never write EXIF/XMP.
+    /// (<see cref="NativeWebp"/>): Skia's bytes for opaque pictures and libvips' settings with alpha, for about three
+    /// quarters of their CPU (loadtests/README.md). Without the shim, WebP with transparent pixels goes to libvips, at
+    /// sharp's effort (3 % smaller than Skia's), and opaque WebP to Skia. The rest is Skia, from a pixmap whose colour
+    /// space is removed: the pixels are already sRGB, and without a colour space Skia's encoders write no ICC profile (no APP2, no iCCP, no ICCP chunk); they never write EXIF/XMP.
     /// </summary>
     public static void Encode(TransformContext ctx)
     {

@@ -5,8 +5,9 @@ namespace EdgeImages.Edge.Transforms.Encoders;
 
 /// <summary>
 /// The lossy WebP encoder of the edge's shim (<c>edge/Native/edgeimages_webp.c</c>, built by <c>test.sh</c> against
-/// Debian's <c>libwebp7</c>), when it is installed: libwebp with its SIMD code, at the configuration sharp uses.
-/// Without it Skia encodes as before. Loaded as <see cref="Jpeg.NativeJpeg"/> loads its libraries: by
+/// Debian's <c>libwebp7</c>), when it is installed: libwebp with its SIMD code, at libwebp's defaults as sharp runs
+/// them, opaque pictures at Skia's method (the same bytes Skia wrote, for less CPU). Without it Skia and libvips
+/// encode as before. Loaded as <see cref="Jpeg.NativeJpeg"/> loads its libraries: by
 /// <see cref="NativeLibrary.TryLoad(string, out nint)"/> and function pointers, so a missing library is only a null
 /// pointer and tests can load from any folder. libwebp returns its errors; nothing jumps across managed frames.
 /// </summary>
@@ -60,8 +61,8 @@ internal sealed unsafe class NativeWebp
     /// <summary>
     /// Encodes <paramref name="bitmap"/> as lossy WebP at <paramref name="quality"/> with libwebp's defaults, as sharp
     /// does (alpha lossless at quality 100, no sharp YUV), at method 3 when opaque and 4 when <paramref name="alpha"/>
-    /// says some pixel is not. Null when
-    /// the shim is missing or libwebp failed: the caller encodes as it did without the shim.
+    /// says some pixel is not. Null when the shim is missing or libwebp failed: the caller encodes as it did without
+    /// the shim.
     /// </summary>
     public byte[]? TryEncode(SKBitmap bitmap, int quality, bool alpha)
     {
