@@ -55,6 +55,7 @@ internal static class ControlPlaneApplication
 
         services.AddSingleton<EtcdStore>();
         services.AddSingleton<ChangeWriter>();
+        services.AddSingleton<DocumentReader>();
         services.AddSingleton<ClusterView>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterView>());
         services.AddSingleton<LeaderElection>();

@@ -29,11 +29,12 @@ internal static class RegistryEndpoints
 
     public static bool IsId(string id) => Sdk.Urls.Identifier.IsValid(id);
 
-    private static Func<HttpContext, EtcdStore, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix) =>
-        async (context, etcd) =>
+    private static Func<HttpContext, EtcdStore, DocumentReader, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix)
+        where T : class =>
+        async (context, etcd, documents) =>
         {
             var range = await etcd.RangeAsync(prefix(etcd.Keys), context.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<T>(kv.Value)));
+            return Results.Ok(documents.ReadAll<T>(range.Kvs));
         };
 
     private static async Task<IResult> PutRegionAsync(HttpContext context, ChangeWriter writer, string id, LocationRequest request)
