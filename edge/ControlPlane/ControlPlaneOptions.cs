@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Etcd;
 using EdgeImages.Etcd.Security;
 using EdgeImages.Hosting;
 using EdgeImages.Sdk.Urls;
@@ -75,8 +76,7 @@ internal sealed class ControlPlaneOptions : IValidatableObject
 
     public bool IsEnabled => !string.IsNullOrWhiteSpace(Etcd);
 
-    public IReadOnlyList<Uri> EndpointUris() =>
-        [.. (Etcd ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
+    public IReadOnlyList<Uri> EndpointUris() => EtcdEndpoints.Parse(Etcd);
 
     /// <summary>The TLS files, when configured (validated at start: all three with https endpoints).</summary>
     public EtcdTlsSettings? EtcdTls() =>
@@ -94,22 +94,9 @@ internal sealed class ControlPlaneOptions : IValidatableObject
             yield break;
         }
 
-        var wellFormed = true;
-        foreach (var endpoint in Etcd!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var problem in EtcdEndpoints.Problems("ControlPlane:Etcd", "ControlPlane:Etcd", Etcd, EtcdCaFile, EtcdCertificateFile, EtcdKeyFile))
         {
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                wellFormed = false;
-                yield return new ValidationResult($"ControlPlane:Etcd: '{endpoint}' is not an http(s)://host:port URL.", [nameof(Etcd)]);
-            }
-        }
-
-        if (wellFormed)
-        {
-            foreach (var problem in EtcdTlsSettings.Problems("ControlPlane:Etcd", "ControlPlane:Etcd", EtcdCaFile, EtcdCertificateFile, EtcdKeyFile, EndpointUris()))
-            {
-                yield return new ValidationResult(problem, [nameof(EtcdCaFile)]);
-            }
+            yield return new ValidationResult(problem, [nameof(Etcd)]);
         }
 
         foreach (var (name, id) in new[] { (nameof(Region), Region), (nameof(Pop), Pop), (nameof(EdgeId), EdgeId) })
