@@ -1,6 +1,5 @@
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
-using EdgeImages.Etcd;
 using EdgeImages.Etcd.Documents;
 using EdgeImages.Sdk.Signing;
 
@@ -75,14 +74,7 @@ internal static class AdminEndpoints
     {
         var actor = AdminCaller.From(context.User).Actor;
         var path = writer.Keys.AdminKey(id);
-        var existing = new Etcdserverpb.Compare
-        {
-            Key = EtcdGateway.Bytes(path),
-            Target = Etcdserverpb.Compare.Types.CompareTarget.Create,
-            Result = Etcdserverpb.Compare.Types.CompareResult.Greater,
-            CreateRevision = 0,
-        };
-        if (!await writer.CommitAsync(actor, "admin-key.revoke", id, null, [existing], [ChangeWriter.Delete(path)], context.RequestAborted).ConfigureAwait(false))
+        if (!await writer.CommitAsync(actor, "admin-key.revoke", id, null, [ChangeWriter.Present(path)], [ChangeWriter.Delete(path)], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.NotFound($"No API key '{id}'.");
         }
