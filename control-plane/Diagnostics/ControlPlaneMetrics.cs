@@ -15,7 +15,8 @@ internal sealed class ControlPlaneMetrics
 
     private readonly Counter<long> _documentsUnreadable;
 
-    public ControlPlaneMetrics(IMeterFactory meterFactory, ClusterView view)
+    /// <param name="state">The watched view's state, asked at each scrape (not held: the view reports unreadable documents here).</param>
+    public ControlPlaneMetrics(IMeterFactory meterFactory, Func<ClusterState> state)
     {
         var meter = meterFactory.Create(MeterName);
         _documentsUnreadable = meter.CreateCounter<long>(
@@ -23,12 +24,12 @@ internal sealed class ControlPlaneMetrics
             "Stored documents this replica could not read (written into etcd by hand, or by a broken writer), by kind; each stored version once. Left out of lists, 409 when asked for alone.");
         meter.CreateObservableGauge(
             "edgeimages.key.expiry_timestamp",
-            () => KeyExpiries(view.Current),
+            () => KeyExpiries(state()),
             "s",
             "When a key expires, in Unix seconds: signing keys scheduled to retire (kind=signing). Read by KeyExpiresSoon/KeyExpiresToday.");
     }
 
-    /// <param name="kind">The document's kind: <c>tenant</c>, <c>signing_key</c>, <c>admin_key</c>, <c>audit_entry</c>, <c>region</c>, <c>pop</c>.</param>
+    /// <param name="kind">The document's kind, from its type: <c>tenant</c>, <c>signing_key</c>, <c>admin_key</c>, <c>edge_registration</c>, <c>purge</c>…</param>
     public void DocumentUnreadable(string kind) => _documentsUnreadable.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary>

@@ -8,9 +8,10 @@ using Mvccpb;
 namespace EdgeImages.ControlPlane.Etcd;
 
 /// <summary>
-/// The one way the admin API and the leader's jobs read stored documents. A value that is not a document of its kind
-/// (written straight into etcd, or by a broken writer) is skipped where many are read, so one bad document cannot turn
-/// a list into a 500; asked for alone it is a 409 naming its key. Either way it is logged with its key and counted
+/// The one way the control plane reads stored documents: the admin API, the leader's jobs, the watched view
+/// (<see cref="ClusterView"/>) and the dashboard. A value that is not a document of its kind (written straight into
+/// etcd, or by a broken writer) is skipped where many are read, so one bad document cannot turn a list into a 500 or
+/// blind the view; asked for alone it is a 409 naming its key. Either way it is logged with its key and counted
 /// (<c>edgeimages.documents.unreadable</c>, by kind) once per stored version rather than at every read, since lists are
 /// polled. The edges treat what they follow alike (their <c>DocumentRefusals</c>).
 /// </summary>

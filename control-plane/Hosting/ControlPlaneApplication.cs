@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeImages.ControlPlane.Admin;
 using EdgeImages.ControlPlane.Dashboard;
 using EdgeImages.ControlPlane.Diagnostics;
@@ -67,7 +68,7 @@ internal static class ControlPlaneApplication
         services.AddSingleton<GeoLocator>();
         services.AddSingleton<Router>();
 
-        services.AddSingleton<ControlPlaneMetrics>();
+        services.AddSingleton(provider => new ControlPlaneMetrics(provider.GetRequiredService<IMeterFactory>(), () => provider.GetRequiredService<ClusterView>().Current));
         services.AddHealthChecks().AddCheck<EtcdHealthCheck>(EtcdHealthCheck.Name, timeout: EtcdHealthCheck.Timeout);
         services.AddHttpClient(EdgeScraper.ClientName, client => client.Timeout = EdgeScraper.Timeout).ConfigurePrimaryHttpMessageHandler(PinnedHandler);
         services.AddSingleton<EdgeScraper>();
