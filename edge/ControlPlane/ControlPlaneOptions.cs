@@ -15,6 +15,9 @@ internal sealed class ControlPlaneOptions : IValidatableObject
 {
     public const string SectionName = "ControlPlane";
 
+    // One message for a key that is missing (the link is on) and one that is malformed (the attribute).
+    private const string MasterKeyRule = "ControlPlane:MasterKey must be the control plane's Secrets:MasterKey (64 hex digits).";
+
     /// <summary><c>ControlPlane:Etcd</c>: the etcd cluster's client URLs, comma-separated. Empty: no control plane.</summary>
     public string? Etcd { get; set; }
 
@@ -71,8 +74,6 @@ internal sealed class ControlPlaneOptions : IValidatableObject
     /// <summary><c>ControlPlane:RequestTimeout</c>: the deadline of each etcd call; an outage costs this, never a hang.</summary>
     [SettingRange(typeof(TimeSpan), "00:00:00.001", "00:00:30", ErrorMessage = "ControlPlane:RequestTimeout must be between {1} and {2}.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    private const string MasterKeyRule = "ControlPlane:MasterKey must be the control plane's Secrets:MasterKey (64 hex digits).";
 
     public bool IsEnabled => !string.IsNullOrWhiteSpace(Etcd);
 
