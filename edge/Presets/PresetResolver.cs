@@ -30,8 +30,12 @@ internal sealed class PresetResolver(IOptions<PresetOptions> options)
         TransformOptions? preset = null;
         if (tenant.Presets.TryGetValue(name, out var tenantPreset))
         {
-            var parsed = OptionsParser.Parse(tenantPreset);
-            preset = parsed.IsSuccess ? parsed.Value : throw EdgeProblemException.BadRequest($"Preset '{name}' of this tenant is invalid.");
+            // The rule the edge-wide presets are held to at start-up: transformation options only. Parse alone would
+            // take '-', exp, v or p and the merge would drop them silently (a preset meant to expire URLs would not).
+            var parsed = OptionsParser.ParsePreset(tenantPreset);
+            preset = parsed.IsSuccess
+                ? parsed.Value
+                : throw EdgeProblemException.BadRequest($"Preset '{name}' of this tenant is invalid: {parsed.Error!.Detail}.");
         }
         else if (_presets.TryGetValue(name, out var shared))
         {
@@ -43,6 +47,8 @@ internal sealed class PresetResolver(IOptions<PresetOptions> options)
             throw EdgeProblemException.BadRequest($"Unknown preset '{name}'.");
         }
 
-        return url.WithPreset(preset);
+        // Each side was read alone; together they may break a rule across options (the URL's dpr times the preset's w).
+        var merged = url.WithPreset(preset);
+        return OptionsParser.CheckTogether(merged) is { } error ? throw EdgeProblemException.BadRequest(error.Detail) : merged;
     }
 }

@@ -114,6 +114,20 @@ public static class OptionsParser
     }
 
     /// <summary>
+    /// Checks the rules that involve more than one option (<c>dpr</c> times <c>w</c> or <c>h</c>) on options put together
+    /// from segments that were each read alone: a URL and the preset it names (<see cref="TransformOptions.WithPreset"/>),
+    /// where a URL's <c>dpr:2</c> and a preset's <c>w:5000</c> each pass and together do not.
+    /// </summary>
+    /// <param name="options">The merged options.</param>
+    /// <returns>Null when the rules hold, else an <see cref="UrlErrorKind.InvalidOptions"/> error.</returns>
+    public static UrlError? CheckTogether(TransformOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var values = options.Values;
+        return UrlOptions.CheckTogether(ref values);
+    }
+
+    /// <summary>
     /// Checks options built in code (not parsed) against the same rules as <see cref="Parse"/>, so that a builder never
     /// writes a URL the edge would refuse: <c>Parse(CanonicalOptions.FormatForUrl(options))</c>, item by item first so
     /// that a value the URL cannot carry (a dpr of 1.555, an undefined enum, a comma in a version) is refused with its

@@ -408,6 +408,18 @@ public sealed class OptionsParserTests
     public void Preset_AddressAdmissionOrMalformed_IsRejected(string segment, string detail) =>
         Assert.Equal(detail, OptionsParser.ParsePreset(segment).Error?.Detail);
 
+    [Theory]
+    [InlineData("p:big,dpr:2", "w:5000", false)]
+    [InlineData("p:big,h:4097", "dpr:2", false)]
+    [InlineData("p:big,dpr:2", "w:4096", true)]
+    [InlineData("p:big,w:100", "dpr:4", true)]
+    public void CheckTogether_UrlMergedWithPreset_HoldsTheDprProductAcrossBoth(string url, string preset, bool holds)
+    {
+        var merged = TransformOptions.Parse(url).WithPreset(TransformOptions.Parse(preset));
+
+        Assert.Equal(holds ? null : UrlOptions.DprProductRule, OptionsParser.CheckTogether(merged)?.Detail);
+    }
+
     public static TheoryData<TransformOptions, string> UnwritableOptions => new()
     {
         { new TransformOptions { Version = "a,b" }, "option 'v' must be" },
