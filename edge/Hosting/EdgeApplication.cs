@@ -50,6 +50,7 @@ internal static class EdgeApplication
         builder.Services.AddProblemResponses<EdgeProblems>();
 
         builder.Services.AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder.Configuration, SigningOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<SigningOptions>, SigningHostValidator>();
         builder.Services.AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder.Configuration, OriginalsOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<OriginalsOptions>, OriginalsFolderValidator>();
         builder.Services.AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder.Configuration, CacheOptions.SectionName);
@@ -74,7 +75,12 @@ internal static class EdgeApplication
         services.AddSingleton<VerifiedRequestMemo>();
         services.AddSingleton<ImageRequestHandler>();
 
-        services.AddDemoPage();
+        // The demo page is a quick-start aid: a production edge neither signs for it nor tells who its keys sign for.
+        if (builder.Environment.IsDevelopment())
+        {
+            services.AddDemoPage();
+        }
+
         return builder;
     }
 
@@ -126,7 +132,11 @@ internal static class EdgeApplication
             app.UseAuthorization();
         }
 
-        app.MapRazorPages();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapRazorPages();
+        }
+
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
         // YARP holds the origin cluster (destinations, health probes, load balancing) but proxies no route:
