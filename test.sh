@@ -12,8 +12,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # patroni: PostgreSQL's primary and synchronous standby with failover, its DCS the project's etcd; python3-idna:
 # Patroni's HTTPS client (urllib3) needs it to reach etcd over TLS, and Debian's patroni does not pull it in.
 # libturbojpeg0: the edge's SIMD JPEG decoder; build-essential + libjpeg62-turbo-dev: the DC-only progressive
-# JPEG shim (edge/Native), built below. The edge runs without either (Skia decodes), the tests cover both paths.
-packages=(postgresql patroni python3-idna redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev)
+# JPEG shim (edge/Native), built below; libwebp-dev: its WebP encoder. The edge runs without them (Skia decodes and
+# encodes, libvips writes WebP with alpha), the tests cover both paths.
+packages=(postgresql patroni python3-idna redis-server etcd-server prometheus chromium fonts-liberation libturbojpeg0 build-essential libjpeg62-turbo-dev libwebp-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

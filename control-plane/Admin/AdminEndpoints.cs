@@ -1,6 +1,5 @@
 using EdgeImages.ControlPlane.Etcd;
 using EdgeImages.ControlPlane.Http;
-using EdgeImages.Etcd;
 using EdgeImages.Etcd.Documents;
 using EdgeImages.Sdk.Signing;
 
@@ -64,10 +63,10 @@ internal static class AdminEndpoints
         return Results.Created($"/v1/admin-keys/{id}", new CreatedAdminKey(id, request.Name, document.Scopes, document.Tenants, key));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd)
+    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd, DocumentReader documents)
     {
         var range = await etcd.RangeAsync(etcd.Keys.AdminKeys, context.RequestAborted).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<AdminKeyDocument>(kv.Value))
+        return Results.Ok(documents.ReadAll<AdminKeyDocument>(range.Kvs)
             .Select(k => new AdminKeyView(k.Id, k.Name, k.Scopes, k.Tenants, k.CreatedAt, k.CreatedBy)));
     }
 
@@ -75,14 +74,7 @@ internal static class AdminEndpoints
     {
         var actor = AdminCaller.From(context.User).Actor;
         var path = writer.Keys.AdminKey(id);
-        var existing = new Etcdserverpb.Compare
-        {
-            Key = EtcdGateway.Bytes(path),
-            Target = Etcdserverpb.Compare.Types.CompareTarget.Create,
-            Result = Etcdserverpb.Compare.Types.CompareResult.Greater,
-            CreateRevision = 0,
-        };
-        if (!await writer.CommitAsync(actor, "admin-key.revoke", id, null, [existing], [ChangeWriter.Delete(path)], context.RequestAborted).ConfigureAwait(false))
+        if (!await writer.CommitAsync(actor, "admin-key.revoke", id, null, [ChangeWriter.Present(path)], [ChangeWriter.Delete(path)], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.NotFound($"No API key '{id}'.");
         }
@@ -90,11 +82,11 @@ internal static class AdminEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> AuditAsync(HttpContext context, EtcdStore etcd, int? limit)
+    private static async Task<IResult> AuditAsync(HttpContext context, EtcdStore etcd, DocumentReader documents, int? limit)
     {
         var take = Math.Clamp(limit ?? 100, 1, 1000);
         var range = await etcd.RangeAsync(etcd.Keys.Audit, context.RequestAborted, take, descending: true).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<AuditEntry>(kv.Value)));
+        return Results.Ok(documents.ReadAll<AuditEntry>(range.Kvs));
     }
 }
 

@@ -12,7 +12,7 @@ namespace EdgeImages.ControlPlane.Admin;
 /// working while etcd has no quorum; a key created a moment ago on another replica that this one has not seen yet is
 /// read from etcd directly.
 /// </summary>
-internal sealed class AdminKeyValidator(ClusterView view, EtcdStore etcd, IOptions<AdminOptions> options)
+internal sealed class AdminKeyValidator(ClusterView view, EtcdStore etcd, DocumentReader documents, IOptions<AdminOptions> options)
 {
     private readonly byte[]? _bootstrap = options.Value.BootstrapKey is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
 
@@ -30,9 +30,10 @@ internal sealed class AdminKeyValidator(ClusterView view, EtcdStore etcd, IOptio
         }
 
         var stored = view.Current.AdminKeys.GetValueOrDefault(id);
+        // A stored key that does not read authenticates nobody (and is reported), rather than failing the request.
         if (stored is null && await etcd.GetAsync(etcd.Keys.AdminKey(id), cancellationToken).ConfigureAwait(false) is { } kv)
         {
-            stored = DocumentJson.Decode<AdminKeyDocument>(kv.Value);
+            stored = documents.TryRead<AdminKeyDocument>(kv, out var read) ? read : null;
         }
 
         if (stored is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(ApiKeys.Hash(token)), Convert.FromHexString(stored.Hash)))

@@ -16,7 +16,7 @@ namespace EdgeImages.ControlPlane.Dashboard;
 /// admin API keys (listing those needs the admin scope).
 /// </summary>
 internal sealed partial class DashboardStateProvider(
-    ClusterView view, EtcdStore etcd, EdgeScraper scraper, TimeProvider time, ILogger<DashboardStateProvider> logger) : IDisposable
+    ClusterView view, EtcdStore etcd, DocumentReader documents, EdgeScraper scraper, TimeProvider time, ILogger<DashboardStateProvider> logger) : IDisposable
 {
     /// <summary>The page's refresh period: a fresher state would be drawn by nobody.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
@@ -191,10 +191,7 @@ internal sealed partial class DashboardStateProvider(
         try
         {
             var range = await etcd.RangeAsync(etcd.Keys.Purges, cancellationToken, RecentPurges, descending: true).ConfigureAwait(false);
-            _purges = [.. range.Kvs
-                .Select(kv => (Ok: DocumentJson.TryDecode<PurgeDocument>(kv.Value, out var document), Document: document!, kv.ModRevision))
-                .Where(p => p.Ok)
-                .Select(p => (p.Document, p.ModRevision))];
+            _purges = [.. documents.ReadAllWithValues<PurgeDocument>(range.Kvs).Select(read => (read.Document, read.Kv.ModRevision))];
         }
         catch (EtcdUnavailableException exception)
         {

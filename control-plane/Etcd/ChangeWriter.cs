@@ -23,6 +23,15 @@ internal sealed class ChangeWriter(EtcdStore etcd, TimeProvider time)
         CreateRevision = 0,
     };
 
+    /// <summary>A key that must exist (a PoP's region, an API key being revoked).</summary>
+    public static Compare Present(string key) => new()
+    {
+        Key = EtcdGateway.Bytes(key),
+        Target = Compare.Types.CompareTarget.Create,
+        Result = Compare.Types.CompareResult.Greater,
+        CreateRevision = 0,
+    };
+
     /// <summary>A key unchanged since it was read at <paramref name="modRevision"/> (compare-and-swap).</summary>
     public static Compare Unchanged(string key, long modRevision) => new()
     {

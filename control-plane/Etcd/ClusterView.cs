@@ -23,28 +23,27 @@ internal sealed record ClusterState
     public ImmutableDictionary<string, SigningKeyDocument> SigningKeys { get; init; } = ImmutableDictionary<string, SigningKeyDocument>.Empty;
     public string? Leader { get; init; }
 
-    public ClusterState Apply(EtcdKeys keys, string key, Google.Protobuf.ByteString? value) => key switch
+    /// <param name="kv">The key and, unless <paramref name="deleted"/>, its value.</param>
+    public ClusterState Apply(EtcdKeys keys, KeyValue kv, bool deleted, DocumentReader documents)
     {
-        _ when key.StartsWith(keys.Regions, StringComparison.Ordinal) => this with { Regions = Set(Regions, key[keys.Regions.Length..], value) },
-        _ when key.StartsWith(keys.Pops, StringComparison.Ordinal) => this with { Pops = Set(Pops, key[keys.Pops.Length..], value) },
-        _ when key.StartsWith(keys.Edges, StringComparison.Ordinal) => this with { Edges = Set(Edges, key[keys.Edges.Length..], value) },
-        _ when key.StartsWith(keys.Probes, StringComparison.Ordinal) => this with { Probes = Set(Probes, key[keys.Probes.Length..], value) },
-        _ when key.StartsWith(keys.Drains, StringComparison.Ordinal) => this with { Drains = Set(Drains, key[keys.Drains.Length..], value) },
-        _ when key.StartsWith(keys.AdminKeys, StringComparison.Ordinal) => this with { AdminKeys = Set(AdminKeys, key[keys.AdminKeys.Length..], value) },
-        _ when key.StartsWith(keys.Keys, StringComparison.Ordinal) => this with { SigningKeys = Set(SigningKeys, key[keys.Keys.Length..], value) },
-        _ when key == keys.Leader => this with { Leader = value is null ? null : DocumentJson.TryDecode<LeaderDocument>(value, out var leader) ? leader!.ReplicaId : null },
-        _ => this,
-    };
-
-    private static ImmutableDictionary<string, T> Set<T>(ImmutableDictionary<string, T> map, string id, Google.Protobuf.ByteString? value)
-    {
-        if (value is null)
+        var key = kv.Key.ToStringUtf8();
+        return key switch
         {
-            return map.Remove(id);
-        }
+            _ when key.StartsWith(keys.Regions, StringComparison.Ordinal) => this with { Regions = Set(Regions, key[keys.Regions.Length..]) },
+            _ when key.StartsWith(keys.Pops, StringComparison.Ordinal) => this with { Pops = Set(Pops, key[keys.Pops.Length..]) },
+            _ when key.StartsWith(keys.Edges, StringComparison.Ordinal) => this with { Edges = Set(Edges, key[keys.Edges.Length..]) },
+            _ when key.StartsWith(keys.Probes, StringComparison.Ordinal) => this with { Probes = Set(Probes, key[keys.Probes.Length..]) },
+            _ when key.StartsWith(keys.Drains, StringComparison.Ordinal) => this with { Drains = Set(Drains, key[keys.Drains.Length..]) },
+            _ when key.StartsWith(keys.AdminKeys, StringComparison.Ordinal) => this with { AdminKeys = Set(AdminKeys, key[keys.AdminKeys.Length..]) },
+            _ when key.StartsWith(keys.Keys, StringComparison.Ordinal) => this with { SigningKeys = Set(SigningKeys, key[keys.Keys.Length..]) },
+            _ when key == keys.Leader => this with { Leader = !deleted && documents.TryRead<LeaderDocument>(kv, out var leader) ? leader.ReplicaId : null },
+            _ => this,
+        };
 
-        // A document that does not parse is skipped, not fatal: one bad write must not blind every replica.
-        return DocumentJson.TryDecode<T>(value, out var document) ? map.SetItem(id, document!) : map.Remove(id);
+        // A document that does not read is left out (and reported), not fatal: one bad write must not blind every replica.
+        ImmutableDictionary<string, T> Set<T>(ImmutableDictionary<string, T> map, string id)
+            where T : class =>
+            !deleted && documents.TryRead<T>(kv, out var document) ? map.SetItem(id, document) : map.Remove(id);
     }
 }
 
@@ -54,7 +53,7 @@ internal sealed record ClusterState
 /// snapshot, so they keep answering from the last known state while etcd has no quorum; writes go to etcd and fail then.
 /// The state is a picture, not a log: after a compaction the read simply replaces it.
 /// </summary>
-internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILogger<ClusterView> logger) : BackgroundService, IRangeFollower
+internal sealed partial class ClusterView(EtcdStore etcd, DocumentReader documents, TimeProvider time, ILogger<ClusterView> logger) : BackgroundService, IRangeFollower
 {
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ClusterState _state = ClusterState.Empty;
@@ -79,7 +78,7 @@ internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILo
         var state = ClusterState.Empty;
         foreach (var kv in read.Kvs)
         {
-            state = state.Apply(etcd.Keys, kv.Key.ToStringUtf8(), kv.Value);
+            state = state.Apply(etcd.Keys, kv, deleted: false, documents);
         }
 
         Publish(state with { Revision = read.Revision });
@@ -92,7 +91,7 @@ internal sealed partial class ClusterView(EtcdStore etcd, TimeProvider time, ILo
         var state = Current;
         foreach (var change in events)
         {
-            state = state.Apply(etcd.Keys, change.Kv.Key.ToStringUtf8(), change.Type == Event.Types.EventType.Delete ? null : change.Kv.Value);
+            state = state.Apply(etcd.Keys, change.Kv, change.Type == Event.Types.EventType.Delete, documents);
         }
 
         Publish(state with { Revision = revision });

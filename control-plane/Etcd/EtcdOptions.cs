@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeImages.Etcd;
 using EdgeImages.Etcd.Security;
 using EdgeImages.Hosting;
 using Microsoft.Extensions.Options;
@@ -43,35 +44,20 @@ internal sealed class EtcdOptions : IValidatableObject
     public EtcdTlsSettings? Tls() =>
         string.IsNullOrWhiteSpace(CaFile) ? null : new EtcdTlsSettings(CaFile, CertificateFile!, KeyFile!);
 
-    public IReadOnlyList<Uri> EndpointUris() =>
-        [.. Endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
+    public IReadOnlyList<Uri> EndpointUris() => EtcdEndpoints.Parse(Endpoints);
 
     /// <summary>The rules that are no plain range: the endpoint list's syntax, and the TLS files that https endpoints need.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var endpoints = Endpoints.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (endpoints.Length == 0)
+        if (EtcdEndpoints.Split(Endpoints).Length == 0)
         {
             yield return new ValidationResult("Etcd:Endpoints must list the etcd cluster's client URLs, comma-separated (http://host:2379,...).", [nameof(Endpoints)]);
             yield break;
         }
 
-        var wellFormed = true;
-        foreach (var endpoint in endpoints)
+        foreach (var problem in EtcdEndpoints.Problems("Etcd:Endpoints", "Etcd:", Endpoints, CaFile, CertificateFile, KeyFile))
         {
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Port <= 0)
-            {
-                wellFormed = false;
-                yield return new ValidationResult($"Etcd:Endpoints: '{endpoint}' is not an http(s)://host:port URL.", [nameof(Endpoints)]);
-            }
-        }
-
-        if (wellFormed)
-        {
-            foreach (var problem in EtcdTlsSettings.Problems("Etcd:Endpoints", "Etcd:", CaFile, CertificateFile, KeyFile, EndpointUris()))
-            {
-                yield return new ValidationResult(problem, [nameof(CaFile)]);
-            }
+            yield return new ValidationResult(problem, [nameof(Endpoints)]);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeImages.ControlPlane.Admin;
 using EdgeImages.ControlPlane.Dashboard;
 using EdgeImages.ControlPlane.Diagnostics;
@@ -55,6 +56,7 @@ internal static class ControlPlaneApplication
 
         services.AddSingleton<EtcdStore>();
         services.AddSingleton<ChangeWriter>();
+        services.AddSingleton<DocumentReader>();
         services.AddSingleton<ClusterView>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterView>());
         services.AddSingleton<LeaderElection>();
@@ -66,7 +68,7 @@ internal static class ControlPlaneApplication
         services.AddSingleton<GeoLocator>();
         services.AddSingleton<Router>();
 
-        services.AddSingleton<ControlPlaneMetrics>();
+        services.AddSingleton(provider => new ControlPlaneMetrics(provider.GetRequiredService<IMeterFactory>(), () => provider.GetRequiredService<ClusterView>().Current));
         services.AddHealthChecks().AddCheck<EtcdHealthCheck>(EtcdHealthCheck.Name, timeout: EtcdHealthCheck.Timeout);
         services.AddHttpClient(EdgeScraper.ClientName, client => client.Timeout = EdgeScraper.Timeout).ConfigurePrimaryHttpMessageHandler(PinnedHandler);
         services.AddSingleton<EdgeScraper>();

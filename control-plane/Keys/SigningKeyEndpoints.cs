@@ -25,23 +25,23 @@ internal static class SigningKeyEndpoints
         keys.MapPut("/{kid}/tenants", BindAsync)
             .WithSummary("Binds a key to tenants (['*'] for every tenant): how a key stored before keys were bound becomes usable again.")
             .RequireAuthorization(AdminPolicies.Keys);
-        keys.MapPost("/{kid}/activate", (HttpContext c, ChangeWriter w, EtcdStore e, TimeProvider t, string kid) => ActivateAsync(c, w, e, t, kid))
+        keys.MapPost("/{kid}/activate", (HttpContext c, ChangeWriter w, EtcdStore e, DocumentReader d, TimeProvider t, string kid) => ActivateAsync(c, w, e, d, t, kid))
             .WithSummary("Makes the key one that signs; active keys sharing a tenant with it become verify-only, in the same transaction.")
             .RequireAuthorization(AdminPolicies.Keys);
-        keys.MapPost("/{kid}/verify-only", (HttpContext c, ChangeWriter w, EtcdStore e, TimeProvider t, string kid) => SetStateAsync(c, w, e, t, kid, SigningKeyDocument.VerifyOnly, null))
+        keys.MapPost("/{kid}/verify-only", (HttpContext c, ChangeWriter w, EtcdStore e, DocumentReader d, TimeProvider t, string kid) => SetStateAsync(c, w, e, d, t, kid, SigningKeyDocument.VerifyOnly, null))
             .WithSummary("The key verifies but no longer signs.")
             .RequireAuthorization(AdminPolicies.Keys);
-        keys.MapPost("/{kid}/retire", (HttpContext c, ChangeWriter w, EtcdStore e, TimeProvider t, string kid, RetireRequest? request) =>
-                SetStateAsync(c, w, e, t, kid, SigningKeyDocument.Retired, request?.AfterSeconds))
+        keys.MapPost("/{kid}/retire", (HttpContext c, ChangeWriter w, EtcdStore e, DocumentReader d, TimeProvider t, string kid, RetireRequest? request) =>
+                SetStateAsync(c, w, e, d, t, kid, SigningKeyDocument.Retired, request?.AfterSeconds))
             .WithSummary("Retires the key now, or after 'afterSeconds' (the leader's key-expiry job retires it then).")
             .RequireAuthorization(AdminPolicies.Keys);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd)
+    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd, DocumentReader documents)
     {
         var caller = AdminCaller.From(context.User);
         var range = await etcd.RangeAsync(etcd.Keys.Keys, context.RequestAborted).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<SigningKeyDocument>(kv.Value)).Where(doc => Manages(caller, doc)).Select(View));
+        return Results.Ok(documents.ReadAll<SigningKeyDocument>(range.Kvs).Where(doc => Manages(caller, doc)).Select(View));
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, ChangeWriter writer, SecretBox box, TimeProvider time, CreateKeyRequest request)
@@ -74,13 +74,13 @@ internal static class SigningKeyEndpoints
         return Results.Created($"/v1/keys/{kid}", new CreatedKey(kid, document.State, document.Tenants, Convert.ToHexStringLower(secret)));
     }
 
-    private static async Task<IResult> BindAsync(HttpContext context, ChangeWriter writer, EtcdStore etcd, string kid, BindRequest request)
+    private static async Task<IResult> BindAsync(HttpContext context, ChangeWriter writer, EtcdStore etcd, DocumentReader documents, string kid, BindRequest request)
     {
         var caller = AdminCaller.From(context.User);
         var tenants = Binding(caller, request.Tenants);
         var path = etcd.Keys.Key(kid);
         var kv = await etcd.GetAsync(path, context.RequestAborted).ConfigureAwait(false) ?? throw ControlPlaneProblemException.NotFound($"No key '{kid}'.");
-        var doc = DocumentJson.Decode<SigningKeyDocument>(kv.Value);
+        var doc = documents.Read<SigningKeyDocument>(kv);
         RequireManages(caller, doc);
         var updated = doc with { Tenants = tenants.ToList() };
         if (!await writer.CommitAsync(caller.Actor, "key.bind", kid, $"tenants {string.Join(',', doc.Tenants ?? ["(none)"])} -> {tenants}",
@@ -92,16 +92,20 @@ internal static class SigningKeyEndpoints
         return Results.Ok(View(updated));
     }
 
-    private static async Task<IResult> ActivateAsync(HttpContext context, ChangeWriter writer, EtcdStore etcd, TimeProvider time, string kid)
+    private static async Task<IResult> ActivateAsync(HttpContext context, ChangeWriter writer, EtcdStore etcd, DocumentReader documents, TimeProvider time, string kid)
     {
         var caller = AdminCaller.From(context.User);
         var actor = caller.Actor;
         var range = await etcd.RangeAsync(etcd.Keys.Keys, context.RequestAborted).ConfigureAwait(false);
-        var all = range.Kvs.Select(kv => (kv, doc: DocumentJson.Decode<SigningKeyDocument>(kv.Value))).ToList();
+        // A key document that does not read is left out: edges refuse it too, so it signs nothing that needs demoting.
+        var all = documents.ReadAllWithValues<SigningKeyDocument>(range.Kvs).Select(read => (read.Kv, doc: read.Document)).ToList();
         var target = all.FirstOrDefault(k => k.doc.Kid == kid);
         if (target.doc is null)
         {
-            throw ControlPlaneProblemException.NotFound($"No key '{kid}'.");
+            var path = etcd.Keys.Key(kid);
+            throw range.Kvs.Any(kv => kv.Key.ToStringUtf8() == path)
+                ? DocumentReader.Unreadable<SigningKeyDocument>(path)
+                : ControlPlaneProblemException.NotFound($"No key '{kid}'.");
         }
 
         RequireManages(caller, target.doc);
@@ -119,7 +123,7 @@ internal static class SigningKeyEndpoints
         // Compare-and-swap on every key read: if anyone changed a key since, nothing is written and the caller retries.
         // That keeps the invariant "at most one active key per tenant" without a lock. Only keys sharing a tenant with
         // this one are demoted: activating acme's key never touches globex's (an unbound legacy key counts as shared).
-        var conditions = all.Select(k => ChangeWriter.Unchanged(k.kv.Key.ToStringUtf8(), k.kv.ModRevision)).ToList();
+        var conditions = all.Select(k => ChangeWriter.Unchanged(k.Kv.Key.ToStringUtf8(), k.Kv.ModRevision)).ToList();
         var operations = new List<Etcdserverpb.RequestOp> { ChangeWriter.Put(etcd.Keys.Key(kid), DocumentJson.Encode(target.doc with { State = SigningKeyDocument.Active, ActivatedAt = now })) };
         foreach (var (kv, doc) in all.Where(k => k.doc.Kid != kid && k.doc.State == SigningKeyDocument.Active
                      && (!KeyTenants.TryCreate(k.doc.Tenants, out var other, out _) || other.Overlaps(targetTenants))))
@@ -136,13 +140,13 @@ internal static class SigningKeyEndpoints
     }
 
     private static async Task<IResult> SetStateAsync(
-        HttpContext context, ChangeWriter writer, EtcdStore etcd, TimeProvider time, string kid, string state, int? afterSeconds)
+        HttpContext context, ChangeWriter writer, EtcdStore etcd, DocumentReader documents, TimeProvider time, string kid, string state, int? afterSeconds)
     {
         var caller = AdminCaller.From(context.User);
         var actor = caller.Actor;
         var path = etcd.Keys.Key(kid);
         var kv = await etcd.GetAsync(path, context.RequestAborted).ConfigureAwait(false) ?? throw ControlPlaneProblemException.NotFound($"No key '{kid}'.");
-        var doc = DocumentJson.Decode<SigningKeyDocument>(kv.Value);
+        var doc = documents.Read<SigningKeyDocument>(kv);
         RequireManages(caller, doc);
         var now = time.GetUtcNow();
         SigningKeyDocument updated;

@@ -18,6 +18,7 @@ internal sealed partial class LeaderJobs(
     ClusterView view,
     EtcdStore etcd,
     ChangeWriter writer,
+    DocumentReader documents,
     IHttpClientFactory clients,
     IOptions<LeadershipOptions> options,
     TimeProvider time,
@@ -114,12 +115,13 @@ internal sealed partial class LeaderJobs(
         foreach (var key in view.Current.SigningKeys.Values.Where(k => k.RetireAt <= now && k.State != SigningKeyDocument.Retired))
         {
             var path = etcd.Keys.Key(key.Kid);
-            if (await etcd.GetAsync(path, cancellationToken).ConfigureAwait(false) is not { } kv)
+            // Gone, or no longer a key document since the view read it (reported): nothing to retire.
+            if (await etcd.GetAsync(path, cancellationToken).ConfigureAwait(false) is not { } kv
+                || !documents.TryRead<SigningKeyDocument>(kv, out var current))
             {
                 continue;
             }
 
-            var current = DocumentJson.Decode<SigningKeyDocument>(kv.Value);
             // Compare-and-swap: an operator's change since this read wins, and the job looks again next round.
             await writer.CommitAsync("leader:" + election.ReplicaId, "key.expire", key.Kid, null,
                 [ChangeWriter.Unchanged(path, kv.ModRevision)],

@@ -29,11 +29,12 @@ internal static class RegistryEndpoints
 
     public static bool IsId(string id) => Sdk.Urls.Identifier.IsValid(id);
 
-    private static Func<HttpContext, EtcdStore, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix) =>
-        async (context, etcd) =>
+    private static Func<HttpContext, EtcdStore, DocumentReader, Task<IResult>> ListAsync<T>(Func<EtcdKeys, string> prefix)
+        where T : class =>
+        async (context, etcd, documents) =>
         {
             var range = await etcd.RangeAsync(prefix(etcd.Keys), context.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<T>(kv.Value)));
+            return Results.Ok(documents.ReadAll<T>(range.Kvs));
         };
 
     private static async Task<IResult> PutRegionAsync(HttpContext context, ChangeWriter writer, string id, LocationRequest request)
@@ -67,14 +68,7 @@ internal static class RegistryEndpoints
         var document = new PopDocument(id, request.Region!, request.Latitude, request.Longitude);
         var regionKey = writer.Keys.Region(document.Region);
         // The region must exist at commit time, not just when we looked: checked inside the transaction.
-        var regionExists = new Etcdserverpb.Compare
-        {
-            Key = EtcdGateway.Bytes(regionKey),
-            Target = Etcdserverpb.Compare.Types.CompareTarget.Create,
-            Result = Etcdserverpb.Compare.Types.CompareResult.Greater,
-            CreateRevision = 0,
-        };
-        if (!await writer.CommitAsync(actor, "pop.put", id, document.Region, [regionExists], [ChangeWriter.Put(writer.Keys.Pop(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
+        if (!await writer.CommitAsync(actor, "pop.put", id, document.Region, [ChangeWriter.Present(regionKey)], [ChangeWriter.Put(writer.Keys.Pop(id), DocumentJson.Encode(document))], context.RequestAborted).ConfigureAwait(false))
         {
             throw ControlPlaneProblemException.BadRequest($"'region': no region '{document.Region}'.");
         }

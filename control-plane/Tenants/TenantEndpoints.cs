@@ -24,22 +24,23 @@ internal static class TenantEndpoints
             .RequireAuthorization(AdminPolicies.Tenants);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd)
+    private static async Task<IResult> ListAsync(HttpContext context, EtcdStore etcd, DocumentReader documents)
     {
         var caller = AdminCaller.From(context.User);
         var range = await etcd.RangeAsync(etcd.Keys.Tenants, context.RequestAborted).ConfigureAwait(false);
-        return Results.Ok(range.Kvs.Select(kv => DocumentJson.Decode<TenantDocument>(kv.Value)).Where(t => caller.Reaches(t.Id)));
+        return Results.Ok(documents.ReadAll<TenantDocument>(range.Kvs).Where(t => caller.Reaches(t.Id)));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, EtcdStore etcd, string id)
+    private static async Task<IResult> GetAsync(HttpContext context, EtcdStore etcd, DocumentReader documents, string id)
     {
         AdminCaller.From(context.User).RequireTenant(id);
         var kv = await etcd.GetAsync(etcd.Keys.Tenant(id), context.RequestAborted).ConfigureAwait(false)
             ?? throw ControlPlaneProblemException.NotFound($"No tenant '{id}'.");
-        return Results.Ok(DocumentJson.Decode<TenantDocument>(kv.Value));
+        return Results.Ok(documents.Read<TenantDocument>(kv));
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ChangeWriter writer, EtcdStore etcd, TimeProvider time, string id, TenantRequest request)
+    private static async Task<IResult> PutAsync(
+        HttpContext context, ChangeWriter writer, EtcdStore etcd, DocumentReader documents, TimeProvider time, string id, TenantRequest request)
     {
         var caller = AdminCaller.From(context.User);
         caller.RequireTenant(id);
@@ -55,7 +56,8 @@ internal static class TenantEndpoints
         {
             // The platform's fields stay as the platform set them: a tenant's key may repeat them, never change them.
             var kv = await etcd.GetAsync(writer.Keys.Tenant(id), context.RequestAborted).ConfigureAwait(false);
-            var stored = kv is null ? null : DocumentJson.Decode<TenantDocument>(kv.Value);
+            // Unreadable: the platform's fields cannot be known, so only a platform key may write over it (409 here).
+            var stored = kv is null ? null : documents.Read<TenantDocument>(kv);
             if ((request.Origin is not null && request.Origin != stored?.Origin)
                 || (request.RequestsPerSecond is not null && request.RequestsPerSecond != stored?.RequestsPerSecond)
                 || (request.Burst is not null && request.Burst != stored?.Burst))

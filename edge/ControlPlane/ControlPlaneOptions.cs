@@ -1,4 +1,8 @@
+using System.ComponentModel.DataAnnotations;
+using EdgeImages.Etcd;
 using EdgeImages.Etcd.Security;
+using EdgeImages.Hosting;
+using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
 
 namespace EdgeImages.Edge.ControlPlane;
@@ -7,9 +11,12 @@ namespace EdgeImages.Edge.ControlPlane;
 /// The edge's link to the control plane, configuration section <c>ControlPlane</c>. With <c>ControlPlane:Etcd</c>
 /// empty (the default) the link is off and the edge runs on its configuration alone, as the quick start does.
 /// </summary>
-internal sealed class ControlPlaneOptions
+internal sealed class ControlPlaneOptions : IValidatableObject
 {
     public const string SectionName = "ControlPlane";
+
+    // One message for a key that is missing (the link is on) and one that is malformed (the attribute).
+    private const string MasterKeyRule = "ControlPlane:MasterKey must be the control plane's Secrets:MasterKey (64 hex digits).";
 
     /// <summary><c>ControlPlane:Etcd</c>: the etcd cluster's client URLs, comma-separated. Empty: no control plane.</summary>
     public string? Etcd { get; set; }
@@ -28,6 +35,7 @@ internal sealed class ControlPlaneOptions
     public string? EtcdKeyFile { get; set; }
 
     /// <summary><c>ControlPlane:Prefix</c>: the control plane's key prefix (its <c>Etcd:Prefix</c>).</summary>
+    [RegularExpression("^/(.*/)?$", ErrorMessage = "ControlPlane:Prefix must start and end with '/'.")]
     public string Prefix { get; set; } = "/edgeimages/";
 
     /// <summary><c>ControlPlane:Region</c>: the region this edge serves (a region id at the control plane).</summary>
@@ -47,6 +55,7 @@ internal sealed class ControlPlaneOptions
     /// secrets. Every edge verifies every key, so a per-edge key would protect nothing an edge does not already
     /// hold; sharing one key keeps etcd, its backups and the snapshot file free of usable secrets.
     /// </summary>
+    [RegularExpression("^[0-9A-Fa-f]{64}$", ErrorMessage = MasterKeyRule)]
     public string? MasterKey { get; set; }
 
     /// <summary>
@@ -59,93 +68,67 @@ internal sealed class ControlPlaneOptions
     /// <c>ControlPlane:LeaseTtl</c>: the edge's registration vanishes this long after the edge stops renewing, and
     /// routing stops sending clients to it then. Keepalives run every third of it.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:03", "00:01:00", ErrorMessage = "ControlPlane:LeaseTtl must be between {1} and {2}.")]
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary><c>ControlPlane:RequestTimeout</c>: the deadline of each etcd call; an outage costs this, never a hang.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.001", "00:00:30", ErrorMessage = "ControlPlane:RequestTimeout must be between {1} and {2}.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     public bool IsEnabled => !string.IsNullOrWhiteSpace(Etcd);
 
-    public IReadOnlyList<Uri> EndpointUris() =>
-        [.. (Etcd ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
+    public IReadOnlyList<Uri> EndpointUris() => EtcdEndpoints.Parse(Etcd);
 
     /// <summary>The TLS files, when configured (validated at start: all three with https endpoints).</summary>
     public EtcdTlsSettings? EtcdTls() =>
         string.IsNullOrWhiteSpace(EtcdCaFile) ? null : new EtcdTlsSettings(EtcdCaFile, EtcdCertificateFile!, EtcdKeyFile!);
-}
 
-/// <summary>When the link is on, every key it needs; every problem at once, each naming its key.</summary>
-internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPlaneOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ControlPlaneOptions options)
+    /// <summary>
+    /// The rules that are no plain range or pattern: with the link on, the endpoint list's syntax, the TLS files that https
+    /// endpoints need, and every key the link cannot do without. With the link off none of them is needed, and the host
+    /// name an edge takes for its id by default need not be a valid one.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!options.IsEnabled)
+        if (!IsEnabled)
         {
-            return ValidateOptionsResult.Success;
+            yield break;
         }
 
-        var errors = new List<string>();
-        foreach (var endpoint in options.Etcd!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var problem in EtcdEndpoints.Problems("ControlPlane:Etcd", "ControlPlane:Etcd", Etcd, EtcdCaFile, EtcdCertificateFile, EtcdKeyFile))
         {
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            yield return new ValidationResult(problem, [nameof(Etcd)]);
+        }
+
+        foreach (var (name, id) in new[] { (nameof(Region), Region), (nameof(Pop), Pop), (nameof(EdgeId), EdgeId) })
+        {
+            if (id is null || !Identifier.IsValid(id))
             {
-                errors.Add($"ControlPlane:Etcd: '{endpoint}' is not an http(s)://host:port URL.");
+                yield return new ValidationResult($"ControlPlane:{name} must be 1 to {Identifier.MaxLength} characters of {Identifier.Characters}.", [name]);
             }
         }
 
-        if (errors.Count == 0)
+        if (!Uri.TryCreate(PublicAddress, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
         {
-            errors.AddRange(EtcdTlsSettings.Problems("ControlPlane:Etcd", "ControlPlane:Etcd", options.EtcdCaFile, options.EtcdCertificateFile, options.EtcdKeyFile, options.EndpointUris()));
+            yield return new ValidationResult("ControlPlane:PublicAddress must be the edge's absolute http(s) base URL.", [nameof(PublicAddress)]);
         }
 
-        if (!IsId(options.Region))
+        // The pattern is the attribute's; what only the link needs is that there is a key at all.
+        if (string.IsNullOrEmpty(MasterKey))
         {
-            errors.Add("ControlPlane:Region must be 1 to 63 characters of [a-z0-9-].");
+            yield return new ValidationResult(MasterKeyRule, [nameof(MasterKey)]);
         }
 
-        if (!IsId(options.Pop))
+        if (string.IsNullOrWhiteSpace(StateFile))
         {
-            errors.Add("ControlPlane:Pop must be 1 to 63 characters of [a-z0-9-].");
+            yield return new ValidationResult("ControlPlane:StateFile must be a file path.", [nameof(StateFile)]);
         }
-
-        if (!IsId(options.EdgeId))
-        {
-            errors.Add("ControlPlane:EdgeId must be 1 to 63 characters of [a-z0-9-].");
-        }
-
-        if (!Uri.TryCreate(options.PublicAddress, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
-        {
-            errors.Add("ControlPlane:PublicAddress must be the edge's absolute http(s) base URL.");
-        }
-
-        if (options.MasterKey is not { Length: 64 } key || !key.All(Uri.IsHexDigit))
-        {
-            errors.Add("ControlPlane:MasterKey must be the control plane's Secrets:MasterKey (64 hex digits).");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.StateFile))
-        {
-            errors.Add("ControlPlane:StateFile must be a file path.");
-        }
-
-        if (!options.Prefix.StartsWith('/') || !options.Prefix.EndsWith('/'))
-        {
-            errors.Add("ControlPlane:Prefix must start and end with '/'.");
-        }
-
-        if (options.LeaseTtl < TimeSpan.FromSeconds(3) || options.LeaseTtl > TimeSpan.FromMinutes(1))
-        {
-            errors.Add("ControlPlane:LeaseTtl must be 3 s to 1 min.");
-        }
-
-        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > TimeSpan.FromSeconds(30))
-        {
-            errors.Add("ControlPlane:RequestTimeout must be between 0 and 30 seconds.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
-
-    private static bool IsId(string? id) =>
-        id is not null && Sdk.Urls.Identifier.IsValid(id);
 }
+
+/// <summary>
+/// The ranges and patterns from the attributes, source-generated; <see cref="ControlPlaneOptions.Validate"/> for the keys
+/// the link needs only when it is on.
+/// </summary>
+[OptionsValidator]
+internal sealed partial class ControlPlaneOptionsValidator : IValidateOptions<ControlPlaneOptions>;

@@ -19,7 +19,9 @@ internal static class ControlPlaneServiceCollectionExtensions
         var services = builder.Services;
         services.AddValidatedOptions<ControlPlaneOptions, ControlPlaneOptionsValidator>(builder.Configuration, ControlPlaneOptions.SectionName);
         services.AddSingleton<ConfiguredTenantSettings>();
-        services.AddOptions<ConfiguredTenants>().ValidateOnStart();
+        services.AddOptions<ConfiguredTenants>()
+            .Configure<IConfiguration>((tenants, configuration) => tenants.Section = configuration.GetSection(ConfiguredTenantSettings.SectionName))
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConfiguredTenants>, ConfiguredTenantsValidator>();
         services.AddSingleton<ControlPlaneState>();
         services.AddSingleton<ISigningKeyProvider>(provider => provider.GetRequiredService<ControlPlaneState>());

@@ -50,6 +50,7 @@ internal static class EdgeApplication
         builder.Services.AddProblemResponses<EdgeProblems>();
 
         builder.Services.AddValidatedOptions<SigningOptions, SigningOptionsValidator>(builder.Configuration, SigningOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<SigningOptions>, SigningHostValidator>();
         builder.Services.AddValidatedOptions<OriginalsOptions, OriginalsOptionsValidator>(builder.Configuration, OriginalsOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<OriginalsOptions>, OriginalsFolderValidator>();
         builder.Services.AddValidatedOptions<CacheOptions, CacheOptionsValidator>(builder.Configuration, CacheOptions.SectionName);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EdgeImages.Sdk.Urls;
 using Microsoft.Extensions.Options;
 
@@ -8,32 +9,33 @@ namespace EdgeImages.Edge.Presets;
 /// <c>Presets:{name}</c> = an options segment, e.g. <c>"thumb": "w:200,h:200,fit:cover,q:70"</c>.
 /// The control plane will distribute them later; the grammar stays this one.
 /// </summary>
-internal sealed class PresetOptions
+internal sealed class PresetOptions : IValidatableObject
 {
     public const string SectionName = "Presets";
 
     public Dictionary<string, string> Definitions { get; } = new(StringComparer.Ordinal);
-}
 
-internal sealed class PresetOptionsValidator : IValidateOptions<PresetOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PresetOptions options)
+    /// <summary>
+    /// The presets are the section's keys, which no attribute reaches: each name must be an id, and each segment must
+    /// parse as the URL's options do (the parser is the rule, not a copy of it). Each problem names its preset.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        foreach (var (preset, segment) in options.Definitions)
+        foreach (var (preset, segment) in Definitions)
         {
             if (!PresetResolver.IsValidName(preset))
             {
-                errors.Add($"Presets:{preset}: a preset name is 1 to 32 characters of [a-z0-9-].");
-                continue;
+                yield return new ValidationResult($"Presets:{preset}: a preset name is 1 to {Identifier.MaxPresetLength} characters of {Identifier.Characters}.", [nameof(Definitions)]);
             }
-
-            if (OptionsParser.ParsePreset(segment).Error is { } error)
+            else if (OptionsParser.ParsePreset(segment).Error is { } error)
             {
-                errors.Add($"Presets:{preset}: {error.Detail}.");
+                yield return new ValidationResult($"Presets:{preset}: {error.Detail}.", [nameof(Definitions)]);
             }
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>Source-generated; the rules are <see cref="PresetOptions.Validate"/>.</summary>
+[OptionsValidator]
+internal sealed partial class PresetOptionsValidator : IValidateOptions<PresetOptions>;
+

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace EdgeImages.Edge.RateLimiting;
 /// listed here, hop by hop from the right, and never otherwise: a client cannot pick its own bucket by naming an
 /// address. Empty (the default) believes nobody, and the client address is the connection's peer.
 /// </summary>
-internal sealed class ForwardedHeadersSettings
+internal sealed class ForwardedHeadersSettings : IValidatableObject
 {
     public const string SectionName = "ForwardedHeaders";
 
@@ -48,29 +49,28 @@ internal sealed class ForwardedHeadersSettings
         // of trusted balancers yields the client and an address a client wrote itself is never reached.
         options.ForwardLimit = null;
     }
-}
 
-internal sealed class ForwardedHeadersSettingsValidator : IValidateOptions<ForwardedHeadersSettings>
-{
-    public ValidateOptionsResult Validate(string? name, ForwardedHeadersSettings options)
+    /// <summary>Each entry's syntax, naming the entry by its index (<c>ForwardedHeaders:KnownProxies:2</c>), which an attribute cannot.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        for (var i = 0; i < options.KnownProxies.Count; i++)
+        for (var i = 0; i < KnownProxies.Count; i++)
         {
-            if (!IPAddress.TryParse(options.KnownProxies[i], out _))
+            if (!IPAddress.TryParse(KnownProxies[i], out _))
             {
-                errors.Add($"ForwardedHeaders:KnownProxies:{i} ('{options.KnownProxies[i]}') is not an IP address.");
+                yield return new ValidationResult($"ForwardedHeaders:KnownProxies:{i} ('{KnownProxies[i]}') is not an IP address.", [nameof(KnownProxies)]);
             }
         }
 
-        for (var i = 0; i < options.KnownNetworks.Count; i++)
+        for (var i = 0; i < KnownNetworks.Count; i++)
         {
-            if (!System.Net.IPNetwork.TryParse(options.KnownNetworks[i], out _))
+            if (!System.Net.IPNetwork.TryParse(KnownNetworks[i], out _))
             {
-                errors.Add($"ForwardedHeaders:KnownNetworks:{i} ('{options.KnownNetworks[i]}') is not a network in CIDR notation, such as 10.0.0.0/8.");
+                yield return new ValidationResult($"ForwardedHeaders:KnownNetworks:{i} ('{KnownNetworks[i]}') is not a network in CIDR notation, such as 10.0.0.0/8.", [nameof(KnownNetworks)]);
             }
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>Source-generated; the rules are <see cref="ForwardedHeadersSettings.Validate"/>.</summary>
+[OptionsValidator]
+internal sealed partial class ForwardedHeadersSettingsValidator : IValidateOptions<ForwardedHeadersSettings>;

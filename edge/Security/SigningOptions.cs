@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EdgeImages.Edge.ControlPlane;
 using EdgeImages.Sdk.Signing;
 using Microsoft.Extensions.Options;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeImages.Edge.Security;
 
 /// <summary>The URL signing keys, from configuration section <c>Signing</c>.</summary>
-internal sealed class SigningOptions
+internal sealed class SigningOptions : IValidatableObject
 {
     public const string SectionName = "Signing";
 
@@ -20,17 +21,69 @@ internal sealed class SigningOptions
 
     /// <summary><c>Signing:ActiveKey</c>: the kid that signs (the demo page and the SDK use it).</summary>
     public string? ActiveKey { get; set; }
+
+    /// <summary>
+    /// Every rule here reads a key together with its secret, its tenant binding or the active key, which no attribute on
+    /// one property can: keys that could not verify anything, keys without a tenant binding, bindings and an active key
+    /// that name no key. Each problem names its key.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (kid, hex) in Keys)
+        {
+            if (!SigningKey.IsValidId(kid))
+            {
+                yield return new ValidationResult($"Signing:Keys:{kid}: a key id is 1 to {Sdk.Urls.Identifier.MaxKeyIdLength} characters of {Sdk.Urls.Identifier.Characters}.", [nameof(Keys)]);
+            }
+
+            if (hex.StartsWith('<'))
+            {
+                yield return new ValidationResult($"Signing:Keys:{kid} is still the template's placeholder; put a secret of your own there (e.g. openssl rand -hex 32).", [nameof(Keys)]);
+            }
+            else if (!HexSecret.TryParse(hex, out var secret, out var hexError))
+            {
+                yield return new ValidationResult($"Signing:Keys:{kid}: {hexError}", [nameof(Keys)]);
+            }
+            else if (secret.Length < SigningKey.MinSecretBytes)
+            {
+                // A shorter secret makes HMAC-SHA256 guessable well before its 128-bit tag is.
+                yield return new ValidationResult($"Signing:Keys:{kid} must be at least {SigningKey.MinSecretBytes} bytes ({SigningKey.MinSecretBytes * 2} hex digits).", [nameof(Keys)]);
+            }
+
+            var binding = KeyTenants.GetValueOrDefault(kid);
+            if (binding is null || binding.StartsWith('<'))
+            {
+                yield return new ValidationResult($"Signing:KeyTenants:{kid} must name the tenants key '{kid}' signs for (comma-separated ids), or '*' for a platform key.", [nameof(KeyTenants)]);
+            }
+            else if (!Sdk.Signing.KeyTenants.TryParse(binding, out _, out var tenantsError))
+            {
+                yield return new ValidationResult($"Signing:KeyTenants:{kid}: {tenantsError}.", [nameof(KeyTenants)]);
+            }
+        }
+
+        foreach (var kid in KeyTenants.Keys.Where(kid => !Keys.ContainsKey(kid)))
+        {
+            yield return new ValidationResult($"Signing:KeyTenants:{kid} binds a key that is not one of Signing:Keys.", [nameof(KeyTenants)]);
+        }
+
+        if (ActiveKey is { } active && !Keys.ContainsKey(active))
+        {
+            yield return new ValidationResult($"Signing:ActiveKey '{active}' is not one of Signing:Keys.", [nameof(ActiveKey)]);
+        }
+    }
 }
 
-/// <summary>
-/// Refuses to start on keys that could not verify anything, on keys without a tenant binding, and outside Development on
-/// keys whose secret is published (<see cref="PublicSecrets"/>); every problem at once, each naming its key.
-/// </summary>
-internal sealed class SigningOptionsValidator(IHostEnvironment environment, IOptions<ControlPlaneOptions> controlPlane) : IValidateOptions<SigningOptions>
-{
-    // A shorter secret makes HMAC-SHA256 guessable well before its 128-bit tag is.
-    internal const int MinimumSecretBytes = SigningKey.MinSecretBytes;
+/// <summary>Source-generated; the rules are <see cref="SigningOptions.Validate"/>, and <see cref="SigningHostValidator"/>'s.</summary>
+[OptionsValidator]
+internal sealed partial class SigningOptionsValidator : IValidateOptions<SigningOptions>;
 
+/// <summary>
+/// The two rules that need the host, which the generated validator cannot be given: an edge may carry no keys of its
+/// own only when the control plane supplies them, and outside Development it refuses keys whose secret is published
+/// (<see cref="PublicSecrets"/>), naming each.
+/// </summary>
+internal sealed class SigningHostValidator(IHostEnvironment environment, IOptions<ControlPlaneOptions> controlPlane) : IValidateOptions<SigningOptions>
+{
     public ValidateOptionsResult Validate(string? name, SigningOptions options)
     {
         var errors = new List<string>();
@@ -40,51 +93,19 @@ internal sealed class SigningOptionsValidator(IHostEnvironment environment, IOpt
             errors.Add("Signing:Keys must hold at least one key (Signing:Keys:{kid} = secret in hex), unless ControlPlane:Etcd is set.");
         }
 
-        foreach (var (kid, hex) in options.Keys)
+        if (!environment.IsDevelopment())
         {
-            if (!SigningKey.IsValidId(kid))
+            foreach (var (kid, hex) in options.Keys)
             {
-                errors.Add($"Signing:Keys:{kid}: a key id is 1 to 16 characters of [a-z0-9-].");
+                // A secret that does not parse is reported by SigningOptions.Validate; there is nothing to compare.
+                if (HexSecret.TryParse(hex, out var secret, out _) && PublicSecrets.NameOf(secret) is { } published)
+                {
+                    errors.Add($"Signing:Keys:{kid} is {published}, which anyone can read; it is accepted only in the Development environment.");
+                }
             }
-
-            if (hex.StartsWith('<'))
-            {
-                errors.Add($"Signing:Keys:{kid} is still the template's placeholder; put a secret of your own there (e.g. openssl rand -hex 32).");
-            }
-            else if (!HexSecret.TryParse(hex, out var secret, out var hexError))
-            {
-                errors.Add($"Signing:Keys:{kid}: {hexError}");
-            }
-            else if (secret.Length < MinimumSecretBytes)
-            {
-                errors.Add($"Signing:Keys:{kid} must be at least {MinimumSecretBytes} bytes ({MinimumSecretBytes * 2} hex digits).");
-            }
-            else if (!environment.IsDevelopment() && PublicSecrets.NameOf(secret) is { } published)
-            {
-                errors.Add($"Signing:Keys:{kid} is {published}, which anyone can read; it is accepted only in the Development environment.");
-            }
-
-            var binding = options.KeyTenants.GetValueOrDefault(kid);
-            if (binding is null || binding.StartsWith('<'))
-            {
-                errors.Add($"Signing:KeyTenants:{kid} must name the tenants key '{kid}' signs for (comma-separated ids), or '*' for a platform key.");
-            }
-            else if (!Sdk.Signing.KeyTenants.TryParse(binding, out _, out var tenantsError))
-            {
-                errors.Add($"Signing:KeyTenants:{kid}: {tenantsError}.");
-            }
-        }
-
-        foreach (var kid in options.KeyTenants.Keys.Where(kid => !options.Keys.ContainsKey(kid)))
-        {
-            errors.Add($"Signing:KeyTenants:{kid} binds a key that is not one of Signing:Keys.");
-        }
-
-        if (options.ActiveKey is { } active && !options.Keys.ContainsKey(active))
-        {
-            errors.Add($"Signing:ActiveKey '{active}' is not one of Signing:Keys.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+

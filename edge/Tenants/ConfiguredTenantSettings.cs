@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EdgeImages.Etcd.Documents;
 using Microsoft.Extensions.Options;
 
@@ -90,17 +91,24 @@ internal sealed class ConfiguredTenantSettings : ITenantSettingsProvider
             StringComparer.Ordinal);
 }
 
-/// <summary>Nothing to bind: the handle by which <see cref="ConfiguredTenantsValidator"/> runs at start-up.</summary>
-internal sealed class ConfiguredTenants;
-
 /// <summary>
-/// Stops the edge at start-up when a tenant's watermark settings break the stored-document rules
-/// (<see cref="DocumentRules.Watermarks"/>), naming every key at fault.
+/// The <c>Tenants</c> section, handed over as it is so that its rules run at start-up like every other setting's. Not bound:
+/// a value that is no number where one is expected must be reported by its key, as the other problems are, not thrown by
+/// the binder (<see cref="ConfiguredTenantSettings.Problems"/> does both).
 /// </summary>
-internal sealed class ConfiguredTenantsValidator(IConfiguration configuration) : IValidateOptions<ConfiguredTenants>
+internal sealed class ConfiguredTenants : IValidatableObject
 {
-    public ValidateOptionsResult Validate(string? name, ConfiguredTenants options) =>
-        ConfiguredTenantSettings.Problems(configuration.GetSection(ConfiguredTenantSettings.SectionName)) is { Count: > 0 } problems
-            ? ValidateOptionsResult.Fail(problems)
-            : ValidateOptionsResult.Success;
+    public IConfigurationSection? Section { get; set; }
+
+    /// <summary>
+    /// A tenant's watermark settings must keep the stored-document rules (<see cref="DocumentRules.Watermarks"/>): a
+    /// default or required watermark that names one of the tenant's own, each within its limits. Rules across settings,
+    /// shared with the control plane's documents, so no attribute states them.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        Section is null ? [] : ConfiguredTenantSettings.Problems(Section).Select(problem => new ValidationResult(problem));
 }
+
+/// <summary>Source-generated; the rules are <see cref="ConfiguredTenants.Validate"/>.</summary>
+[OptionsValidator]
+internal sealed partial class ConfiguredTenantsValidator : IValidateOptions<ConfiguredTenants>;

@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Transforms.Animation;
+using EdgeImages.Edge.Transforms.Encoders;
 using EdgeImages.Edge.Transforms.Jpeg;
 using EdgeImages.Edge.Transforms.Metadata;
 using EdgeImages.Sdk.Urls;
@@ -12,10 +13,11 @@ namespace EdgeImages.Edge.Transforms;
 /// with the deadline checked between steps. Synchronous CPU work; the caller runs it on a bounded worker. <c>f:json</c>
 /// runs its own list, which shares the decode and geometry steps and ends in the metadata answer.
 /// </summary>
-internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimeProvider time, NativeJpeg? jpeg = null)
+internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimeProvider time, NativeJpeg? jpeg = null, NativeWebp? webp = null)
 {
-    // Without a registered instance (benchmarks, tests that construct the transformer) the process's own decoders.
+    // Without a registered instance (benchmarks, tests that construct the transformer) the process's own libraries.
     private readonly NativeJpeg jpeg = limits.Value.NativeJpeg ? jpeg ?? NativeJpeg.Default : NativeJpeg.None;
+    private readonly NativeWebp webp = limits.Value.NativeWebp ? webp ?? NativeWebp.Default : NativeWebp.None;
 
     private static readonly Action<TransformContext>[] DecodePhase =
     [
@@ -96,7 +98,7 @@ internal sealed class ImageTransformer(IOptions<TransformLimits> limits, TimePro
         WatermarkOverlay? watermark = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory, Jpeg = jpeg, Watermark = watermark };
+        using var ctx = new TransformContext(source, options, accepted, limits.Value, cancellationToken) { Memory = memory, Jpeg = jpeg, Webp = webp, Watermark = watermark };
         var info = options.EffectiveFormat == ImageFormat.Json;
         var decode = Run(ctx, info ? InfoDecodePhase : DecodePhase);
         var transform = Run(ctx, info ? InfoTransformPhase : TransformPhase);

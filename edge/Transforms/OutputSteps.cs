@@ -52,9 +52,11 @@ internal static class OutputSteps
     /// Encodes. AVIF and GIF go to libvips, which gets the pixels as plain sRGB bytes without a profile. JPEG goes to
     /// the native shim when it is loaded (<see cref="NativeJpeg.TryEncode"/>): progressive with optimised Huffman tables,
     /// as ipx has sharp write it, measured 2.5 % smaller than Skia's baseline at the same quality and PSNR, and
-    /// libjpeg-turbo's SIMD makes it no slower. WebP with transparent pixels goes to libvips too, at sharp's effort (3 %
-    /// smaller than Skia's). The rest is Skia, from a pixmap whose colour space is removed: the pixels are already sRGB, and without a colour
-    /// space Skia's encoders write no ICC profile (no APP2, no iCCP, no ICCP chunk); they never write EXIF/XMP.
+    /// libjpeg-turbo's SIMD makes it no slower. WebP goes to the shim on the system's libwebp when it is loaded
+    /// (<see cref="NativeWebp"/>): Skia's bytes for opaque pictures and libvips' settings with alpha, for about three
+    /// quarters of their CPU (loadtests/README.md). Without the shim, WebP with transparent pixels goes to libvips, at
+    /// sharp's effort (3 % smaller than Skia's), and opaque WebP to Skia. The rest is Skia, from a pixmap whose colour
+    /// space is removed: the pixels are already sRGB, and without a colour space Skia's encoders write no ICC profile (no APP2, no iCCP, no ICCP chunk); they never write EXIF/XMP.
     /// </summary>
     public static void Encode(TransformContext ctx)
     {
@@ -67,8 +69,12 @@ internal static class OutputSteps
         var image = ctx.Image;
         var alpha = ctx.Format == ImageFormat.Webp && Pixels.HasTransparency(image);
         ReserveEncoder(ctx, image, alpha);
+        var quality = ctx.Options.Quality ?? DefaultQuality;
         switch (ctx.Format)
         {
+            case ImageFormat.Webp when ctx.Webp.TryEncode(image, quality, alpha) is { } webp:
+                ctx.Encoded = webp;
+                return;
             case ImageFormat.Webp when alpha:
                 ctx.Encoded = VipsEncoder.EncodeWebpWithAlpha(image, ctx.Options.Quality ?? DefaultQuality);
                 return;
@@ -80,7 +86,6 @@ internal static class OutputSteps
                 return;
         }
 
-        var quality = ctx.Options.Quality ?? DefaultQuality;
         if (ctx.Format == ImageFormat.Jpeg && image.ColorType == SKColorType.Rgba8888
             && ctx.Jpeg.TryEncode(image.GetPixelSpan(), image.Width, image.Height, image.RowBytes, quality, progressive: true) is { } jpeg)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeImages.Edge.Transforms.Animation;
+using EdgeImages.Edge.Transforms.Encoders;
 using EdgeImages.Edge.Transforms.Jpeg;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
@@ -31,6 +32,9 @@ internal sealed class TransformContext(
 
     /// <summary>The native JPEG decoders the decode step may use; <see cref="NativeJpeg.None"/> leaves every JPEG to Skia.</summary>
     public NativeJpeg Jpeg { get; init; } = NativeJpeg.Default;
+
+    /// <summary>The native WebP encoder the encode step may use; <see cref="NativeWebp.None"/> leaves WebP to Skia and libvips.</summary>
+    public NativeWebp Webp { get; init; } = NativeWebp.Default;
 
     /// <summary>The tenant's watermark to lay over the output, if one applies (<see cref="WatermarkStep"/>).</summary>
     public WatermarkOverlay? Watermark { get; init; }

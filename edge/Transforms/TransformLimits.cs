@@ -32,6 +32,10 @@ internal sealed class TransformLimits
     // installed, instead of Skia's scalar copy. A kill switch, and the "before" side of the miss benchmark.
     public bool NativeJpeg { get; set; } = true;
 
+    // Encode WebP with the shim on the system's libwebp (edge/Native) when it is installed, instead of Skia's bundled
+    // libwebp and libvips: sharp's configuration, for less CPU. A kill switch, like NativeJpeg.
+    public bool NativeWebp { get; set; } = true;
+
     // Frames of an animation kept animated (413 beyond; anim:0 still serves the first frame). Each frame is decoded
     // and transformed like a still, so this bounds the work a small file can ask for: a GIF spends ~15 bytes a frame.
     // 500 frames is 20 s at 25 fps, past what animated stickers and GIF clips use; longer belongs in a video.

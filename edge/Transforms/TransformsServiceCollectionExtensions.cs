@@ -18,6 +18,7 @@ internal static class TransformsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransformLimits>, TransformLimitsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => NativeJpeg.Default);
+        services.TryAddSingleton(_ => NativeWebp.Default);
         services.TryAddSingleton<ImageTransformer>();
         services.AddOptions<MemoryBudgetOptions>().BindConfiguration(TransformLimits.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryBudgetOptions>, MemoryBudgetOptionsValidator>());
@@ -25,6 +26,7 @@ internal static class TransformsServiceCollectionExtensions
         services.AddHostedService<NativeAllocatorTuning>();
         services.AddHostedService<VipsStartup>();
         services.AddHostedService<NativeJpegStartup>();
+        services.AddHostedService<NativeWebpStartup>();
         return services;
     }
 }

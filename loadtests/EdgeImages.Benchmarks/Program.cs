@@ -6,6 +6,7 @@ using EdgeImages.Benchmarks;
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- compare [--warmup N] [--rounds N] [--iterations N] [--no-sharp]
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter '*']
 //   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- formats [--width N] [--rounds N] [--curve]
+//   dotnet run -c Release --project loadtests/EdgeImages.Benchmarks -- webp [--rounds N]
 // With no command it runs compare. The older spellings --compare and --bdn still work.
 var warmup = PositiveOption("--warmup", "Warm-up images per case.", CompareSettings.Default.Warmup);
 var rounds = PositiveOption("--rounds", "Rounds per case; the figure is the median round.", CompareSettings.Default.Rounds);
@@ -43,7 +44,14 @@ var formats = new Command("formats", "Bytes, PSNR and encode CPU of JPEG, WebP a
 formats.Aliases.Add("--formats");
 formats.SetAction(parse => FormatsCommand.Run(parse.UnmatchedTokens.ToArray()));
 
-var root = new RootCommand("EdgeImages transform benchmarks (loadtests/README.md).") { compare, bdn, formats };
+// Its own small argument reader (--rounds N): everything after `webp` goes to it.
+var webp = new Command("webp", "Where a WebP miss goes, and the WebP encoders (Skia, the shim on the system's libwebp, libvips) on the same pixels.")
+{
+    TreatUnmatchedTokensAsErrors = false,
+};
+webp.SetAction(parse => WebpCommand.Run(parse.UnmatchedTokens.ToArray()));
+
+var root = new RootCommand("EdgeImages transform benchmarks (loadtests/README.md).") { compare, bdn, formats, webp };
 // No command: the comparison with its defaults, as before.
 return await root.Parse(args.Length == 0 ? ["compare"] : args).InvokeAsync().ConfigureAwait(false);
 

@@ -61,6 +61,11 @@ public static class DocumentRules
             {
                 errors.Add($"'presets.{name}': a preset is a name of [a-z0-9-] and a non-empty option string.");
             }
+            else if (OptionsParser.ParsePreset(value).Error is { } error)
+            {
+                // The grammar the edge reads a preset with: refused here, when stored, rather than as a 400 on every URL.
+                errors.Add($"'presets.{name}': {error.Detail}.");
+            }
         }
 
         errors.AddRange(Watermarks(tenant.Watermarks, tenant.DefaultWatermark, tenant.WatermarkRequired));

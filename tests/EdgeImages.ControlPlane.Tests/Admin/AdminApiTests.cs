@@ -107,6 +107,23 @@ public sealed class AdminApiTests(Deployment world) : IClassFixture<Deployment>
     }
 
     [Fact]
+    public async Task TenantPresetOutsideThePresetGrammar_Is400NamingThePreset()
+    {
+        // What the edge would refuse on every URL naming the preset: '-' and the options that are not transformations.
+        using var response = await Server.Client.PutAsJsonAsync("/v1/tenants/acme", new
+        {
+            presets = new Dictionary<string, string> { ["thumb"] = "w:50", ["original"] = "-", ["expiring"] = "w:50,exp:4102444800", ["typo"] = "w:5O" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        Assert.Contains("'presets.original': a preset holds transformation options only", detail, StringComparison.Ordinal);
+        Assert.Contains("'presets.expiring': a preset holds transformation options only", detail, StringComparison.Ordinal);
+        Assert.Contains("'presets.typo'", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("'presets.thumb'", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesTheAdminApi()
     {
         var document = await Server.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");

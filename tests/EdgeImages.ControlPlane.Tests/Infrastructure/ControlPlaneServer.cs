@@ -36,7 +36,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     public LeaderElection Election => Services.GetRequiredService<LeaderElection>();
 
-    public static async Task<ControlPlaneServer> StartAsync(string etcdEndpoints, string replicaId, IDictionary<string, string?>? settings = null)
+    /// <param name="logs">Gets the replica's warnings and errors, as the rest of its logging.</param>
+    public static async Task<ControlPlaneServer> StartAsync(string etcdEndpoints, string replicaId, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -58,6 +59,11 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
         var builder = ControlPlaneApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         var app = ControlPlaneApplication.Build(builder);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -19,16 +19,7 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
         await using var second = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-west", "fra", "fra-redis-2", settings: settings);
         const string Image = "photos/dog.jpg";
 
-        // Warm through the first edge until its write has landed in the region's Redis.
-        var width = 120;
-        var options = "";
-        await Eventually.WaitAsync(async () =>
-        {
-            options = $"w:{width++}";
-            Assert.Equal("MISS", await CacheStatusAsync(first, options, Image));
-            await Task.Delay(200);
-            return await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0";
-        }, TimeSpan.FromSeconds(20), "variant in Redis");
+        var options = await WarmIntoRedisAsync(first, redis, Image);
 
         // The second edge finds it there: the tier is really in use.
         Assert.Equal("HIT-REDIS", await CacheStatusAsync(second, options, Image));
@@ -47,17 +38,10 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
         await using var redis = await RedisServer.StartAsync();
         var settings = new Dictionary<string, string?> { ["Caching:Redis"] = redis.Configuration, ["Caching:RedisBudget"] = "00:00:02" };
         const string Image = "photos/cat.jpg";
-        var options = "";
+        string options;
         await using (var first = await EdgeNode.StartAsync(world.Etcd.Endpoints, "eu-north", "arn", "arn-redis-1", settings: settings))
         {
-            var width = 120;
-            await Eventually.WaitAsync(async () =>
-            {
-                options = $"w:{width++}";
-                Assert.Equal("MISS", await CacheStatusAsync(first, options, Image));
-                await Task.Delay(200);
-                return await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0";
-            }, TimeSpan.FromSeconds(20), "variant in Redis");
+            options = await WarmIntoRedisAsync(first, redis, Image);
         }
 
         // No edge of the region runs while the purge is issued: none can evict it from the region's Redis now.
@@ -70,6 +54,24 @@ public sealed class RegionalRedisPurgeTests(Deployment world) : IClassFixture<De
         await Eventually.WaitAsync(async () => await MarkAsync(redis) > markBefore, TimeSpan.FromSeconds(20), "region's purge mark raised");
 
         Assert.Equal("MISS", await CacheStatusAsync(second, options, Image));
+    }
+
+    /// <summary>
+    /// Asks <paramref name="edge"/> for new variants of <paramref name="path"/> (each a miss) until one has landed in the
+    /// region's Redis, and answers the options of the variants asked for last.
+    /// </summary>
+    private static async Task<string> WarmIntoRedisAsync(EdgeNode edge, RedisServer redis, string path)
+    {
+        var width = 120;
+        var options = "";
+        await Eventually.WaitAsync(async () =>
+        {
+            options = $"w:{width++}";
+            Assert.Equal("MISS", await CacheStatusAsync(edge, options, path));
+            await Task.Delay(200);
+            return await redis.CommandAsync(CancellationToken.None, "DBSIZE") != ":0";
+        }, TimeSpan.FromSeconds(20), "variant in Redis");
+        return options;
     }
 
     private static async Task<long> MarkAsync(RedisServer redis)

@@ -32,6 +32,11 @@ public sealed class ConfigurationTests
     [InlineData("Tls:HstsMaxAge", "-1.00:00:00", "Tls:HstsMaxAge must be between")]
     [InlineData("Tls:CaPath", "/no/such/ca.crt", "Tls:CaPath names a file that does not exist")]
     [InlineData("RateLimiting:PerClientBurst", "0", "RateLimiting:PerClientBurst must be between")]
+    [InlineData("ControlPlane:Prefix", "edgeimages", "ControlPlane:Prefix must start and end with '/'")]
+    [InlineData("ControlPlane:LeaseTtl", "00:00:01", "ControlPlane:LeaseTtl must be between")]
+    [InlineData("ControlPlane:RequestTimeout", "00:01:00", "ControlPlane:RequestTimeout must be between")]
+    [InlineData("ControlPlane:MasterKey", "not-hex", "ControlPlane:MasterKey must be the control plane's Secrets:MasterKey")]
+    [InlineData("Presets:Thumb", "w:200", "Presets:Thumb: a preset name is 1 to 32 characters")]
     public async Task BadSetting_FailsAtStartUp_NamingTheKey(string key, string value, string named)
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
@@ -116,8 +121,8 @@ public sealed class ConfigurationTests
     public void NoStaticKeys_WithControlPlane_IsValid_WithoutIsNot()
     {
         var environment = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Production" };
-        var withControlPlane = new SigningOptionsValidator(environment, Options.Create(new ControlPlaneOptions { Etcd = "http://127.0.0.1:2379" }));
-        var without = new SigningOptionsValidator(environment, Options.Create(new ControlPlaneOptions()));
+        var withControlPlane = new SigningHostValidator(environment, Options.Create(new ControlPlaneOptions { Etcd = "http://127.0.0.1:2379" }));
+        var without = new SigningHostValidator(environment, Options.Create(new ControlPlaneOptions()));
 
         Assert.True(withControlPlane.Validate(null, new SigningOptions()).Succeeded);
         Assert.Contains("unless ControlPlane:Etcd is set", without.Validate(null, new SigningOptions()).FailureMessage, StringComparison.Ordinal);
