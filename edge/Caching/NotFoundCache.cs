@@ -9,6 +9,7 @@ namespace EdgeImages.Edge.Caching;
 /// Negative caching of originals: concurrent fetches of one original share one request to the origin, and an original
 /// the origin does not have is answered 404 from here for <see cref="CacheOptions.NotFoundMaxAge"/>. Keyed by original,
 /// not by variant, so a page asking for ten widths of a missing image costs the origin one request per negative TTL.
+/// A 404 answered from here is a cached answer, with its tier and <c>Age</c> (<see cref="EdgeProblemException.RememberedSince"/>).
 /// Any purge forgets every 404 (purges are rare, and a 404 costs one request to learn again), so that an original
 /// uploaded and purged shows at once.
 /// </summary>
@@ -53,7 +54,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
         {
             if (timeProvider.GetUtcNow() < missing.Until)
             {
-                throw EdgeProblemException.NotFound(missing.Detail);
+                throw EdgeProblemException.RememberedNotFound(missing.Detail, missing.Since);
             }
 
             _missing.TryRemove(KeyValuePair.Create(key, missing));
@@ -76,7 +77,8 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
                 _missing.Clear();
             }
 
-            _missing[key] = new Missing(timeProvider.GetUtcNow() + _maxAge, problem.Detail);
+            var now = timeProvider.GetUtcNow();
+            _missing[key] = new Missing(now, now + _maxAge, problem.Detail);
             throw;
         }
     }
@@ -99,7 +101,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
         }
     }
 
-    private sealed record Missing(DateTimeOffset Until, string Detail);
+    private sealed record Missing(DateTimeOffset Since, DateTimeOffset Until, string Detail);
 }
 
 /// <summary>Pieces of cache keys shared by the variant cache and the negative cache.</summary>

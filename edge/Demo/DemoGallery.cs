@@ -1,3 +1,5 @@
+using EdgeImages.Sdk.Signing;
+
 namespace EdgeImages.Edge.Demo;
 
 /// <summary>
@@ -59,6 +61,17 @@ internal static class DemoGallery
     /// <summary>Whether the demo tenant defines the watermark the 1.1 row shows; without it the tile is left out.</summary>
     public static bool HasWatermark(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration[$"Tenants:{Tenant}:Watermarks:{WatermarkName}:Path"]);
+
+    /// <summary>
+    /// The tenants the active key is bound to when <see cref="Tenant"/> is not one of them, or null when it may sign the
+    /// page (or there is no such key, which the page tells apart). The page says so instead of failing on its first
+    /// image: an edge configured for its own tenants alone is a normal set-up, not a broken one.
+    /// </summary>
+    public static KeyTenants? UnboundTenants(string? activeKey, ISigningKeyProvider keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return activeKey is not null && keys.TryGetKey(activeKey, out var key) && !key.Tenants.Allows(Tenant) ? key.Tenants : null;
+    }
 
     /// <summary>The tag helper's source attribute: <c>{tenant}/{path}</c>.</summary>
     public static string Source(string path) => $"{Tenant}/{path}";

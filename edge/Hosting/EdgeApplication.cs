@@ -76,7 +76,12 @@ internal static class EdgeApplication
         services.AddSingleton<VerifiedRequestMemo>();
         services.AddSingleton<ImageRequestHandler>();
 
-        services.AddDemoPage();
+        // The demo page is a quick-start aid: a production edge neither signs for it nor tells who its keys sign for.
+        if (builder.Environment.IsDevelopment())
+        {
+            services.AddDemoPage();
+        }
+
         return builder;
     }
 
@@ -128,7 +133,11 @@ internal static class EdgeApplication
             app.UseAuthorization();
         }
 
-        app.MapRazorPages();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapRazorPages();
+        }
+
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
         // YARP holds the origin cluster (destinations, health probes, load balancing) but proxies no route:

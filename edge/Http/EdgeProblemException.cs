@@ -17,6 +17,16 @@ internal sealed class EdgeProblemException(int status, string title, string deta
 
     public static EdgeProblemException NotFound(string detail) => new(404, "Not found", detail);
 
+    /// <summary>
+    /// When the edge learnt the 404 it answers from its negative cache (<see cref="Caching.NotFoundCache"/>), or null for
+    /// an answer that was not remembered: a cached answer says so (<c>X-Cache</c>) and how old it is (<c>Age</c>).
+    /// </summary>
+    public DateTimeOffset? RememberedSince { get; private init; }
+
+    /// <summary>A 404 answered from the negative cache, learnt from the origin at <paramref name="since"/>.</summary>
+    public static EdgeProblemException RememberedNotFound(string detail, DateTimeOffset since) =>
+        new(404, "Not found", detail) { RememberedSince = since };
+
     public static EdgeProblemException TooLarge(string detail) => new(413, "Original too large", detail);
 
     public static EdgeProblemException Unsupported(string detail) => new(415, "Unsupported image", detail);

@@ -14,6 +14,9 @@ namespace EdgeImages.Edge.Pipeline;
 /// <param name="MaxAge">How long an unversioned variant of this tenant stays fresh.</param>
 internal sealed record ImageRequest(TransformOptions Options, OriginalKey Original, AcceptedFormats Accepted, TimeSpan MaxAge)
 {
+    // DateTimeOffset.MaxValue.ToUnixTimeSeconds(): 9999-12-31T23:59:59Z.
+    private const long MaxUnixSeconds = 253_402_300_799;
+
     // A pinned version never changes; it stays as long as memory and Redis keep it.
     private static readonly TimeSpan PinnedFreshFor = TimeSpan.FromDays(365);
 
@@ -29,8 +32,18 @@ internal sealed record ImageRequest(TransformOptions Options, OriginalKey Origin
     /// <summary>Whether the response depends on <c>Accept</c>, so caches must key on it too.</summary>
     public bool VariesByAccept => !Options.IsPassThrough && Options.EffectiveFormat == ImageFormat.Auto;
 
-    /// <summary>When the URL stops working (its <c>exp</c>), or null when it never does.</summary>
-    public DateTimeOffset? ExpiresAt => Options.ExpiresAt is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+    /// <summary>
+    /// When the URL stops working (its <c>exp</c>), or null when it never does. The parser takes <c>exp</c> up to
+    /// <c>long.MaxValue / 10</c> seconds, far past the year 9999 that <see cref="DateTimeOffset"/> ends at; such an
+    /// <c>exp</c> is clamped to <see cref="DateTimeOffset.MaxValue"/>: still "far future", so the answer stays
+    /// <c>private</c> with the max-age it would have had (as <see cref="Sdk.Signing.ExpiryCheck"/> never expires it).
+    /// </summary>
+    public DateTimeOffset? ExpiresAt => Options.ExpiresAt switch
+    {
+        null => null,
+        > MaxUnixSeconds => DateTimeOffset.MaxValue,
+        { } seconds => DateTimeOffset.FromUnixTimeSeconds(seconds),
+    };
 
     /// <summary>The tenant's watermark this request gets (<see cref="WatermarkChoice"/>), or null for none.</summary>
     public TenantWatermark? Watermark { get; init; }

@@ -112,7 +112,25 @@ internal sealed class ImageRequestReader(
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToUriComponent();
         var query = rawTarget.IndexOf('?', StringComparison.Ordinal);
-        return query < 0 ? rawTarget : rawTarget[..query];
+        var target = query < 0 ? rawTarget : rawTarget[..query];
+        return target.StartsWith('/') ? target : PathOfAbsoluteForm(target);
+    }
+
+    /// <summary>
+    /// RFC 9112 §3.2.2: a server accepts the absolute form (<c>http://host/path</c>, as sent to proxies), and what was
+    /// signed is its path, as raw as in the origin form. Kestrel keeps the whole target raw, so the scheme and authority
+    /// are cut here; a target of no path is <c>/</c>.
+    /// </summary>
+    private static string PathOfAbsoluteForm(string target)
+    {
+        var scheme = target.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return target;
+        }
+
+        var path = target.IndexOf('/', scheme + 3);
+        return path < 0 ? "/" : target[path..];
     }
 
     private static EdgeProblemException ToProblem(UrlError error) => error.Status == StatusCodes.Status403Forbidden

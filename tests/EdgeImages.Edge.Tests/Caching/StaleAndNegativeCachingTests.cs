@@ -70,6 +70,30 @@ public sealed class StaleAndNegativeCachingTests(OriginClusterCollectionFixture 
     }
 
     [Fact]
+    public async Task MissingOriginal_AskedAgainWithinTtl_HitMemoryWithAge_FirstStaysMiss()
+    {
+        await using var edge = await StartEdgeAsync(("Caching:NotFoundMaxAge", "00:01:00"));
+
+        using var first = await edge.GetAsync("w:100", "photos/absent-negative.jpg");
+        _time.Advance(TimeSpan.FromSeconds(7));
+        using var second = await edge.GetAsync("w:120", "photos/absent-negative.jpg");
+
+        await UrlContractTests.AssertProblemAsync(first, HttpStatusCode.NotFound, expectNoStore: false);
+        await UrlContractTests.AssertProblemAsync(second, HttpStatusCode.NotFound, expectNoStore: false);
+        Assert.Equal(1, _proxy.RequestsContaining("/v1/acme/photos/absent-negative.jpg"));
+        Assert.Equal("MISS", UrlContractTests.Header(first, "X-Cache"));
+        Assert.Null(first.Headers.Age);
+        Assert.Equal("HIT-MEMORY", UrlContractTests.Header(second, "X-Cache"));
+        Assert.Equal(TimeSpan.FromSeconds(7), second.Headers.Age);
+        foreach (var response in new[] { first, second })
+        {
+            Assert.False(response.Headers.CacheControl!.NoStore);
+            Assert.True(response.Headers.CacheControl.Public);
+            Assert.Equal(TimeSpan.FromSeconds(60), response.Headers.CacheControl.MaxAge);
+        }
+    }
+
+    [Fact]
     public async Task HotKeyExpires_ThousandRequestsAnsweredStaleWithAge_OneBackgroundFetch_NoneWaits()
     {
         await using var edge = await StartEdgeAsync();

@@ -40,6 +40,43 @@ public sealed partial class DemoPageTests
         await app.StopAsync();
     }
 
+    [Fact]
+    public async Task DemoPage_ActiveKeyNotBoundToDemoTenant_SaysWhichKeyAndTenant_Not500()
+    {
+        // The test edge's active key k1 signs for acme alone.
+        await using var edge = await EdgeServer.StartAsync();
+
+        using var response = await edge.Client.GetAsync("/");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<code>k1</code> is not bound to tenant <code>demo</code>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DemoPage_OutsideDevelopment_NotServed()
+    {
+        // A production edge whose active key could sign the demo: the page is a quick-start aid, not part of the contract.
+        var builder = EdgeApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--environment", "Production", "--hostBuilder:reloadConfigOnChange=false"], new Dictionary<string, string?>
+        {
+            ["Signing:Keys:mine"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["Signing:KeyTenants:mine"] = "demo",
+            ["Signing:ActiveKey"] = "mine",
+            ["Originals:Path"] = Path.GetTempPath(),
+        });
+        await using var app = EdgeApplication.Build(builder);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+        using var response = await client.GetAsync("/");
+
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await app.StopAsync();
+    }
+
     // src="..." and every URL of srcset="url 400w, url 640w".
     [GeneratedRegex("""(?:src="|srcset="|\dw, )(?<url>/[^"\s]+)""")]
     private static partial Regex ImageSources();

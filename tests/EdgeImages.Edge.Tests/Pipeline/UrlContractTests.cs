@@ -288,6 +288,74 @@ public sealed class UrlContractTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("?utm_source=x")]
+    public async Task AbsoluteFormTarget_SignedRawPath_Returns200(string query)
+    {
+        // RFC 9112 §3.2.2: a server must accept the absolute form; what was signed is still the path's raw bytes.
+        var authority = _edge.Client.BaseAddress!.Authority;
+        var target = $"http://{authority}{_edge.Url("w:50", "a%20b/caf%C3%A9.png")}{query}";
+
+        var statusLine = await RawStatusLineAsync(target, authority);
+
+        Assert.StartsWith("HTTP/1.1 200", statusLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AbsoluteFormTarget_WrongSignature_Returns403()
+    {
+        var authority = _edge.Client.BaseAddress!.Authority;
+
+        var statusLine = await RawStatusLineAsync($"http://{authority}/k1.AAAAAAAAAAAAAAAAAAAAAA/w:50/acme/photos/cat.jpg", authority);
+
+        Assert.StartsWith("HTTP/1.1 403", statusLine, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("253402300800")] // one second past DateTimeOffset.MaxValue
+    [InlineData("922337203685477580")] // the largest exp the parser accepts
+    public async Task ExpiryBeyondDateTimeRange_Returns200PrivateWithTenantMaxAge(string exp)
+    {
+        using var response = await _edge.GetAsync($"w:50,exp:{exp}", "photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cacheControl = response.Headers.CacheControl!;
+        Assert.True(cacheControl.Private);
+        Assert.False(cacheControl.Public);
+        Assert.Equal(TimeSpan.FromHours(1), cacheControl.MaxAge);
+        Assert.DoesNotContain("immutable", cacheControl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiryBeyondDateTimeRange_PinnedVersion_PrivateForAYearNeverImmutable()
+    {
+        var version = Edge.Originals.LocalFolderOriginalStore.VersionOf(TestImages.Read("photo-flower-3mp-baseline.jpg"));
+        using var response = await _edge.GetAsync($"v:{version},w:50,exp:922337203685477580", "photos/cat.jpg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.Private);
+        Assert.Equal(TimeSpan.FromDays(365), response.Headers.CacheControl.MaxAge);
+        Assert.DoesNotContain("immutable", response.Headers.CacheControl.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiryBeyondDateTimeRange_MissingOriginal_Returns404NotA500()
+    {
+        using var response = await _edge.GetAsync("w:50,exp:253402300800", "photos/missing.jpg");
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, expectNoStore: false);
+        Assert.True(response.Headers.CacheControl!.Private);
+    }
+
+    [Fact]
+    public async Task ExpiryPastTheParsersRange_Returns400()
+    {
+        using var response = await _edge.GetAsync("w:50,exp:922337203685477581", "photos/cat.jpg");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
     [InlineData("w:0", "photos/cat.jpg")]
     [InlineData("w:8193", "photos/cat.jpg")]
     [InlineData("w:100,w:200", "photos/cat.jpg")]
@@ -385,6 +453,20 @@ public sealed class UrlContractTests : IAsyncLifetime
         {
             Assert.True(response.Headers.CacheControl?.NoStore);
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="target"/> as the request line over a socket of its own (HttpClient sends the absolute
+    /// form only to a proxy) and returns the response's status line.
+    /// </summary>
+    private async Task<string> RawStatusLineAsync(string target, string authority)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(_edge.Client.BaseAddress!.Host, _edge.Client.BaseAddress.Port);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadLineAsync() ?? "";
     }
 
     internal static string Header(HttpResponseMessage response, string name) =>
