@@ -52,6 +52,7 @@ internal static class DecodeSteps
                 $"The output would be {plan.Output} pixels, more than the {ctx.Limits.MaxOutputPixels} allowed.");
         }
 
+        OutputLimits.Check(ctx, plan.Output);
         ctx.Plan = plan;
     }
 

@@ -101,6 +101,16 @@ internal static class Geometry
 
         var up = options.Upscale ?? false;
         var fit = options.EffectiveFit;
+        if (options.Width is null || options.Height is null)
+        {
+            // One side asked: the box has the input's aspect ratio, so it is the output for every fit, and the side asked
+            // comes out exactly (what the SDK's DisplaySize declares). Taking the smaller of two scales, one of them from the
+            // rounded other side, lost a pixel (2268x1512 at w:749 gave 748x499). Without up a box larger than the input
+            // is the input itself.
+            var size = up || (box.Width <= input.Width && box.Height <= input.Height) ? box : input;
+            return new FitPlan(input, size, size, fit);
+        }
+
         double sx = (double)box.Width / input.Width, sy = (double)box.Height / input.Height;
         switch (fit)
         {

@@ -17,15 +17,16 @@ internal static class OutputSteps
     /// <summary>
     /// Resolves <c>f:auto</c>: for a kept animation WebP or GIF (<see cref="AnimationSteps.ChooseFormat"/>); else AVIF when
     /// the client names it, else WebP when it names that, else PNG when any pixel is not opaque (the pixels decide: a
-    /// PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG.
+    /// PNG with an alpha channel that is all 255 still becomes JPEG), else JPEG. A format whose side limit the output
+    /// passes is skipped for the next (<see cref="OutputLimits"/>); PNG holds the widest, so it is the last resort.
     /// </summary>
     public static void ChooseFormat(TransformContext ctx) =>
         ctx.Format = ctx.Options.EffectiveFormat switch
         {
             ImageFormat.Auto when ctx.Animation is not null => AnimationSteps.ChooseFormat(ctx),
-            ImageFormat.Auto when ctx.Accepted.Avif => ImageFormat.Avif,
-            ImageFormat.Auto when ctx.Accepted.Webp => ImageFormat.Webp,
-            ImageFormat.Auto => Pixels.HasTransparency(ctx.Image) ? ImageFormat.Png : ImageFormat.Jpeg,
+            ImageFormat.Auto when ctx.Accepted.Avif && OutputLimits.Holds(ImageFormat.Avif, ctx.RequiredPlan.Output) => ImageFormat.Avif,
+            ImageFormat.Auto when ctx.Accepted.Webp && OutputLimits.Holds(ImageFormat.Webp, ctx.RequiredPlan.Output) => ImageFormat.Webp,
+            ImageFormat.Auto => Pixels.HasTransparency(ctx.Image) || !OutputLimits.Holds(ImageFormat.Jpeg, ctx.RequiredPlan.Output) ? ImageFormat.Png : ImageFormat.Jpeg,
             var format => format,
         };
 

@@ -58,6 +58,9 @@ internal sealed class TransformContext(
     /// <summary>Set when the source's animation is kept: the transformed frames, gathered one by one.</summary>
     public AnimatedFrames? Animation { get; set; }
 
+    /// <summary>Set by the watermark step: the watermark scaled for this output, reused by every frame (<see cref="WatermarkStep"/>).</summary>
+    public ScaledWatermark? ScaledWatermark { get; set; }
+
     public ImageFormat Format { get; set; } = ImageFormat.Auto;
 
     public byte[]? Encoded { get; set; }
@@ -107,6 +110,7 @@ internal sealed class TransformContext(
     public void Dispose()
     {
         image?.Dispose();
+        ScaledWatermark?.Dispose();
         Codec?.Dispose();
         data?.Dispose();
     }

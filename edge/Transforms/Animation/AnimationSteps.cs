@@ -126,5 +126,6 @@ internal static class AnimationSteps
     };
 
     /// <summary><c>f:auto</c> for a kept animation: animated WebP when <c>Accept</c> names it, else GIF (the spec's rule).</summary>
-    public static ImageFormat ChooseFormat(TransformContext ctx) => ctx.Accepted.Webp ? ImageFormat.Webp : ImageFormat.Gif;
+    public static ImageFormat ChooseFormat(TransformContext ctx) =>
+        ctx.Accepted.Webp && OutputLimits.Holds(ImageFormat.Webp, ctx.RequiredPlan.Output) ? ImageFormat.Webp : ImageFormat.Gif;
 }
