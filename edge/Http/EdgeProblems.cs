@@ -46,7 +46,7 @@ internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions, TimeProv
         // What is known of the stages (none of an answer that failed before or while being made reads as zero), in
         // the one format of every response.
         response.Headers[EdgeHeaders.ServerTiming] = (feature?.Stages ?? default).ToServerTiming(feature?.CacheLookup ?? TimeSpan.Zero);
-        response.Headers[EdgeHeaders.TimingAllowOrigin] = "*";
+        EdgeHeaders.AllowAnyOrigin(response.Headers);
         if (problem.Status == StatusCodes.Status405MethodNotAllowed)
         {
             response.Headers.Allow = "GET, HEAD";

@@ -89,7 +89,7 @@ internal static class ImageResponseWriter
     {
         headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(feature.Tier);
         headers[EdgeHeaders.ServerTiming] = values.ServerTiming(feature.Stages, feature.CacheLookup);
-        headers[EdgeHeaders.TimingAllowOrigin] = "*";
+        EdgeHeaders.AllowAnyOrigin(headers);
     }
 
     private static Task WriteBodyAsync(HttpContext context, CachedVariant variant)
@@ -132,6 +132,22 @@ internal static class EdgeHeaders
     public const string XCache = "X-Cache";
     public const string ServerTiming = "Server-Timing";
     public const string TimingAllowOrigin = "Timing-Allow-Origin";
+
+    // What a page's script may read of a cross-origin answer beyond the CORS-safelisted headers.
+    private const string ExposedHeaders = "X-Cache, Age, ETag, Server-Timing";
+
+    /// <summary>
+    /// CORS for every answer, image or problem: a signed URL is a public capability (anyone holding it may fetch it,
+    /// no cookies or credentials are involved), so any origin may read it, which an <c>&lt;img crossorigin&gt;</c> drawn
+    /// on a canvas, a <c>fetch</c> of <c>f:json</c> and a page's own timing reads need. <c>*</c>, never the caller's
+    /// origin echoed back, so that nothing varies by <c>Origin</c> and the cache keeps one copy.
+    /// </summary>
+    public static void AllowAnyOrigin(IHeaderDictionary headers)
+    {
+        headers.AccessControlAllowOrigin = "*";
+        headers.AccessControlExposeHeaders = ExposedHeaders;
+        headers[TimingAllowOrigin] = "*";
+    }
 
     public static string XCacheValue(CacheTier tier) => tier switch
     {

@@ -30,9 +30,15 @@ public sealed partial class HitResponseHeadersTests
         Assert.Matches(AgeValue(), Single(hit, "Age"));
         Assert.Matches(HitServerTiming(), Single(hit, "Server-Timing"));
         Assert.Equal("*", Single(hit, "Timing-Allow-Origin"));
+        Assert.Equal("*", Single(hit, "Access-Control-Allow-Origin"));
+        Assert.Equal("X-Cache, Age, ETag, Server-Timing", Single(hit, "Access-Control-Expose-Headers"));
         Assert.Equal("nosniff", Single(hit, "X-Content-Type-Options"));
-        // Nothing more than before: the response headers of a hit, by name.
-        string[] expected = ["Age", "Cache-Control", "Date", "ETag", "Server", "Server-Timing", "Timing-Allow-Origin", "Vary", "X-Cache", "X-Content-Type-Options"];
+        // Nothing more: the response headers of a hit, by name.
+        string[] expected =
+        [
+            "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Age", "Cache-Control", "Date", "ETag", "Server",
+            "Server-Timing", "Timing-Allow-Origin", "Vary", "X-Cache", "X-Content-Type-Options",
+        ];
         Assert.Equal(expected, hit.Headers.Select(h => h.Key).Order(StringComparer.OrdinalIgnoreCase).ToArray());
     }
 
@@ -54,6 +60,7 @@ public sealed partial class HitResponseHeadersTests
         Assert.Equal("public, max-age=3600, stale-while-revalidate=60, stale-if-error=86400", Single(notModified, "Cache-Control"));
         Assert.Matches(AgeValue(), Single(notModified, "Age"));
         Assert.Matches(HitServerTiming(), Single(notModified, "Server-Timing"));
+        Assert.Equal("*", Single(notModified, "Access-Control-Allow-Origin"));
     }
 
     private static string Single(HttpResponseMessage response, string name) =>

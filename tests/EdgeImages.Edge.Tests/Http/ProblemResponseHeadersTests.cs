@@ -109,6 +109,7 @@ public sealed partial class ProblemResponseHeadersTests : IAsyncLifetime
         Assert.Equal(xCache, UrlContractTests.Header(response, "X-Cache"));
         var timing = UrlContractTests.Header(response, "Server-Timing");
         Assert.Matches(ServerTimingFormat(), timing);
+        Assert.Equal("*", UrlContractTests.Header(response, "Access-Control-Allow-Origin"));
     }
 
     // The success path's format: the lookup, then the four stages, each in milliseconds.
