@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using EdgeImages.Edge.Tests.Infrastructure;
 using EdgeImages.Edge.Tests.Pipeline;
@@ -21,7 +22,8 @@ public sealed partial class ProblemResponseHeadersTests : IAsyncLifetime
         });
         _edge.WithOriginal("photos/cat.jpg", "photo-flower-3mp-baseline.jpg")
              .WithOriginal("too-many-bytes.jpg", "photo-landscape-15mp.jpg")
-             .WithOriginal("text.png", "this is not an image, whatever its name says"u8.ToArray());
+             .WithOriginal("text.png", "this is not an image, whatever its name says"u8.ToArray())
+             .WithOriginal("panorama.jpg", "panorama-8000x1000.jpg");
     }
 
     public async Task DisposeAsync() => await _edge.DisposeAsync();
@@ -31,12 +33,24 @@ public sealed partial class ProblemResponseHeadersTests : IAsyncLifetime
     [InlineData("w:50", "photos/missing.jpg", HttpStatusCode.NotFound)]
     [InlineData("-", "too-many-bytes.jpg", HttpStatusCode.RequestEntityTooLarge)]
     [InlineData("w:50", "text.png", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("h:2100,up:1,f:webp", "panorama.jpg", HttpStatusCode.BadRequest)]
     public async Task ProblemFromTheRequestPath_CarriesXCacheAndServerTiming(string options, string path, HttpStatusCode status)
     {
         using var response = await _edge.GetAsync(options, path);
 
         Assert.Equal(status, response.StatusCode);
         AssertProvenance(response, "MISS");
+    }
+
+    [Fact]
+    public async Task OutputWiderThanTheFormatHolds_400OverHttp_NamingSizeAndLimit()
+    {
+        using var response = await _edge.GetAsync("h:2100,up:1,f:webp", "panorama.jpg");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("detail").GetString()!;
+        Assert.Contains("16800x2100", detail, StringComparison.Ordinal);
+        Assert.Contains("16383", detail, StringComparison.Ordinal);
     }
 
     [Fact]
