@@ -24,7 +24,10 @@ internal sealed class KeyStore(OriginDatabase database)
     }
 
     /// <summary>The tenant and hash of a key that has not been revoked; null when unknown or revoked.</summary>
-    public async Task<(string Tenant, byte[] Hash)?> FindActiveAsync(string keyId, CancellationToken cancellationToken)
+    public async Task<(string Tenant, byte[] Hash)?> FindActiveAsync(string keyId, CancellationToken cancellationToken) =>
+        await database.ReadAsync(token => FindActiveOnceAsync(keyId, token), cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<(string Tenant, byte[] Hash)?> FindActiveOnceAsync(string keyId, CancellationToken cancellationToken)
     {
         using var command = database.Primary.CreateCommand("SELECT tenant, key_hash FROM api_keys WHERE key_id = @key_id AND revoked_at IS NULL");
         command.Parameters.Add(new NpgsqlParameter<string>("key_id", keyId));

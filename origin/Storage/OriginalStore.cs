@@ -75,7 +75,10 @@ internal sealed class OriginalStore(OriginDatabase database)
             ?? await FindAsync(_primary, tenant, path, version, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<StoredVersion?> FindAsync(NpgsqlDataSource dataSource, string tenant, string path, string? version, CancellationToken cancellationToken)
+    private ValueTask<StoredVersion?> FindAsync(NpgsqlDataSource dataSource, string tenant, string path, string? version, CancellationToken cancellationToken) =>
+        database.ReadAsync(token => FindOnceAsync(dataSource, tenant, path, version, token), cancellationToken);
+
+    private static async ValueTask<StoredVersion?> FindOnceAsync(NpgsqlDataSource dataSource, string tenant, string path, string? version, CancellationToken cancellationToken)
     {
         var sql = version is null
             ? $"SELECT {VersionColumns}, updated_at FROM originals WHERE tenant = @tenant AND path = @path"
@@ -111,7 +114,24 @@ internal sealed class OriginalStore(OriginDatabase database)
         (pinned && await CopyContentAsync(database.PreferStandby, version, destination, cancellationToken).ConfigureAwait(false))
         || await CopyContentAsync(_primary, version, destination, cancellationToken).ConfigureAwait(false);
 
-    private static async Task<bool> CopyContentAsync(NpgsqlDataSource dataSource, StoredVersion version, Func<Stream, Task> destination, CancellationToken cancellationToken)
+    private async Task<bool> CopyContentAsync(NpgsqlDataSource dataSource, StoredVersion version, Func<Stream, Task> destination, CancellationToken cancellationToken)
+    {
+        // Asked again on a stale connection only up to the row: once bytes flow to the destination, a failure is final.
+        var reader = await database.ReadAsync(token => OpenContentAsync(dataSource, version, token), cancellationToken).ConfigureAwait(false);
+        if (reader is null)
+        {
+            return false;
+        }
+
+        await using var readerScope = reader.ConfigureAwait(false);
+        var content = await reader.GetStreamAsync(0, cancellationToken).ConfigureAwait(false);
+        await using var contentScope = content.ConfigureAwait(false);
+        await destination(content).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The reader positioned on the version's row, or null (and nothing held) when there is none.</summary>
+    private static async ValueTask<NpgsqlDataReader?> OpenContentAsync(NpgsqlDataSource dataSource, StoredVersion version, CancellationToken cancellationToken)
     {
         using var command = dataSource.CreateCommand(
             "SELECT content FROM original_versions WHERE tenant = @tenant AND path = @path AND version = @version");
@@ -119,16 +139,21 @@ internal sealed class OriginalStore(OriginDatabase database)
         command.Parameters.Add(new NpgsqlParameter<string>("path", version.Path));
         command.Parameters.Add(new NpgsqlParameter<string>("version", version.Version));
         var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            return false;
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return reader;
+            }
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
-        var content = await reader.GetStreamAsync(0, cancellationToken).ConfigureAwait(false);
-        await using var contentScope = content.ConfigureAwait(false);
-        await destination(content).ConfigureAwait(false);
-        return true;
+        await reader.DisposeAsync().ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>
@@ -171,7 +196,10 @@ internal sealed class OriginalStore(OriginDatabase database)
     /// <paramref name="after"/>, in byte order of the path (C collation): keyset pagination, stable under
     /// concurrent writes, each page one index range scan.
     /// </summary>
-    public async Task<IReadOnlyList<ListedOriginal>> ListAsync(string tenant, string prefix, string after, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ListedOriginal>> ListAsync(string tenant, string prefix, string after, int limit, CancellationToken cancellationToken) =>
+        await database.ReadAsync(token => ListOnceAsync(tenant, prefix, after, limit, token), cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<IReadOnlyList<ListedOriginal>> ListOnceAsync(string tenant, string prefix, string after, int limit, CancellationToken cancellationToken)
     {
         using var command = _primary.CreateCommand("""
             SELECT path, version, bytes, width, height, format, updated_at FROM originals

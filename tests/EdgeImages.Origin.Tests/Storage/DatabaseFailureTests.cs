@@ -71,6 +71,34 @@ public sealed class DatabaseFailureTests(PostgresFixture postgres) : IClassFixtu
         await AssertRecoversAsync();
     }
 
+    [Fact]
+    public async Task Get_PooledConnectionsTerminatedByTheServer_AnsweredFromAFreshConnection()
+    {
+        // What a failover or a restart leaves behind: idle pooled connections whose server side is gone. A read is
+        // asked again on a fresh connection instead of failing with a 503 once per stale connection.
+        using (var warm = await _origin.EdgeGetAsync("/v1/down/a.jpg"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        await using (var superuser = new Npgsql.NpgsqlConnection(postgres.Server.ConnectionStringFor("postgres") + ";Pooling=false"))
+        {
+            await superuser.OpenAsync();
+            await using var terminate = new Npgsql.NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @database AND pid <> pg_backend_pid()", superuser);
+            terminate.Parameters.AddWithValue("database", new Npgsql.NpgsqlConnectionStringBuilder(postgres.Logins.ConnectionString).Database!);
+            Assert.True((long)(await terminate.ExecuteScalarAsync())! > 0, "the origin held pooled connections");
+        }
+
+        using var guard = new CancellationTokenSource(HangGuard);
+        using var read = await _origin.EdgeGetAsync("/v1/down/a.jpg", guard.Token);
+        using var version = await _origin.EdgeGetAsync("/v1/down/a.jpg", guard.Token);
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(TestImages.Jpeg, await read.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, version.StatusCode);
+    }
+
     private static void AssertUnavailable(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
