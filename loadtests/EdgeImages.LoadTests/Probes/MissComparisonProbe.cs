@@ -23,14 +23,15 @@ namespace EdgeImages.LoadTests.Probes;
 internal static class MissComparisonProbe
 {
     private const int Width = 400;
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // A server that cannot read an input (ipx and BMP) has no PSNR: NaN.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static async Task<int> RunAsync(MissComparisonSettings settings, string output, TextWriter log)
     {
         var folder = Directory.CreateTempSubdirectory("edgeimages-misses-").FullName;
         try
         {
-            var inputs = PrepareInputs(folder, settings.Copies, log);
+            var inputs = PrepareInputs(folder, settings.Copies, settings.PhotoSet, log);
             var key = LoadTestData.KeyFor(1, out var hex);
             var edgeSettings = new Dictionary<string, string>
             {
@@ -83,6 +84,11 @@ internal static class MissComparisonProbe
             new("photo mix", "webp", [.. inputs.Where(i => i.Mix)]),
             new("RGBA PNG", "webp", [.. inputs.Where(i => i.Name == "rgba-png")]),
         };
+        // Quality only: the photo set is not timed.
+        var photoSet = inputs.Where(i => i.PhotoSet).ToList();
+        var qualityCases = photoSet.Count == 0
+            ? cases
+            : [.. cases, new("photo set", "jpeg", photoSet), new("photo set", "webp", photoSet)];
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(120) };
         var counter = 0;
 
@@ -135,7 +141,10 @@ internal static class MissComparisonProbe
         }
 
         var quality = new List<QualityResult>();
-        foreach (var c in cases)
+        // Each server's w:400 outputs are kept, to compare the files themselves (markers, chunks, tables).
+        var outputs = Path.Combine(output, "outputs");
+        Directory.CreateDirectory(outputs);
+        foreach (var c in qualityCases)
         {
             foreach (var input in c.Inputs)
             {
@@ -145,6 +154,7 @@ internal static class MissComparisonProbe
                     var (status, body) = await FetchAsync(client, server, input, Width, c.Format, copy: 0);
                     var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
                     quality.Add(new QualityResult(c.Label, c.Format, input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+                    await File.WriteAllBytesAsync(Path.Combine(outputs, $"{server.Name.Replace(' ', '-')}.{input.Name}.{c.Format}"), body);
                 }
             }
         }
@@ -158,10 +168,11 @@ internal static class MissComparisonProbe
                 var (status, body) = await FetchAsync(client, server, input, Width, "png", copy: 0);
                 var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
                 quality.Add(new QualityResult("lossless", "png", input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+                await File.WriteAllBytesAsync(Path.Combine(outputs, $"{server.Name.Replace(' ', '-')}.{input.Name}.png"), body);
             }
         }
 
-        var report = Report(cases, servers, results, quality, settings);
+        var report = Report(qualityCases, servers, results, quality, settings);
         log.WriteLine(report);
         Directory.CreateDirectory(output);
         await File.WriteAllTextAsync(Path.Combine(output, "summary.json"), JsonSerializer.Serialize(new { settings, results, quality }, Indented));
@@ -188,8 +199,8 @@ internal static class MissComparisonProbe
 
         text.AppendLine();
         text.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", (servers.Count * 2) + ((servers.Count - 1) * 2)))).AppendLine();
-        // --rounds 0 measures quality only.
-        foreach (var c in settings.Rounds > 0 ? cases : [])
+        // --rounds 0 measures quality only, and the photo set is never timed.
+        foreach (var c in cases.Where(c => results.Any(r => r.Case == c.Label && r.Format == c.Format)))
         {
             text.Append(CultureInfo.InvariantCulture, $"| {c.Label} | {c.Format.ToUpperInvariant()} |");
             var mine = results.Where(r => r.Case == c.Label && r.Format == c.Format).ToList();
@@ -279,7 +290,7 @@ internal static class MissComparisonProbe
     }
 
     /// <summary>The originals, each copied <paramref name="copies"/> times under tenant <c>bench</c> so that neither side's caches ever answer.</summary>
-    private static List<Input> PrepareInputs(string folder, int copies, TextWriter log)
+    private static List<Input> PrepareInputs(string folder, int copies, bool photoSet, TextWriter log)
     {
         var images = RepositoryPaths.TestImages;
         var progressive = File.ReadAllBytes(Path.Combine(images, "photo-landscape-12mp.jpg"));
@@ -293,6 +304,12 @@ internal static class MissComparisonProbe
             new("panorama-8mp", "jpg", File.ReadAllBytes(Path.Combine(images, "panorama-8000x1000.jpg")), Mix: true),
             new("rgba-png", "png", File.ReadAllBytes(Path.Combine(images, "png-rgba-photo.png")), Mix: false),
         };
+        if (photoSet)
+        {
+            inputs.AddRange(PhotoSet.Select(file => new Input(Path.GetFileNameWithoutExtension(file), Path.GetExtension(file)[1..],
+                File.ReadAllBytes(Path.Combine(images, file)), Mix: false, PhotoSet: true)));
+        }
+
         Directory.CreateDirectory(Path.Combine(folder, "bench"));
         foreach (var input in inputs)
         {
@@ -317,7 +334,16 @@ internal static class MissComparisonProbe
 
     private sealed record Server(string Name, int ProcessId, Uri Address, Func<Input, int, string, int, string> PathFor);
 
-    private sealed record Input(string Name, string Extension, byte[] Bytes, bool Mix)
+    /// <summary>Every photograph of the shared test images that is larger than the w:400 output (the 12 MP one is a case already).</summary>
+    private static readonly string[] PhotoSet =
+    [
+        "bmp-24bit-photo.bmp", "exif-orientation-1.jpg", "exif-orientation-6.jpg", "jpeg-cmyk.jpg", "jpeg-grayscale.jpg",
+        "jpeg-icc-adobe-rgb.jpg", "jpeg-icc-display-p3.jpg", "jpeg-progressive.jpg", "jpeg-subsampling-444.jpg",
+        "png-grayscale-alpha-photo.png", "png-interlaced-photo.png", "webp-exif-orientation-6.webp", "webp-lossy.webp",
+        "webp-lossy-alpha.webp",
+    ];
+
+    private sealed record Input(string Name, string Extension, byte[] Bytes, bool Mix, bool PhotoSet = false)
     {
         public string FileName(int copy) => string.Create(CultureInfo.InvariantCulture, $"{Name}-{copy}.{Extension}");
     }
@@ -330,4 +356,4 @@ internal static class MissComparisonProbe
 }
 
 /// <summary>How much to send: rounds, distinct misses per case and server each round, connections, copies of each original.</summary>
-internal sealed record MissComparisonSettings(int Rounds, int Requests, int Connections, int Copies, string? BeforeAssembly);
+internal sealed record MissComparisonSettings(int Rounds, int Requests, int Connections, int Copies, string? BeforeAssembly, bool PhotoSet);
