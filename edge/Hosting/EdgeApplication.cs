@@ -94,9 +94,11 @@ internal static class EdgeApplication
         }
 
         // A plain RequestDelegate on the singleton handler from the root provider: a parameter bound from services would
-        // open a DI scope per request. Resolved per request (a lookup), not here, so that bad options still fail at start.
+        // open a DI scope per request. Resolved on the first request, not here, so that bad options still fail at start
+        // (with the host's message, not in building the pipeline); a race resolves the same singleton twice.
         var services = app.Services;
-        RequestDelegate images = context => services.GetRequiredService<ImageRequestHandler>().HandleAsync(context);
+        ImageRequestHandler? handler = null;
+        RequestDelegate images = context => (handler ??= services.GetRequiredService<ImageRequestHandler>()).HandleAsync(context);
         var imageEndpoint = ImageRoute.CreateEndpoint(images);
 
         // Image URLs are marked first, so that everything after sees an image request without routing (ImageRoute).

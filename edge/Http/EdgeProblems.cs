@@ -49,7 +49,7 @@ internal sealed class EdgeProblems(IOptions<CacheOptions> cacheOptions, TimeProv
         EdgeHeaders.AllowAnyOrigin(response.Headers);
         if (problem.Status == StatusCodes.Status405MethodNotAllowed)
         {
-            response.Headers.Allow = "GET, HEAD";
+            response.Headers.Allow = EdgeHeaders.AllowedMethods;
         }
     }
 }

@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Caching;
+using EdgeImages.Edge.Diagnostics;
 using EdgeImages.Edge.Pipeline;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -103,6 +104,25 @@ internal static class ImageResponseWriter
             : response.Body.WriteAsync(variant.Content, context.RequestAborted).AsTask();
     }
 
+    /// <summary>
+    /// <c>OPTIONS</c>: the methods an image URL allows and, for a CORS preflight (a page's <c>fetch</c> that sends a
+    /// header beyond the safelisted ones, such as <c>If-None-Match</c>), that any origin may send them with any header.
+    /// The answer is the same for every URL, so nothing is verified, looked up or fetched for it, and browsers may keep
+    /// it for a day (Chrome caps that at two hours).
+    /// </summary>
+    public static void WriteOptions(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status204NoContent;
+        var headers = response.Headers;
+        headers.Allow = EdgeHeaders.AllowedMethods;
+        headers.AccessControlAllowMethods = EdgeHeaders.AllowedMethods;
+        headers.AccessControlAllowHeaders = "*";
+        headers.AccessControlMaxAge = "86400";
+        headers[EdgeHeaders.XCache] = EdgeHeaders.XCacheValue(CacheTier.Miss);
+        headers[EdgeHeaders.ServerTiming] = default(StageTimings).ToServerTiming(TimeSpan.Zero);
+        EdgeHeaders.AllowAnyOrigin(headers);
+    }
+
     /// <summary>RFC 9110 §13.1.2: a weak comparison against every listed tag, or <c>*</c>.</summary>
     internal static bool IfNoneMatchMatches(HttpRequest request, string etag)
     {
@@ -132,6 +152,9 @@ internal static class EdgeHeaders
     public const string XCache = "X-Cache";
     public const string ServerTiming = "Server-Timing";
     public const string TimingAllowOrigin = "Timing-Allow-Origin";
+
+    /// <summary>What an image URL may be asked with (<c>Allow</c> of a 405 and of <c>OPTIONS</c>).</summary>
+    public const string AllowedMethods = "GET, HEAD";
 
     // What a page's script may read of a cross-origin answer beyond the CORS-safelisted headers.
     private const string ExposedHeaders = "X-Cache, Age, ETag, Server-Timing";

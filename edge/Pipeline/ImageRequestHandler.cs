@@ -23,6 +23,12 @@ internal sealed class ImageRequestHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var feature = ImageRequestFeature.Of(context);
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            ImageResponseWriter.WriteOptions(context.Response);
+            return;
+        }
+
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
             throw EdgeProblemException.MethodNotAllowed("Images are read with GET or HEAD.");

@@ -10,7 +10,7 @@ internal sealed class ClientRateLimitOptions
     public const string SectionName = "RateLimiting";
 
     /// <summary>
-    /// <c>RateLimiting:PerClientPerSecond</c>: sustained image requests per second from one client address;
+    /// <c>RateLimiting:PerClientPerSecond</c>: sustained image requests per second from one client (an IPv4 address, or an IPv6 /64);
     /// 0 turns the limit off. A page of 100 thumbnails at 2x is about 200 requests, and one address may be a
     /// whole office behind NAT, so the default is generous: it stops a runaway script, not a busy page.
     /// </summary>

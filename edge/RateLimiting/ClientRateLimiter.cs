@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
@@ -12,12 +13,16 @@ namespace EdgeImages.Edge.RateLimiting;
 /// is continuous (ASP.NET Core's adds a second's worth once a second), which only makes it smoother; the rate and the
 /// burst mean what they meant. A bucket that has refilled to the brim is the same as none, so a sweep drops those,
 /// which bounds the table by the clients seen in the last <see cref="SweepPeriod"/> plus the time to refill.
+/// A client is an IPv4 address or an IPv6 /64 (<see cref="ClientOf"/>).
 /// </summary>
 internal sealed class ClientRateLimiter : IDisposable
 {
     private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<IPAddress, Bucket> _buckets = new();
+    // ::ffff:0:0/96, where IPv4 addresses sit in IPv6.
+    private static readonly UInt128 IPv4Mapped = (UInt128)0xFFFF << 32;
+
+    private readonly ConcurrentDictionary<UInt128, Bucket> _buckets = new();
     private readonly TimeProvider _time;
     private readonly double _perSecond;
     private readonly double _burst;
@@ -52,7 +57,7 @@ internal sealed class ClientRateLimiter : IDisposable
 
         var now = _time.GetTimestamp();
         // The factory is static and the state passed in: no closure per request.
-        var bucket = _buckets.GetOrAdd(client, static (_, state) => new Bucket(state.Burst, state.Now), (Burst: _burst, Now: now));
+        var bucket = _buckets.GetOrAdd(ClientOf(client), static (_, state) => new Bucket(state.Burst, state.Now), (Burst: _burst, Now: now));
         lock (bucket)
         {
             var tokens = Refilled(bucket, now);
@@ -85,9 +90,32 @@ internal sealed class ClientRateLimiter : IDisposable
             if (full)
             {
                 // Removed only if it is still this bucket; a request racing the sweep at worst finds a fresh full one.
-                _buckets.TryRemove(new KeyValuePair<IPAddress, Bucket>(client, bucket));
+                _buckets.TryRemove(new KeyValuePair<UInt128, Bucket>(client, bucket));
             }
         }
+    }
+
+    /// <summary>
+    /// Whose bucket <paramref name="address"/> draws from, as the 128 bits of an IPv6 address: an IPv4 address in its
+    /// mapped form (::ffff:a.b.c.d, which is also how a dual-stack socket reports an IPv4 peer, so both spellings share
+    /// a bucket), an IPv6 address as its /64. A /64 is the smallest block a network hands one subscriber, who can use
+    /// any of its 2^64 addresses: a bucket per address would let one client mint buckets without end.
+    /// </summary>
+    internal static UInt128 ClientOf(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        if (!address.TryWriteBytes(bytes, out var written))
+        {
+            return UInt128.Zero;
+        }
+
+        if (written == 4)
+        {
+            return IPv4Mapped | BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        }
+
+        var value = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        return address.IsIPv4MappedToIPv6 ? value : value & ~(UInt128)ulong.MaxValue;
     }
 
     private double Refilled(Bucket bucket, long now) =>

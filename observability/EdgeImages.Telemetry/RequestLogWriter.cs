@@ -23,19 +23,30 @@ internal readonly record struct RequestLogEntry(
 /// Writes the request log off the request path: a request queues its <see cref="RequestLogEntry"/> (a struct, no
 /// formatting, no allocation) and this one background writer formats it through the source-generated
 /// <see cref="Log.Request"/> into the service's logging (JSON on stdout). When the queue is full (stdout slower than
-/// the traffic), the line is dropped and counted rather than the request waiting for it. The trace ids the request
+/// the traffic), the line is dropped and counted rather than the request waiting for it. Lines are written in batches
+/// (<see cref="BatchInterval"/>). The trace ids the request
 /// ran under are put back as the scope that logging would have added on the request's thread, same names.
 /// </summary>
 internal sealed partial class RequestLogWriter : BackgroundService
 {
+    /// <summary>
+    /// How long the writer rests after writing what was queued. Woken for every line, it cost more than the line: a
+    /// thread-pool hop, then the console logger's thread woken for one message, each a context switch on a busy core
+    /// (a profile of the hit benchmark put the request log at 1 µs a hit at 2 % of hits logged). Resting lets lines
+    /// gather, written together a tenth of a second late at most.
+    /// </summary>
+    internal static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly Channel<RequestLogEntry> _queue;
     private readonly ILogger<RequestLogMiddleware> _logger;
     private readonly TelemetryMeter _meter;
+    private readonly TimeProvider _time;
 
-    public RequestLogWriter(TelemetryOptions options, ILogger<RequestLogMiddleware> logger, TelemetryMeter meter)
+    public RequestLogWriter(TelemetryOptions options, ILogger<RequestLogMiddleware> logger, TelemetryMeter meter, TimeProvider time)
     {
         _logger = logger;
         _meter = meter;
+        _time = time;
         // Wait mode with TryWrite only: a full queue makes TryWrite false (counted as dropped), never a wait.
         _queue = Channel.CreateBounded<RequestLogEntry>(new BoundedChannelOptions(options.RequestLogQueueLength)
         {
@@ -69,6 +80,7 @@ internal sealed partial class RequestLogWriter : BackgroundService
             while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 Drain(reader);
+                await Task.Delay(BatchInterval, _time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -47,7 +47,7 @@ public static class SignatureVerifier
         }
 
         Span<byte> expected = stackalloc byte[UrlSigner.MacBytes];
-        UrlSigner.ComputeMac(key.Secret.Span, signedMessage, expected);
+        UrlSigner.ComputeMac(key.Secret, signedMessage, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, given))
         {
             return new UrlError(UrlErrorKind.SignatureMismatch, "signature does not match the URL");

@@ -39,7 +39,7 @@ public static class UrlSigner
         }
 
         Span<byte> mac = stackalloc byte[MacBytes];
-        ComputeMac(key.Secret.Span, message, mac);
+        ComputeMac(key.Secret, message, mac);
         return string.Concat(key.Id, ".", Base64Url.EncodeToString(mac));
     }
 
@@ -66,7 +66,7 @@ public static class UrlSigner
     }
 
     /// <summary>Writes the first <see cref="MacBytes"/> bytes of HMAC-SHA256(secret, UTF-8(message)) into <paramref name="mac"/>.</summary>
-    internal static void ComputeMac(ReadOnlySpan<byte> secret, ReadOnlySpan<char> message, Span<byte> mac)
+    internal static void ComputeMac(ReadOnlyMemory<byte> secret, ReadOnlySpan<char> message, Span<byte> mac)
     {
         var maxBytes = Encoding.UTF8.GetMaxByteCount(message.Length);
         byte[]? rented = null;
@@ -75,7 +75,7 @@ public static class UrlSigner
         {
             var length = Encoding.UTF8.GetBytes(message, buffer);
             Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(secret, buffer[..length], hash);
+            HmacContexts.Compute(secret, buffer[..length], hash);
             hash[..MacBytes].CopyTo(mac);
         }
         finally

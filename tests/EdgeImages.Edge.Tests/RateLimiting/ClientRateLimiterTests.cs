@@ -41,6 +41,33 @@ public sealed class ClientRateLimiterTests
         Assert.True(limiter.TryAcquire(Other, out _));
     }
 
+    [Theory]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe")]
+    [InlineData("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::")]
+    [InlineData("203.0.113.7", "::ffff:203.0.113.7")]
+    public void TryAcquire_SameClient_SharesOneBucket(string first, string second)
+    {
+        // An IPv6 subscriber holds a whole /64; an IPv4 peer may come as itself or mapped, from a dual-stack socket.
+        using var limiter = Limiter(new FakeTimeProvider(), perSecond: 1, burst: 1);
+
+        Assert.True(limiter.TryAcquire(IPAddress.Parse(first), out _));
+        Assert.False(limiter.TryAcquire(IPAddress.Parse(second), out _));
+    }
+
+    [Theory]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:3::1")]
+    [InlineData("203.0.113.7", "203.0.113.8")]
+    [InlineData("::ffff:203.0.113.7", "::ffff:203.0.113.8")]
+    [InlineData("203.0.113.7", "2001:db8::1")]
+    public void TryAcquire_DifferentClients_EachItsOwnBucket(string first, string second)
+    {
+        using var limiter = Limiter(new FakeTimeProvider(), perSecond: 1, burst: 1);
+
+        Assert.True(limiter.TryAcquire(IPAddress.Parse(first), out _));
+        Assert.False(limiter.TryAcquire(IPAddress.Parse(first), out _));
+        Assert.True(limiter.TryAcquire(IPAddress.Parse(second), out _));
+    }
+
     [Fact]
     public void TryAcquire_LongIdle_NeverMoreThanTheBurst()
     {

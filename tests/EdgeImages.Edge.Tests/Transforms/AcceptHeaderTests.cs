@@ -42,6 +42,19 @@ public sealed class AcceptHeaderTests
         Assert.Equal(FullParser(header), AcceptedFormats.FromAccept(header));
     }
 
+    [Fact]
+    public void DifferentHeaders_InTurn_EachAnsweredForItself()
+    {
+        // The last header read is remembered: a different one after it must be read, not answered from memory.
+        string[] headers = ["image/avif,image/webp,*/*", "image/webp,*/*", "image/avif,image/webp,*/*", "*/*", "image/avif;q=0,image/webp"];
+        foreach (var header in headers.Concat(headers.Reverse()))
+        {
+            Assert.Equal(FullParser(header), AcceptedFormats.FromAccept(header));
+            // The same text in another string object is the same header.
+            Assert.Equal(FullParser(header), AcceptedFormats.FromAccept(new string(header.AsSpan())));
+        }
+    }
+
     // What the edge read before: Microsoft.Net.Http.Headers' parser, then the same rule.
     private static AcceptedFormats FullParser(string header)
     {

@@ -1,5 +1,6 @@
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Transforms;
+using EdgeImages.Edge.Tests.Transforms.Animation;
 using EdgeImages.Edge.Transforms.Encoders;
 using EdgeImages.Sdk.Urls;
 using SkiaSharp;
@@ -82,6 +83,23 @@ public sealed class OutputLimitsTests
 
         Assert.Equal(ImageFormat.Png, result.Format);
         Assert.Equal(70000, result.Width);
+    }
+
+    [Fact]
+    public void Auto_AnimationPastWebpsLimit_FallsBackToAnimatedGif()
+    {
+        // An animation keeps its frames only as WebP or GIF; wider than WebP holds, f:auto writes the GIF, frames and all.
+        var animation = Animations.Solid("gif", 100, 1, [SKColors.Red, SKColors.Blue], [100, 100], loop: 0);
+        var options = new TransformOptions { Width = 17000, Upscale = true };
+
+        var result = TestImages.Transform(animation, options, new AcceptedFormats(Avif: false, Webp: true));
+
+        Assert.Equal(ImageFormat.Gif, result.Format);
+        Assert.Equal((17000, 170), (result.Width, result.Height));
+        var decoded = Animations.Read(result.Content);
+        Assert.Equal(2, decoded.Frames.Count);
+        Assert.Equal(SKColors.Red, decoded.Frames[0].GetPixel(8500, 85));
+        Assert.Equal(SKColors.Blue, decoded.Frames[1].GetPixel(8500, 85));
     }
 
     [Fact]
