@@ -158,8 +158,8 @@ static const jpeg_scan_info eij_scans_two_bits[] = {
  * Encodes opaque RGBA pixels (width x height, stride bytes a row; the fourth byte ignored) as a JPEG the way sharp
  * and libvips write one by default: quality 1..100 on the standard (Annex K) tables, 4:2:0 chroma, optimised Huffman
  * tables, progressive when progressive is non-zero (ipx asks sharp for progressive JPEGs; the scan script is above),
- * and no JFIF APP0 segment: libvips writes none when it keeps no metadata (sharp's default), and a three-component
- * JPEG without JFIF or Adobe markers is YCbCr to every decoder (libjpeg's rule), so its 18 bytes say nothing.
+ * and no JFIF APP0 segment: sharp writes none when it keeps no metadata (its default), and a three-component JPEG
+ * without JFIF or Adobe markers is YCbCr to every decoder (libjpeg's rule), so its 18 bytes say nothing.
  * On success *out is a buffer from libjpeg's memory destination (malloc) that the caller frees with
  * eij_free, and *out_length its size.
  */
