@@ -103,12 +103,13 @@ internal static class Cli
         var missConnections = new Option<int>("--connections") { Description = "Connections sending them (the edge's default slots and queue take 6).", DefaultValueFactory = _ => 4 };
         var missCopies = new Option<int>("--copies") { Description = "Copies of each original under other names, so no cache answers.", DefaultValueFactory = _ => 20 };
         var before = new Option<string?>("--before") { Description = "An older build's EdgeImages.Edge.dll, measured in the same run as 'edge before'." };
+        var photoSet = new Option<bool>("--photo-set") { Description = "Also measure bytes and PSNR (JPEG and WebP, w:400) on every photo of the shared test images." };
         var misses = new Command("misses", "Misses over HTTP, the edge next to ipx (sharp/libvips): req/s, server CPU per image, bytes and PSNR.")
         {
-            missRounds, missRequests, missConnections, missCopies, before,
+            missRounds, missRequests, missConnections, missCopies, before, photoSet,
         };
         misses.SetAction(parse => MissComparisonProbe.RunAsync(
-            new MissComparisonSettings(parse.GetValue(missRounds), parse.GetValue(missRequests), parse.GetValue(missConnections), parse.GetValue(missCopies), parse.GetValue(before)),
+            new MissComparisonSettings(parse.GetValue(missRounds), parse.GetValue(missRequests), parse.GetValue(missConnections), parse.GetValue(missCopies), parse.GetValue(before), parse.GetValue(photoSet)),
             Path.Combine(LoadTestsFolder, "out", "misses"),
             log));
 

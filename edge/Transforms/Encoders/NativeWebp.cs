@@ -6,8 +6,8 @@ namespace EdgeImages.Edge.Transforms.Encoders;
 /// <summary>
 /// The lossy WebP encoder of the edge's shim (<c>edge/Native/edgeimages_webp.c</c>, built by <c>test.sh</c> against
 /// Debian's <c>libwebp7</c>), when it is installed: libwebp with its SIMD code, at libwebp's defaults as sharp runs
-/// them, opaque pictures at Skia's method (the same bytes Skia wrote, for less CPU). Without it Skia and libvips
-/// encode as before. Loaded as <see cref="Jpeg.NativeJpeg"/> loads its libraries: by
+/// them, opaque pictures with trellis quantisation (method 5: fewer bytes than Skia's method 3 at nearly its PSNR).
+/// Without it Skia and libvips encode as before. Loaded as <see cref="Jpeg.NativeJpeg"/> loads its libraries: by
 /// <see cref="NativeLibrary.TryLoad(string, out nint)"/> and function pointers, so a missing library is only a null
 /// pointer and tests can load from any folder. libwebp returns its errors; nothing jumps across managed frames.
 /// </summary>
@@ -15,12 +15,15 @@ internal sealed unsafe class NativeWebp
 {
     public const string ShimLibrary = "libedgeimages_webp.so";
 
-    // Opaque: method 3, Skia's, so the output is byte for byte what Skia wrote (same libwebp algorithm), only cheaper:
-    // measured 11.1 against 14.5 CPU ms for 400x300. Method 4 (sharp's effort) costs the same here and moves bytes by
-    // -0.1 to +0.8 % on the benchmark photos, sometimes past sharp's own. With alpha: method 4, as libvips wrote it
-    // before, because libwebp ties the lossless alpha plane's effort to the method: on the RGBA benchmark photo's
-    // soft mask method 3 writes 4 % more (34,098 bytes against 32,694, more than sharp's 33,774).
-    private const int OpaqueMethod = 3;
+    // Opaque: method 5, which adds trellis quantisation to method 4 (sharp's effort). On the edge's w:400 pixels of the
+    // photo set it writes 1.5-4 % fewer bytes than method 3 (Skia's, and this shim's before) for 0.05-0.25 dB less,
+    // which at equal bytes is 0.0-0.07 dB better (method 3 at q79/q78 against method 5 at q80): an encoder that spends
+    // its bits better, for about 1.5 ms more a 400x300 picture (13.1 against 11.5). Methods 3 and 4 wrote as much as
+    // sharp's output or a few bytes more from the edge's sharper resize (loadtests/README.md, misses). With alpha:
+    // method 4, as libvips wrote it before, because libwebp ties the lossless alpha plane's effort to the method: on
+    // the RGBA benchmark photo's soft mask method 3 writes 4 % more (34,098 bytes against 32,694, more than sharp's
+    // 33,774) and method 5 0.4 % more (32,836).
+    private const int OpaqueMethod = 5;
     private const int AlphaMethod = 4;
 
     private static readonly Lazy<NativeWebp> Shared = new(() => Load(AppContext.BaseDirectory));
@@ -60,7 +63,7 @@ internal sealed unsafe class NativeWebp
 
     /// <summary>
     /// Encodes <paramref name="bitmap"/> as lossy WebP at <paramref name="quality"/> with libwebp's defaults, as sharp
-    /// does (alpha lossless at quality 100, no sharp YUV), at method 3 when opaque and 4 when <paramref name="alpha"/>
+    /// does (alpha lossless at quality 100, no sharp YUV), at method 5 when opaque and 4 when <paramref name="alpha"/>
     /// says some pixel is not. Null when the shim is missing or libwebp failed: the caller encodes as it did without
     /// the shim.
     /// </summary>

@@ -23,14 +23,15 @@ namespace EdgeImages.LoadTests.Probes;
 internal static class MissComparisonProbe
 {
     private const int Width = 400;
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // A server that cannot read an input (ipx and BMP) has no PSNR: NaN.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static async Task<int> RunAsync(MissComparisonSettings settings, string output, TextWriter log)
     {
         var folder = Directory.CreateTempSubdirectory("edgeimages-misses-").FullName;
         try
         {
-            var inputs = PrepareInputs(folder, settings.Copies, log);
+            var inputs = PrepareInputs(folder, settings.Copies, settings.PhotoSet, log);
             var key = LoadTestData.KeyFor(1, out var hex);
             var edgeSettings = new Dictionary<string, string>
             {
@@ -83,6 +84,11 @@ internal static class MissComparisonProbe
             new("photo mix", "webp", [.. inputs.Where(i => i.Mix)]),
             new("RGBA PNG", "webp", [.. inputs.Where(i => i.Name == "rgba-png")]),
         };
+        // Quality only: the photo set is not timed.
+        var photoSet = inputs.Where(i => i.PhotoSet).ToList();
+        var qualityCases = photoSet.Count == 0
+            ? cases
+            : [.. cases, new("photo set", "jpeg", photoSet), new("photo set", "webp", photoSet)];
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(120) };
         var counter = 0;
 
@@ -109,6 +115,7 @@ internal static class MissComparisonProbe
                         return (Input: c.Inputs[i % c.Inputs.Count], Width: Width - 10 + (n % 20), Copy: n / 20 % settings.Copies);
                     }).ToList();
                     var cpuBefore = CpuSeconds(server.ProcessId);
+                    var faultsBefore = MinorFaults(server.ProcessId);
                     var clock = Stopwatch.StartNew();
                     var failed = 0;
                     var next = -1;
@@ -127,15 +134,19 @@ internal static class MissComparisonProbe
                     })));
                     var wall = clock.Elapsed.TotalSeconds;
                     var cpu = CpuSeconds(server.ProcessId) - cpuBefore;
-                    results.Add(new RoundResult(round, c.Label, c.Format, server.Name, requests.Count, failed, wall, cpu));
+                    var faults = MinorFaults(server.ProcessId) - faultsBefore;
+                    results.Add(new RoundResult(round, c.Label, c.Format, server.Name, requests.Count, failed, wall, cpu, faults));
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"[misses] round {round + 1} {c.Label} -> {c.Format} {server.Name}: {requests.Count / wall:F1} req/s, {cpu * 1000 / requests.Count:F1} CPU ms/image{(failed > 0 ? $", {failed} not 200" : "")}"));
+                        $"[misses] round {round + 1} {c.Label} -> {c.Format} {server.Name}: {requests.Count / wall:F1} req/s, {cpu * 1000 / requests.Count:F1} CPU ms/image, {faults / requests.Count} minor faults/image{(failed > 0 ? $", {failed} not 200" : "")}"));
                 }
             }
         }
 
         var quality = new List<QualityResult>();
-        foreach (var c in cases)
+        // Each server's w:400 outputs are kept, to compare the files themselves (markers, chunks, tables).
+        var outputs = Path.Combine(output, "outputs");
+        Directory.CreateDirectory(outputs);
+        foreach (var c in qualityCases)
         {
             foreach (var input in c.Inputs)
             {
@@ -145,6 +156,7 @@ internal static class MissComparisonProbe
                     var (status, body) = await FetchAsync(client, server, input, Width, c.Format, copy: 0);
                     var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
                     quality.Add(new QualityResult(c.Label, c.Format, input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+                    await File.WriteAllBytesAsync(Path.Combine(outputs, $"{server.Name.Replace(' ', '-')}.{input.Name}.{c.Format}"), body);
                 }
             }
         }
@@ -158,10 +170,11 @@ internal static class MissComparisonProbe
                 var (status, body) = await FetchAsync(client, server, input, Width, "png", copy: 0);
                 var psnr = status == 200 ? Reference.Psnr(reference, body) : double.NaN;
                 quality.Add(new QualityResult("lossless", "png", input.Name, server.Name, body.Length, Math.Round(psnr, 2)));
+                await File.WriteAllBytesAsync(Path.Combine(outputs, $"{server.Name.Replace(' ', '-')}.{input.Name}.png"), body);
             }
         }
 
-        var report = Report(cases, servers, results, quality, settings);
+        var report = Report(qualityCases, servers, results, quality, settings);
         log.WriteLine(report);
         Directory.CreateDirectory(output);
         await File.WriteAllTextAsync(Path.Combine(output, "summary.json"), JsonSerializer.Serialize(new { settings, results, quality }, Indented));
@@ -178,7 +191,7 @@ internal static class MissComparisonProbe
         text.Append("| case | output |");
         foreach (var server in servers)
         {
-            text.Append(CultureInfo.InvariantCulture, $" {server.Name} req/s | {server.Name} CPU ms/img |");
+            text.Append(CultureInfo.InvariantCulture, $" {server.Name} req/s | {server.Name} CPU ms/img | {server.Name} faults/img |");
         }
 
         foreach (var server in servers.Take(servers.Count - 1))
@@ -187,16 +200,16 @@ internal static class MissComparisonProbe
         }
 
         text.AppendLine();
-        text.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", (servers.Count * 2) + ((servers.Count - 1) * 2)))).AppendLine();
-        // --rounds 0 measures quality only.
-        foreach (var c in settings.Rounds > 0 ? cases : [])
+        text.Append("|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", (servers.Count * 3) + ((servers.Count - 1) * 2)))).AppendLine();
+        // --rounds 0 measures quality only, and the photo set is never timed.
+        foreach (var c in cases.Where(c => results.Any(r => r.Case == c.Label && r.Format == c.Format)))
         {
             text.Append(CultureInfo.InvariantCulture, $"| {c.Label} | {c.Format.ToUpperInvariant()} |");
             var mine = results.Where(r => r.Case == c.Label && r.Format == c.Format).ToList();
             foreach (var server in servers)
             {
                 var rows = mine.Where(r => r.Server == server.Name).ToList();
-                text.Append(CultureInfo.InvariantCulture, $" {Median(rows.Select(r => r.Count / r.Wall)):F1} | {Median(rows.Select(r => r.Cpu * 1000 / r.Count)):F1} |");
+                text.Append(CultureInfo.InvariantCulture, $" {Median(rows.Select(r => r.Count / r.Wall)):F1} | {Median(rows.Select(r => r.Cpu * 1000 / r.Count)):F1} | {Median(rows.Select(r => (double)r.MinorFaults / r.Count)):F0} |");
             }
 
             foreach (var server in servers.Take(servers.Count - 1))
@@ -273,13 +286,25 @@ internal static class MissComparisonProbe
     /// <summary>utime + stime of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
     private static double CpuSeconds(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = StatFields(pid);
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
+    /// <summary>
+    /// Minor page faults of a process (minflt, /proc/PID/stat): memory the kernel had to map and zero for it, which
+    /// shows as system CPU when an allocator hands freed memory back and takes it again for every image.
+    /// </summary>
+    private static long MinorFaults(int pid) => long.Parse(StatFields(pid)[7], CultureInfo.InvariantCulture);
+
+    // The fields after the command name, which may hold spaces: state is [0], minflt [7], utime [11], stime [12].
+    private static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+
     /// <summary>The originals, each copied <paramref name="copies"/> times under tenant <c>bench</c> so that neither side's caches ever answer.</summary>
-    private static List<Input> PrepareInputs(string folder, int copies, TextWriter log)
+    private static List<Input> PrepareInputs(string folder, int copies, bool photoSet, TextWriter log)
     {
         var images = RepositoryPaths.TestImages;
         var progressive = File.ReadAllBytes(Path.Combine(images, "photo-landscape-12mp.jpg"));
@@ -293,6 +318,12 @@ internal static class MissComparisonProbe
             new("panorama-8mp", "jpg", File.ReadAllBytes(Path.Combine(images, "panorama-8000x1000.jpg")), Mix: true),
             new("rgba-png", "png", File.ReadAllBytes(Path.Combine(images, "png-rgba-photo.png")), Mix: false),
         };
+        if (photoSet)
+        {
+            inputs.AddRange(PhotoSet.Select(file => new Input(Path.GetFileNameWithoutExtension(file), Path.GetExtension(file)[1..],
+                File.ReadAllBytes(Path.Combine(images, file)), Mix: false, PhotoSet: true)));
+        }
+
         Directory.CreateDirectory(Path.Combine(folder, "bench"));
         foreach (var input in inputs)
         {
@@ -317,17 +348,26 @@ internal static class MissComparisonProbe
 
     private sealed record Server(string Name, int ProcessId, Uri Address, Func<Input, int, string, int, string> PathFor);
 
-    private sealed record Input(string Name, string Extension, byte[] Bytes, bool Mix)
+    /// <summary>Every photograph of the shared test images that is larger than the w:400 output (the 12 MP one is a case already).</summary>
+    private static readonly string[] PhotoSet =
+    [
+        "bmp-24bit-photo.bmp", "exif-orientation-1.jpg", "exif-orientation-6.jpg", "jpeg-cmyk.jpg", "jpeg-grayscale.jpg",
+        "jpeg-icc-adobe-rgb.jpg", "jpeg-icc-display-p3.jpg", "jpeg-progressive.jpg", "jpeg-subsampling-444.jpg",
+        "png-grayscale-alpha-photo.png", "png-interlaced-photo.png", "webp-exif-orientation-6.webp", "webp-lossy.webp",
+        "webp-lossy-alpha.webp",
+    ];
+
+    private sealed record Input(string Name, string Extension, byte[] Bytes, bool Mix, bool PhotoSet = false)
     {
         public string FileName(int copy) => string.Create(CultureInfo.InvariantCulture, $"{Name}-{copy}.{Extension}");
     }
 
     private sealed record Case(string Label, string Format, List<Input> Inputs);
 
-    private sealed record RoundResult(int Round, string Case, string Format, string Server, int Count, int Failed, double Wall, double Cpu);
+    private sealed record RoundResult(int Round, string Case, string Format, string Server, int Count, int Failed, double Wall, double Cpu, long MinorFaults);
 
     private sealed record QualityResult(string Case, string Format, string Input, string Server, int Bytes, double Psnr);
 }
 
 /// <summary>How much to send: rounds, distinct misses per case and server each round, connections, copies of each original.</summary>
-internal sealed record MissComparisonSettings(int Rounds, int Requests, int Connections, int Copies, string? BeforeAssembly);
+internal sealed record MissComparisonSettings(int Rounds, int Requests, int Connections, int Copies, string? BeforeAssembly, bool PhotoSet);

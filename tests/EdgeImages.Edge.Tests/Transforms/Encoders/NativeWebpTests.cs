@@ -67,10 +67,11 @@ public sealed class NativeWebpTests
         Assert.Equal(HasAlpha(b), HasAlpha(a));
         double nativeError = TestImages.MeanAbsDiffPremultiplied(a, reference), fallbackError = TestImages.MeanAbsDiffPremultiplied(b, reference);
         Assert.True(nativeError <= (fallbackError * 1.02) + 0.01, $"native {nativeError:F3} from the lossless picture, fallback {fallbackError:F3}");
-        // Opaque: the same libwebp algorithm at Skia's method, so the same bytes within rounding. With alpha: libvips'
-        // newer libwebp compresses some alpha planes better than Debian's 1.2.4 (the lossy-alpha fixture: 4,460 bytes
-        // against 4,204), others worse (the grey-alpha photo: 30,884 against 31,026).
-        var slack = HasAlpha(a) ? 1.07 : 1.005;
+        // Opaque: method 5 against Skia's method 3, trellis quantisation: fewer bytes on detailed photos (the flower
+        // at 400: 1.7 % fewer), up to 0.5 % more on smooth ones (the portrait at 300: 7,398 against 7,360). With alpha:
+        // libvips' newer libwebp compresses some alpha planes better than Debian's 1.2.4 (the lossy-alpha fixture:
+        // 4,460 bytes against 4,204), others worse (the grey-alpha photo: 30,884 against 31,026).
+        var slack = HasAlpha(a) ? 1.07 : 1.01;
         Assert.True(native.Content.Length <= fallback.Content.Length * slack, $"{native.Content.Length} bytes against {fallback.Content.Length}");
     }
 
