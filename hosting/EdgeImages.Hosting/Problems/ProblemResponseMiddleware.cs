@@ -25,15 +25,22 @@ public sealed partial class ProblemResponseMiddleware(RequestDelegate next, ISer
         catch (Exception exception) when (!context.Response.HasStarted)
 #pragma warning restore CA1031
         {
-            var problem = exception as ProblemException ?? service.Translate(exception);
-            if (problem is null)
-            {
-                Log.Unhandled(logger, exception);
-                problem = new ProblemException(StatusCodes.Status500InternalServerError, "Internal error", $"The {service.ServiceName} failed to answer this request.");
-            }
-
-            await ProblemResponse.WriteAsync(context, problem, response => service.Decorate(response, problem)).ConfigureAwait(false);
+            await WriteProblemAsync(context, exception).ConfigureAwait(false);
         }
+    }
+
+    // Apart from InvokeAsync: an await in a catch block moves the block's closure to the top of the async method, where
+    // every request, answered or not, paid for it.
+    private Task WriteProblemAsync(HttpContext context, Exception exception)
+    {
+        var problem = exception as ProblemException ?? service.Translate(exception);
+        if (problem is null)
+        {
+            Log.Unhandled(logger, exception);
+            problem = new ProblemException(StatusCodes.Status500InternalServerError, "Internal error", $"The {service.ServiceName} failed to answer this request.");
+        }
+
+        return ProblemResponse.WriteAsync(context, problem, response => service.Decorate(response, problem));
     }
 
     private static partial class Log
