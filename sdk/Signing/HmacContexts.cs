@@ -7,7 +7,8 @@ namespace EdgeImages.Sdk.Signing;
 /// ReadOnlySpan{byte}, Span{byte})"/> makes a new OpenSSL context on every call (algorithm fetch, allocation, key
 /// schedule, free), which measured twice the cost of the MAC itself for a URL-sized message; the edge verifies a
 /// signature on every request with the same few keys. A context is reset after each MAC, so it never carries one
-/// message into the next.
+/// message into the next. A key rotated out keeps its context on a thread until four other keys have been used there
+/// (its secret stays in the process either way until its <see cref="SigningKey"/> is collected).
 /// </summary>
 internal static class HmacContexts
 {
