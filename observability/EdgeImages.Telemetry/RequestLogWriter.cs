@@ -24,8 +24,8 @@ internal readonly record struct RequestLogEntry(
 /// formatting, no allocation) and this one background writer formats it through the source-generated
 /// <see cref="Log.Request"/> into the service's logging (JSON on stdout). When the queue is full (stdout slower than
 /// the traffic), the line is dropped and counted rather than the request waiting for it. Lines are written in batches
-/// (<see cref="BatchInterval"/>). The trace ids the request
-/// ran under are put back as the scope that logging would have added on the request's thread, same names.
+/// (<see cref="BatchInterval"/>). The trace ids the request ran under are put back as the scope that logging would
+/// have added on the request's thread, same names.
 /// </summary>
 internal sealed partial class RequestLogWriter : BackgroundService
 {
