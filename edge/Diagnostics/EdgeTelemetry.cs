@@ -15,6 +15,8 @@ internal static class EdgeTelemetry
         setup.RedactPath = RedactSignature;
         // A hit costs about as much as a span: only the requests kept at the head, misses and errors get one.
         setup.DeferServerSpans = true;
+        // In-flight image requests are not what saturates an edge: the transform queue (queue depth, shed) is.
+        setup.OmitActiveRequests = true;
     }
 
     /// <summary>

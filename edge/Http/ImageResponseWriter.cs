@@ -17,16 +17,16 @@ internal static class ImageResponseWriter
 
     private static readonly TimeSpan PinnedMaxAge = TimeSpan.FromDays(365);
 
-    /// <param name="context">The request being answered; its <see cref="IImageRequestFeature"/> says how it was answered.</param>
+    /// <param name="context">The request being answered.</param>
+    /// <param name="feature">Its <see cref="IImageRequestFeature"/>, which says how it was answered.</param>
     /// <param name="request">The verified request.</param>
     /// <param name="lookup">The cache's answer: the bytes and validators to send.</param>
     /// <param name="now">The edge's clock now, for <c>Age</c> and for how long an expiring URL may still be cached.</param>
     /// <param name="values">Header values already made (<see cref="CacheControlFor"/> is the rule of <c>Cache-Control</c>).</param>
-    public static Task WriteAsync(HttpContext context, ImageRequest request, CacheLookup lookup, DateTimeOffset now, ResponseHeaderValues values)
+    public static Task WriteAsync(HttpContext context, IImageRequestFeature feature, ImageRequest request, CacheLookup lookup, DateTimeOffset now, ResponseHeaderValues values)
     {
         var response = context.Response;
         var variant = lookup.Variant;
-        var feature = context.Features.GetRequiredFeature<IImageRequestFeature>();
 
         response.Headers.ETag = variant.ETag;
         response.Headers.CacheControl = values.CacheControl(request, now);

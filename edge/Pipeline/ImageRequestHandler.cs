@@ -58,7 +58,7 @@ internal sealed class ImageRequestHandler(
             RequestTrace.Keep(context);
         }
 
-        await ImageResponseWriter.WriteAsync(context, request, lookup, timeProvider.GetUtcNow(), headerValues).ConfigureAwait(false);
+        await ImageResponseWriter.WriteAsync(context, feature, request, lookup, timeProvider.GetUtcNow(), headerValues).ConfigureAwait(false);
     }
 
     private ValueTask<CacheLookup> LookupAsync(HttpContext context, ImageRequest request, string key)

@@ -31,6 +31,19 @@ internal sealed class ImageRequestReader(
     public VerifiedRequest Read(HttpContext context)
     {
         var rawPath = RawPathOf(context);
+        var accepted = AcceptedFormats.FromAccept(context.Request.Headers.Accept);
+        var cacheDefaults = cacheOptions.Value;
+        // This exact URL verified and read before, under the key, tenant settings and cache options still in force:
+        // only exp, which depends on the clock, is left to check (VerifiedRequestMemo).
+        if (memo.TryGet(rawPath, accepted, keys, tenants, cacheDefaults, out var known))
+        {
+            if (ExpiryCheck.CheckExpiry(known.UrlOptions, timeProvider.GetUtcNow()) is { } lapsed)
+            {
+                throw ToProblem(lapsed);
+            }
+
+            return new VerifiedRequest(known.Request, known.CacheKey);
+        }
 
         var split = ImageUrl.SplitSignature(rawPath);
         if (!split.IsSuccess)
@@ -39,22 +52,9 @@ internal sealed class ImageRequestReader(
         }
 
         // MAC, then the key's tenants (SigningKey.Tenants): "key not valid for this tenant" is a 403 like a wrong MAC.
-        if (SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys) is { } signatureError)
+        if (SignatureVerifier.Verify(split.Value.Signature, split.Value.SignedMessage, keys, out var verifiedBy) is { } signatureError)
         {
             throw ToProblem(signatureError);
-        }
-
-        // Every request is verified above and checked for exp below; only the parse is remembered (VerifiedRequestMemo).
-        var accepted = AcceptedFormats.FromAccept(context.Request.Headers.Accept);
-        var cacheDefaults = cacheOptions.Value;
-        if (memo.TryGet(rawPath, accepted, tenants, cacheDefaults, out var known))
-        {
-            if (ExpiryCheck.CheckExpiry(known.UrlOptions, timeProvider.GetUtcNow()) is { } lapsed)
-            {
-                throw ToProblem(lapsed);
-            }
-
-            return new VerifiedRequest(known.Request, known.CacheKey);
         }
 
         var parsed = ImageUrl.Parse(rawPath);
@@ -85,7 +85,7 @@ internal sealed class ImageRequestReader(
         };
         // With a watermark the key names its image's version, attached after this; without, it is known now.
         var key = watermark is null ? request.CacheKey : null;
-        memo.Remember(rawPath, accepted, new VerifiedRequestMemo.Entry(url.Options, request, key, tenant, cacheDefaults));
+        memo.Remember(rawPath, accepted, new VerifiedRequestMemo.Entry(url.Options, request, key, tenant, cacheDefaults, verifiedBy!));
         return new VerifiedRequest(request, key);
     }
 

@@ -22,6 +22,9 @@ public static class TelemetryServiceExtensions
     /// <summary>Kestrel's pinned block pool's meter (<c>aspnetcore.memory_pool.*</c>), left out of the export.</summary>
     internal const string KestrelMemoryPoolMeter = "Microsoft.AspNetCore.MemoryPool";
 
+    private const string HostingMeter = "Microsoft.AspNetCore.Hosting";
+    private const string ActiveRequestsInstrument = "http.server.active_requests";
+
     /// <summary>
     /// Registers OpenTelemetry (ASP.NET Core, HttpClient and runtime instrumentation plus the service's own meters and
     /// sources; Prometheus exporter; OTLP for traces when <c>Telemetry:OtlpEndpoint</c> is set), W3C trace context,
@@ -127,6 +130,11 @@ public static class TelemetryServiceExtensions
         // measurements for a 20 KB answer, which cost a memory hit more than its whole request counting (a profile of
         // the hit benchmark: 0.8 µs of 34). What it would tell, memory held, the runtime's own metrics already do.
         metrics.DisableMetrics(KestrelMemoryPoolMeter, instrumentName: null, listenerName: OpenTelemetryListenerName, MeterScope.Global | MeterScope.Local);
+        if (setup.OmitActiveRequests)
+        {
+            // A disabled instrument is one nobody listens to: the host then skips its measurements, not only their export.
+            metrics.DisableMetrics(HostingMeter, ActiveRequestsInstrument, OpenTelemetryListenerName, MeterScope.Global | MeterScope.Local);
+        }
     }
 
     private static void AddLogging(ILoggingBuilder logging, TelemetryOptions options)

@@ -26,4 +26,11 @@ public sealed class TelemetrySetup
     /// requests cost about as much as a span (the edge's cache hits); the others keep ASP.NET Core's instrumentation.
     /// </summary>
     public bool DeferServerSpans { get; set; }
+
+    /// <summary>
+    /// Leaves ASP.NET Core's <c>http.server.active_requests</c> out: it is two measurements on every request, each a
+    /// lookup of its tag set, for a service whose routine requests cost little more (the edge's cache hits) and that
+    /// shows its saturation by other means (queue depth, requests shed).
+    /// </summary>
+    public bool OmitActiveRequests { get; set; }
 }

@@ -19,9 +19,21 @@ public static class SignatureVerifier
     /// <returns>Null when the signature is valid and its key is bound to the message's tenant, else a 403 error:
     /// <see cref="UrlErrorKind.SignatureMalformed"/>, <see cref="UrlErrorKind.UnknownKey"/>, <see cref="UrlErrorKind.SignatureMismatch"/>
     /// or <see cref="UrlErrorKind.KeyNotValidForTenant"/>.</returns>
-    public static UrlError? Verify(ReadOnlySpan<char> signatureSegment, ReadOnlySpan<char> signedMessage, ISigningKeyProvider keys)
+    public static UrlError? Verify(ReadOnlySpan<char> signatureSegment, ReadOnlySpan<char> signedMessage, ISigningKeyProvider keys) =>
+        Verify(signatureSegment, signedMessage, keys, out _);
+
+    /// <summary>
+    /// <see cref="Verify(ReadOnlySpan{char}, ReadOnlySpan{char}, ISigningKeyProvider)"/>, telling which key verified: the
+    /// object the provider held when it did, for a caller that remembers verified URLs only while that key is unchanged.
+    /// </summary>
+    /// <param name="signatureSegment">The first path segment.</param>
+    /// <param name="signedMessage">The rest of the wire path from its leading '/'.</param>
+    /// <param name="keys">Where keys are looked up.</param>
+    /// <param name="verifiedBy">The key that verified the signature; null when the answer is an error.</param>
+    public static UrlError? Verify(ReadOnlySpan<char> signatureSegment, ReadOnlySpan<char> signedMessage, ISigningKeyProvider keys, out SigningKey? verifiedBy)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        verifiedBy = null;
         var dot = signatureSegment.IndexOf('.');
         if (dot < 0)
         {
@@ -55,9 +67,13 @@ public static class SignatureVerifier
 
         // The binding is checked after the MAC, as the contract orders it: only a genuine signature learns that its key
         // is bound elsewhere, and either way the answer is 403 before anything is fetched, counted or looked up.
-        return key.Tenants.Allows(UrlSigner.TenantOf(signedMessage))
-            ? null
-            : new UrlError(UrlErrorKind.KeyNotValidForTenant, $"signing key '{kid}' is not valid for this tenant");
+        if (!key.Tenants.Allows(UrlSigner.TenantOf(signedMessage)))
+        {
+            return new UrlError(UrlErrorKind.KeyNotValidForTenant, $"signing key '{kid}' is not valid for this tenant");
+        }
+
+        verifiedBy = key;
+        return null;
     }
 
     /// <summary>

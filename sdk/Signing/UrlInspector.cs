@@ -7,7 +7,7 @@ public enum UrlCheck
 {
     /// <summary>A signature segment is present (<see cref="ImageUrl.SplitSignature"/>).</summary>
     Split,
-    /// <summary>The signature is well formed, its key can verify, and the MAC matches (<see cref="SignatureVerifier.Verify"/>).</summary>
+    /// <summary>The signature is well formed, its key can verify, and the MAC matches (<see cref="SignatureVerifier.Verify(ReadOnlySpan{char}, ReadOnlySpan{char}, ISigningKeyProvider)"/>).</summary>
     Signature,
     /// <summary>The key is bound to the URL's tenant (<see cref="SigningKey.Tenants"/>).</summary>
     KeyTenant,

@@ -5,7 +5,7 @@ namespace EdgeImages.Sdk.Urls;
 
 /// <summary>
 /// Writes signed image URLs: options in canonical form, the path percent-encoded per segment, the signature over
-/// exactly those bytes. Everything it writes passes <see cref="ImageUrl.Parse"/> and <see cref="SignatureVerifier.Verify"/>;
+/// exactly those bytes. Everything it writes passes <see cref="ImageUrl.Parse"/> and <see cref="SignatureVerifier.Verify(ReadOnlySpan{char}, ReadOnlySpan{char}, ISigningKeyProvider)"/>;
 /// input the edge would refuse is refused here, with the same detail, instead of producing a URL that fails later.
 /// </summary>
 public sealed class ImageUrlBuilder

@@ -78,6 +78,8 @@ public sealed class MetricsEndpointTests
         Assert.Contains(metrics, sample => sample.Name.StartsWith("http_server_request_duration_seconds", StringComparison.Ordinal));
         // Kestrel's memory pool meter records on every block rented and returned; it is left out of the export.
         Assert.DoesNotContain(metrics, sample => sample.Name.StartsWith("aspnetcore_memory_pool", StringComparison.Ordinal));
+        // So is the host's count of requests in flight (EdgeTelemetry); the request duration histogram stays.
+        Assert.DoesNotContain(metrics, sample => sample.Name.StartsWith("http_server_active_requests", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -260,11 +260,16 @@ public sealed class UrlContractTests : IAsyncLifetime
     [InlineData("/k1.3x20xJtCsdXzaQdSocihgA/w:401,h:300,fit:cover/acme/photos/cat.jpg")]
     [InlineData("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/CAT.jpg")]
     [InlineData("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos%2Fcat.jpg")]
-    public async Task BadSignature_Returns403(string path)
+    public async Task BadSignature_Returns403_AlsoOnceTheGenuineUrlWasServed(string path)
     {
-        using var response = await _edge.Client.GetAsync(path);
+        using var before = await _edge.Client.GetAsync(path);
+        // The edge remembers what the genuine URL was read into (VerifiedRequestMemo); a near miss must not find it.
+        using var genuine = await _edge.Client.GetAsync("/k1.3x20xJtCsdXzaQdSocihgA/w:400,h:300,fit:cover/acme/photos/cat.jpg");
+        using var after = await _edge.Client.GetAsync(path);
 
-        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+        await AssertProblemAsync(before, HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, genuine.StatusCode);
+        await AssertProblemAsync(after, HttpStatusCode.Forbidden);
     }
 
     [Fact]

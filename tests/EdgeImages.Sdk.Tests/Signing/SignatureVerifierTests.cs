@@ -23,6 +23,35 @@ public sealed class SignatureVerifierTests
     public void Signature_ByVerifyOnlyKey_Verifies() => Assert.Null(SignatureVerifier.Verify(SignWith("old", 1), Message, Ring));
 
     [Fact]
+    public void Verified_NamesTheRingsKeyObject()
+    {
+        Assert.Null(SignatureVerifier.Verify(SignWith("old", 1), Message, Ring, out var verifiedBy));
+
+        Assert.True(Ring.TryGetKey("old", out var held));
+        Assert.Same(held, verifiedBy);
+    }
+
+    [Fact]
+    public void WrongMac_NamesNoKey()
+    {
+        Assert.NotNull(SignatureVerifier.Verify(SignWith("k1", 9), Message, Ring, out var verifiedBy));
+
+        Assert.Null(verifiedBy);
+    }
+
+    [Fact]
+    public void GenuineMacOfKeyBoundElsewhere_NamesNoKey()
+    {
+        // The same secret, bound to another tenant than the message's: the signer refuses to sign with it, so sign unbound.
+        var bound = new SigningKey("k1", TestKeys.Secret(0), KeyTenants.Of("globex"));
+
+        var error = SignatureVerifier.Verify(SignWith("k1", 0), Message, new SigningKeyRing([bound]), out var verifiedBy);
+
+        Assert.Equal(UrlErrorKind.KeyNotValidForTenant, error!.Kind);
+        Assert.Null(verifiedBy);
+    }
+
+    [Fact]
     public void Signature_ByRetiredKey_IsUnknownKey()
     {
         var error = SignatureVerifier.Verify(SignWith("dead", 2), Message, Ring);
