@@ -26,6 +26,8 @@ internal sealed class ClientRateLimitMiddleware(RequestDelegate next, ClientRate
     }
 
     // Probes and scrapes come from a handful of addresses every few seconds; a limit there would blind monitoring.
-    private static bool IsImageRequest(PathString path) =>
-        path != "/" && path != "/favicon.ico" && path != "/healthz" && path != "/readyz" && path != "/metrics";
+    // PathStrings made once: a string on the right of == is converted on every comparison.
+    private static readonly PathString[] Unlimited = ["/", "/favicon.ico", "/healthz", "/readyz", "/metrics"];
+
+    private static bool IsImageRequest(PathString path) => Array.IndexOf(Unlimited, path) < 0;
 }

@@ -33,6 +33,10 @@ public static class TelemetryEndpoints
         return app;
     }
 
-    internal static bool IsProbe(PathString path) =>
-        path == MetricsPath || path == LivenessPath || path == ReadinessPath;
+    // Made once: a string on the right of == is converted to a PathString on every comparison, and this runs twice a request.
+    private static readonly PathString Metrics = MetricsPath;
+    private static readonly PathString Liveness = LivenessPath;
+    private static readonly PathString Readiness = ReadinessPath;
+
+    internal static bool IsProbe(PathString path) => path == Metrics || path == Liveness || path == Readiness;
 }
