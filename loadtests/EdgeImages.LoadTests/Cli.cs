@@ -143,10 +143,11 @@ internal static class Cli
         var set = new Option<string[]>("--set") { Description = "Any edge setting, Key=Value; repeatable." };
         var output = new Option<string?>("--out") { Description = "Where summary.json goes (default: loadtests/out/hits)." };
         var baselineEdge = new Option<string?>("--baseline-edge") { Description = "Another build's EdgeImages.Edge.dll, measured as memory-baseline in the same run." };
+        var paired = new Option<int>("--paired-rounds") { Description = "With --baseline-edge: rounds of the memory edge and the baseline at once on one core, compared by CPU per request.", DefaultValueFactory = _ => 6 };
         var https = new Option<bool>("--https") { Description = "Also bare, memory and Redis hits over HTTPS (a test CA's certificate), interleaved." };
         var command = new Command("hits", "Memory and Redis hits against bare Kestrel with the same bytes and headers, driven by wrk.")
         {
-            rounds, seconds, connections, threads, warmup, serverCpus, clientCpus, noPin, flood, factor, set, output, baselineEdge, https, data,
+            rounds, seconds, connections, threads, warmup, serverCpus, clientCpus, noPin, flood, factor, set, output, baselineEdge, paired, https, data,
         };
         command.SetAction(parse =>
         {
@@ -161,6 +162,7 @@ internal static class Cli
                 Threads = parse.GetValue(threads),
                 Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
                 BaselineEdge = parse.GetValue(baselineEdge) is { } baselinePath ? Path.GetFullPath(baselinePath) : null,
+                PairedRounds = parse.GetValue(paired),
                 ServerCpus = pin ? parse.GetValue(serverCpus) : null,
                 ClientCpus = pin ? parse.GetValue(clientCpus) : null,
                 Flood = parse.GetValue(flood),

@@ -49,6 +49,13 @@ internal sealed record HitBenchmarkSettings
     /// </summary>
     public string? BaselineEdge { get; init; }
 
+    /// <summary>
+    /// With <see cref="BaselineEdge"/>: rounds after the others in which the memory edge and the baseline are driven at
+    /// once on the same core, each by its own wrk with half the connections. Whatever slows the machine then slows both
+    /// alike, so their CPU per request compares to a percent or two, where runs at different times differ by a third.
+    /// </summary>
+    public int PairedRounds { get; init; } = 6;
+
     /// <summary>Edge settings over the shipped ones (<c>--set</c>).</summary>
     public IReadOnlyDictionary<string, string> EdgeSettings { get; init; } = new Dictionary<string, string>();
 
@@ -263,8 +270,36 @@ internal static class HitBenchmark
             order.RemoveAt(0);
         }
 
+        var paired = new List<PairedRun>();
+        if (baseline is not null)
+        {
+            for (var round = 1; round <= settings.PairedRounds; round++)
+            {
+                var run = await MeasurePairedAsync(round, targets[Memory].Target, memoryEdge.ProcessId!.Value, targets[Baseline].Target, baseline.ProcessId, servers, settings);
+                paired.Add(run);
+                log.WriteLine(run.Describe());
+            }
+        }
+
         log.WriteLine($"load after: {Uptime()}");
-        return await ReportAsync(runs, settings, log);
+        return await ReportAsync(runs, paired, settings, log);
+    }
+
+    /// <summary>The memory edge and the baseline build at once, on the same core, each with its own wrk (half the connections).</summary>
+    private static async Task<PairedRun> MeasurePairedAsync(int round, WrkTarget memory, int memoryPid, WrkTarget baseline, int baselinePid, List<int> servers, HitBenchmarkSettings settings)
+    {
+        await Quiet.WaitAsync(servers, settings.QuietTimeout);
+        var connections = Math.Max(1, settings.Connections / 2);
+        var (memoryBefore, baselineBefore) = (CpuClock.ProcessSeconds(memoryPid), CpuClock.ProcessSeconds(baselinePid));
+        var memoryRun = Wrk.RunAsync(memory, settings.Threads, connections, settings.Duration, settings.ClientCpus, settings.Output, CancellationToken.None);
+        var baselineRun = Wrk.RunAsync(baseline, settings.Threads, connections, settings.Duration, settings.ClientCpus, settings.Output, CancellationToken.None);
+        var (memoryWrk, baselineWrk) = (await memoryRun, await baselineRun);
+        return new PairedRun(
+            round,
+            memoryWrk,
+            (CpuClock.ProcessSeconds(memoryPid) - memoryBefore) / memoryWrk.Requests * 1e6,
+            baselineWrk,
+            (CpuClock.ProcessSeconds(baselinePid) - baselineBefore) / baselineWrk.Requests * 1e6);
     }
 
     private static async Task<Run> MeasureAsync(int round, string name, WrkTarget target, int pid, List<int> servers, Uri? metrics, Func<HttpClient> newClient, HitBenchmarkSettings settings, (MissFlood Flood, double Rate)? flood, TextWriter log)
@@ -297,7 +332,7 @@ internal static class HitBenchmark
         return new Run(round, name, wrk, cpu, wall, allocated, tiers, floodResult) { Settled = settled, OtherServersCpuSeconds = others };
     }
 
-    private static async Task<int> ReportAsync(List<Run> runs, HitBenchmarkSettings settings, TextWriter log)
+    private static async Task<int> ReportAsync(List<Run> runs, List<PairedRun> paired, HitBenchmarkSettings settings, TextWriter log)
     {
         var byTarget = runs.GroupBy(r => r.Target).ToDictionary(g => g.Key, g => g.ToList());
         double Median(string target, Func<Run, double> value) => byTarget.TryGetValue(target, out var list) ? Percentiles.Of(list.Select(value).ToList(), 50) : double.NaN;
@@ -344,6 +379,13 @@ internal static class HitBenchmark
                 $"memory / memory-baseline: rate {memoryRate / Median(Baseline, r => r.Wrk.RequestsPerSecond):F2}, CPU/req {Median(Memory, r => r.CpuMicrosPerRequest) / Median(Baseline, r => r.CpuMicrosPerRequest):F2}, allocated/req {Median(Memory, r => r.AllocatedPerRequest):F0} B against {Median(Baseline, r => r.AllocatedPerRequest):F0} B"));
         }
 
+        if (paired.Count > 0)
+        {
+            var cpuRatios = paired.Select(p => p.CpuRatio).ToList();
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"memory / memory-baseline at once on one core, CPU/req: median {Percentiles.Of(cpuRatios, 50):F3} over {paired.Count} rounds (spread {cpuRatios.Min():F3}–{cpuRatios.Max():F3}), rate {Percentiles.Of(paired.Select(p => p.RateRatio).ToList(), 50):F3}"));
+        }
+
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory hits / bare: {memoryRate / bareRate:F2} (bar: ≥ 0.9)"));
         if (byTarget.ContainsKey(Memory + HttpsSuffix))
         {
@@ -353,7 +395,7 @@ internal static class HitBenchmark
 
         Directory.CreateDirectory(settings.Output);
         var file = Path.Combine(settings.Output, "summary.json");
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { settings = new { settings.Rounds, seconds = settings.Duration.TotalSeconds, settings.Connections, settings.Threads, settings.ServerCpus, settings.ClientCpus, settings.Https }, runs }, Indented));
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { settings = new { settings.Rounds, seconds = settings.Duration.TotalSeconds, settings.Connections, settings.Threads, settings.ServerCpus, settings.ClientCpus, settings.Https }, runs, paired }, Indented));
         log.WriteLine($"every run: {file}");
         return 0;
     }
@@ -436,6 +478,17 @@ internal static class HitBenchmark
         await ProcessHandle.RunAsync("taskset", ["-a", "-p", "-c", cpus, pid.ToString(CultureInfo.InvariantCulture)]);
 
     private static string Uptime() => File.ReadAllText("/proc/loadavg").Trim();
+
+    /// <summary>A paired round: the memory edge and the baseline build driven at once, each with its CPU per request.</summary>
+    internal sealed record PairedRun(int Round, WrkResult Memory, double MemoryCpuMicrosPerRequest, WrkResult Baseline, double BaselineCpuMicrosPerRequest)
+    {
+        public double CpuRatio => MemoryCpuMicrosPerRequest / BaselineCpuMicrosPerRequest;
+
+        public double RateRatio => Memory.RequestsPerSecond / Baseline.RequestsPerSecond;
+
+        public string Describe() => string.Create(CultureInfo.InvariantCulture,
+            $"paired round {Round}: memory {MemoryCpuMicrosPerRequest:F1} µs CPU/req ({Memory.RequestsPerSecond:F0} req/s), memory-baseline {BaselineCpuMicrosPerRequest:F1} µs CPU/req ({Baseline.RequestsPerSecond:F0} req/s): CPU ratio {CpuRatio:F3}");
+    }
 
     /// <summary>One wrk run against one target, and what the server spent on it.</summary>
     internal sealed record Run(int Round, string Target, WrkResult Wrk, double ServerCpuSeconds, double WallSeconds, double Allocated, Dictionary<string, double> Tiers, FloodResult? Flood)
