@@ -78,9 +78,7 @@ public sealed class EdgeProcess : LoopbackServer
             throw new FileNotFoundException($"Build the edge first ({configuration}); {assembly} is missing.");
         }
 
-        var arguments = new List<string> { assembly, "--urls", Address.ToString().TrimEnd('/'), "--environment", "Production" };
-        arguments.AddRange(_settings.Select(setting => $"--{setting.Key}={setting.Value}"));
-        _handle = ProcessHandle.Start("dotnet", arguments, Path.GetDirectoryName(assembly));
+        _handle = ProcessHandle.StartService(assembly, ["--urls", Address.ToString().TrimEnd('/'), "--environment", "Production"], _settings);
         return _handle;
     }
 

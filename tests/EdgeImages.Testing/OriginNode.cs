@@ -75,9 +75,7 @@ public sealed class OriginNode : LoopbackServer
             throw new FileNotFoundException($"Build the origin first ({configuration}); {assembly} is missing.");
         }
 
-        var arguments = new List<string> { assembly, "--urls", Address.ToString().TrimEnd('/'), "--environment", "Testing", "--hostBuilder:reloadConfigOnChange=false" };
-        arguments.AddRange(_settings.Select(setting => $"--{setting.Key}={setting.Value}"));
-        return ProcessHandle.Start("dotnet", arguments, Path.GetDirectoryName(assembly));
+        return ProcessHandle.StartService(assembly, ["--urls", Address.ToString().TrimEnd('/'), "--environment", "Testing", "--hostBuilder:reloadConfigOnChange=false"], _settings);
     }
 
     protected override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

@@ -55,7 +55,21 @@ public sealed partial class ProcessHandle : IAsyncDisposable
     /// <summary>The last lines the process wrote, stdout and stderr interleaved as they arrived.</summary>
     public string Output => string.Join('\n', _output);
 
-    public static ProcessHandle Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static ProcessHandle Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null) =>
+        Start(fileName, arguments, workingDirectory, environment: []);
+
+    /// <summary>
+    /// One of the services, <c>dotnet ASSEMBLY ARGUMENTS</c> from the assembly's folder, with <paramref name="settings"/>
+    /// as configuration. They go in as environment variables (<c>Section:Key</c> as <c>Section__Key</c>), which ASP.NET
+    /// Core reads as it reads arguments, and never as arguments: anyone on the machine can read a process's arguments
+    /// (<c>ps</c>, <c>/proc/PID/cmdline</c>), and these settings carry signing keys, credentials and master keys; its
+    /// environment only its own user can.
+    /// </summary>
+    public static ProcessHandle StartService(string assembly, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string>> settings) =>
+        Start("dotnet", [assembly, .. arguments], Path.GetDirectoryName(assembly),
+            settings.Select(setting => KeyValuePair.Create(setting.Key.Replace(":", "__", StringComparison.Ordinal), setting.Value)));
+
+    private static ProcessHandle Start(string fileName, IEnumerable<string> arguments, string? workingDirectory, IEnumerable<KeyValuePair<string, string>> environment)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var info = new ProcessStartInfo(fileName)
@@ -68,6 +82,11 @@ public sealed partial class ProcessHandle : IAsyncDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -65,9 +65,7 @@ internal sealed class EdgeBuild : LoopbackServer
 
     protected override ProcessHandle StartProcess()
     {
-        var arguments = new List<string> { _assembly, "--urls", Address.ToString().TrimEnd('/'), "--environment", "Production" };
-        arguments.AddRange(_settings.Select(setting => $"--{setting.Key}={setting.Value}"));
-        var handle = ProcessHandle.Start("dotnet", arguments, Path.GetDirectoryName(_assembly));
+        var handle = ProcessHandle.StartService(_assembly, ["--urls", Address.ToString().TrimEnd('/'), "--environment", "Production"], _settings);
         ProcessId = handle.Id;
         return handle;
     }
