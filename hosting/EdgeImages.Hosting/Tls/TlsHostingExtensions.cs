@@ -1,7 +1,6 @@
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
@@ -31,17 +30,6 @@ public static class TlsHostingExtensions
         builder.Services.AddHostedService<CertificateStartup>();
         // The expiry gauge reaches /metrics through the host's metrics rules, like every meter of the service.
         builder.Metrics.EnableMetrics(CertificateRegistry.MeterName, null, "OpenTelemetry", MeterScope.Global | MeterScope.Local);
-
-        var hstsMaxAge = builder.Configuration.GetSection(TlsOptions.SectionName).Get<TlsOptions>()?.HstsMaxAge ?? new TlsOptions().HstsMaxAge;
-        builder.Services.AddHsts(hsts =>
-        {
-            hsts.MaxAge = hstsMaxAge;
-            hsts.IncludeSubDomains = false;
-            // Browsers ignore HSTS for IP addresses anyway (RFC 6797 8.1.1); only 'localhost' would be pinned to HTTPS in
-            // a developer's browser, so only it is left out.
-            hsts.ExcludedHosts.Clear();
-            hsts.ExcludedHosts.Add("localhost");
-        });
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -78,11 +66,6 @@ public static class TlsHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<HttpsOnlyMiddleware>();
-        if (app.Services.GetRequiredService<IOptions<TlsOptions>>().Value.HstsMaxAge > TimeSpan.Zero)
-        {
-            app.UseHsts();
-        }
-
         return app;
     }
 

@@ -34,6 +34,24 @@ public sealed class HttpsEndpointTests : IDisposable
         Assert.Equal("max-age=31536000", string.Join(",", response.Headers.GetValues("Strict-Transport-Security")));
     }
 
+    [Theory]
+    [InlineData("localhost", false)]
+    [InlineData("LOCALHOST", false)]
+    [InlineData("127.0.0.1", true)]
+    public async Task HttpsAnswer_ByHost_CarriesHstsExceptForLocalhost(string host, bool expected)
+    {
+        await using var edge = await StartAsync(_pki.IssueServer("edge"));
+        using var client = _pki.CreateClient();
+
+        // Browsers ignore HSTS from IP addresses; from localhost it would pin a developer's browser to HTTPS.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(edge.Https, "healthz"));
+        request.Headers.Host = $"{host}:{edge.Https.Port}";
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, response.Headers.Contains("Strict-Transport-Security"));
+    }
+
     [Fact]
     public async Task HttpsEndpoint_PlaintextRequest_FailsWithoutAnAnswer()
     {
