@@ -167,19 +167,47 @@ internal static class LanczosResampler
 
     private static void ToBytes(ReadOnlySpan<Vector4> sum, Span<byte> rgba)
     {
-        var max = new Vector4(255f);
-        var half = new Vector4(0.5f);
-        for (int x = 0, i = 0; x < sum.Length; x++, i += 4)
+        if (rgba.Length < sum.Length * 4)
         {
-            var value = Vector4.Clamp(sum[x] + half, Vector4.Zero, max);
-            var alpha = value.W;
-            // Premultiplied: no channel may exceed alpha (Lanczos overshoots at edges).
-            value = Vector4.Min(value, new Vector4(alpha));
-            rgba[i] = (byte)value.X;
-            rgba[i + 1] = (byte)value.Y;
-            rgba[i + 2] = (byte)value.Z;
-            rgba[i + 3] = (byte)alpha;
+            throw new ArgumentException("The row is shorter than its pixels.", nameof(rgba));
         }
+
+        ref var sums = ref MemoryMarshal.GetReference(sum);
+        ref var bytes = ref MemoryMarshal.GetReference(rgba);
+        var x = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            // Four pixels a step, narrowed to 16 bytes: one pixel at a time was ~1.5 % of a baseline 12 MP miss.
+            for (; x + 4 <= sum.Length; x += 4)
+            {
+                var p0 = Rounded(Unsafe.Add(ref sums, x).AsVector128());
+                var p1 = Rounded(Unsafe.Add(ref sums, x + 1).AsVector128());
+                var p2 = Rounded(Unsafe.Add(ref sums, x + 2).AsVector128());
+                var p3 = Rounded(Unsafe.Add(ref sums, x + 3).AsVector128());
+                Vector128.Narrow(Vector128.Narrow(p0, p1), Vector128.Narrow(p2, p3)).StoreUnsafe(ref bytes, (nuint)(x * 4));
+            }
+        }
+
+        for (; x < sum.Length; x++)
+        {
+            var value = Rounded(Unsafe.Add(ref sums, x).AsVector128());
+            for (var c = 0; c < 4; c++)
+            {
+                Unsafe.Add(ref bytes, (x * 4) + c) = (byte)value[c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// A pixel's four channels rounded to 0..255, no colour above its alpha: premultiplied, and Lanczos overshoots
+    /// at edges. Adding 0.5 and truncating rounds, as every value is clamped non-negative first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rounded(Vector128<float> pixel)
+    {
+        var value = Vector128.MinNative(Vector128.MaxNative(pixel + Vector128.Create(0.5f), Vector128<float>.Zero), Vector128.Create(255f));
+        var alpha = Vector128.Shuffle(value, Vector128.Create(3, 3, 3, 3));
+        return Vector128.ConvertToInt32Native(Vector128.MinNative(value, alpha)).AsUInt32();
     }
 
     /// <summary>Per output pixel: the first source pixel, how many, and their weights (normalised, edges extended).</summary>
