@@ -101,15 +101,16 @@ internal static class Cli
         var missRounds = new Option<int>("--rounds") { Description = "Rounds; each server gets every case once per round (0: quality only).", DefaultValueFactory = _ => 3 };
         var missRequests = new Option<int>("--requests") { Description = "Distinct misses per case, server and round.", DefaultValueFactory = _ => 24 };
         var missConnections = new Option<int>("--connections") { Description = "Connections sending them (the edge's default slots and queue take 6).", DefaultValueFactory = _ => 4 };
-        var missCopies = new Option<int>("--copies") { Description = "Copies of each original under other names, so no cache answers.", DefaultValueFactory = _ => 20 };
+        var missWarmup = new Option<int>("--warmup") { Description = "At least this many distinct misses per case and server before round 1, not counted; more, in batches of --requests, until two batches cost the server within 10 % of each other (at most 10).", DefaultValueFactory = _ => 48 };
         var before = new Option<string?>("--before") { Description = "An older build's EdgeImages.Edge.dll, measured in the same run as 'edge before'." };
         var photoSet = new Option<bool>("--photo-set") { Description = "Also measure bytes and PSNR (JPEG and WebP, w:400) on every photo of the shared test images." };
+        var onlyCase = new Option<string?>("--case") { Description = "Only the cases whose name contains this text, as the log writes them (\"baseline 12 MP -> webp\"): one case, more rounds." };
         var misses = new Command("misses", "Misses over HTTP, the edge next to ipx (sharp/libvips): req/s, server CPU per image, bytes and PSNR.")
         {
-            missRounds, missRequests, missConnections, missCopies, before, photoSet,
+            missRounds, missRequests, missConnections, missWarmup, before, photoSet, onlyCase,
         };
         misses.SetAction(parse => MissComparisonProbe.RunAsync(
-            new MissComparisonSettings(parse.GetValue(missRounds), parse.GetValue(missRequests), parse.GetValue(missConnections), parse.GetValue(missCopies), parse.GetValue(before), parse.GetValue(photoSet)),
+            new MissComparisonSettings(parse.GetValue(missRounds), parse.GetValue(missRequests), parse.GetValue(missConnections), parse.GetValue(missWarmup), parse.GetValue(before), parse.GetValue(photoSet), parse.GetValue(onlyCase)),
             Path.Combine(LoadTestsFolder, "out", "misses"),
             log));
 
