@@ -105,7 +105,11 @@ internal static class MissComparisonProbe
         {
             var start = sequences.GetValueOrDefault((c, server));
             sequences[(c, server)] = start + count;
-            return [.. Enumerable.Range(start, count).Select(k => (c.Inputs[k % c.Inputs.Count], Width - 10 + (k % WidthsPerCopy), k / WidthsPerCopy))];
+            return [.. Enumerable.Range(start, count).Select(k =>
+            {
+                var (input, width, copy) = NthMiss(k, c.Inputs.Count);
+                return (c.Inputs[input], width, copy);
+            })];
         }
 
         // Warm-up, not counted: a server's first misses pay for JIT, library loading and thread pools. The edge's
@@ -123,8 +127,7 @@ internal static class MissComparisonProbe
                     var batch = await MeasureBatchAsync(client, server, c, NextMisses(c, server, settings.Requests), settings.Connections);
                     costs.Add(batch.Cpu * 1000 / settings.Requests);
                 }
-                while (costs.Count < MissComparisonSettings.MaxWarmupBatches
-                    && (costs.Count * settings.Requests < settings.Warmup || costs.Count < 2 || Math.Abs(costs[^1] - costs[^2]) > 0.1 * costs[^2]));
+                while (!WarmedUp(costs, settings.Requests, settings.Warmup));
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[misses] warm-up {c.Name} {server.Name}: {costs.Count} x {settings.Requests} misses, CPU ms/image {string.Join(", ", costs.Select(cost => cost.ToString("F1", CultureInfo.InvariantCulture)))}"));
             }
@@ -265,6 +268,21 @@ internal static class MissComparisonProbe
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
+
+    /// <summary>
+    /// The <paramref name="k"/>-th miss of a case on a server: which of its <paramref name="inputs"/>, the width
+    /// (390 to 409) and the copy. Distinct for every k, so no miss of a case repeats on a server; copy k / 20.
+    /// </summary>
+    internal static (int Input, int Width, int Copy) NthMiss(int k, int inputs) =>
+        (k % inputs, Width - 10 + (k % WidthsPerCopy), k / WidthsPerCopy);
+
+    /// <summary>
+    /// Whether a server has warmed up on a case, given the CPU per image of its warm-up batches so far: at least
+    /// <paramref name="minimum"/> misses and the last two batches within 10 % of each other, or the most batches allowed.
+    /// </summary>
+    internal static bool WarmedUp(IReadOnlyList<double> costs, int batchSize, int minimum) =>
+        costs.Count >= MissComparisonSettings.MaxWarmupBatches
+        || (costs.Count * batchSize >= minimum && costs.Count >= 2 && Math.Abs(costs[^1] - costs[^2]) <= 0.1 * costs[^2]);
 
     /// <summary><paramref name="misses"/> sent to one server over <paramref name="connections"/> connections: wall time, and its process's CPU time and minor faults meanwhile.</summary>
     private static async Task<(double Wall, double Cpu, long MinorFaults, int Failed)> MeasureBatchAsync(HttpClient client, Server server, Case c, List<(Input Input, int Width, int Copy)> misses, int connections)
