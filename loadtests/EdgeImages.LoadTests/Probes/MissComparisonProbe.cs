@@ -122,14 +122,16 @@ internal static class MissComparisonProbe
             foreach (var server in servers)
             {
                 var costs = new List<double>();
+                var failed = 0;
                 do
                 {
                     var batch = await MeasureBatchAsync(client, server, c, NextMisses(c, server, settings.Requests), settings.Connections);
                     costs.Add(batch.Cpu * 1000 / settings.Requests);
+                    failed += batch.Failed;
                 }
                 while (!WarmedUp(costs, settings.Requests, settings.Warmup));
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[misses] warm-up {c.Name} {server.Name}: {costs.Count} x {settings.Requests} misses, CPU ms/image {string.Join(", ", costs.Select(cost => cost.ToString("F1", CultureInfo.InvariantCulture)))}"));
+                    $"[misses] warm-up {c.Name} {server.Name}: {costs.Count} x {settings.Requests} misses, CPU ms/image {string.Join(", ", costs.Select(cost => cost.ToString("F1", CultureInfo.InvariantCulture)))}{(failed > 0 ? $", {failed} not 200" : "")}"));
             }
         }
 
@@ -419,7 +421,10 @@ internal static class MissComparisonProbe
     private sealed record QualityResult(string Case, string Format, string Input, string Server, int Bytes, double Psnr);
 }
 
-/// <summary>How much to send: rounds, distinct misses per case and server each round, connections, copies of each original.</summary>
+/// <summary>
+/// How much to send: rounds, distinct misses per case and server each round, connections, the least warm-up; an older
+/// build to measure beside this one, the photo set's quality, and which cases (null: all).
+/// </summary>
 internal sealed record MissComparisonSettings(int Rounds, int Requests, int Connections, int Warmup, string? BeforeAssembly, bool PhotoSet, string? OnlyCase)
 {
     /// <summary>The warm-up stops after this many batches even when the costs have not settled.</summary>
