@@ -113,7 +113,7 @@ internal static class MissComparisonProbe
         }
 
         // Warm-up, not counted: a server's first misses pay for JIT, library loading and thread pools. The edge's
-        // tiered JIT compiles ~4,500 methods again in the background over its first ~150 misses (~1.7 s of CPU,
+        // tiered JIT recompiles ~3,400 method bodies in the background over its first ~150 misses (~2.4 s of CPU,
         // measured with DOTNET_JitStdOutFile and perf), which one miss per case used to leave inside rounds 1 and 2.
         // So each server gets batches of a round's size until it has had --warmup misses of the case and its last two
         // batches cost within 10 % of each other: the same rule for every server, and no knowledge of their runtimes.
