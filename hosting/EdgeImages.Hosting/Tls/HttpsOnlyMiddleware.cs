@@ -53,7 +53,7 @@ internal sealed class HttpsOnlyMiddleware(RequestDelegate next, IServer server, 
     /// Browsers ignore HSTS from IP addresses (RFC 6797 §8.1.1); from <c>localhost</c> it would pin a developer's
     /// browser to HTTPS for every local project, so <c>localhost</c> gets none. Read from the header as sent, no copy.
     /// </summary>
-    internal static bool IsLocalhost(HostString host)
+    private static bool IsLocalhost(HostString host)
     {
         var value = host.Value.AsSpan();
         // The port follows the last ':' (an IPv6 literal has colons of its own, but is never localhost).
