@@ -77,15 +77,12 @@ internal static class LanczosResampler
         }
     }
 
-    // The three loops below are most of a thumbnail's resize time (7 ms of a 12 MP JPEG's 40 at 1/8 before they were
+    // The loops below are most of a thumbnail's resize time (7 ms of a 12 MP JPEG's 40 at 1/8 before they were
     // vectorised across pixels and stripped of per-tap bounds checks): the indices come from Filter, which keeps
     // every tap inside the row, and the spans' lengths are checked once at the top.
     private static void ToFloats(ReadOnlySpan<byte> rgba, Span<Vector4> row)
     {
-        if (rgba.Length < row.Length * 4)
-        {
-            throw new ArgumentException("The row is shorter than its pixels.", nameof(rgba));
-        }
+        ThrowIfShorterThanItsPixels(rgba, row.Length);
 
         ref var bytes = ref MemoryMarshal.GetReference(rgba);
         ref var floats = ref MemoryMarshal.GetReference(row);
@@ -167,17 +164,14 @@ internal static class LanczosResampler
 
     private static void ToBytes(ReadOnlySpan<Vector4> sum, Span<byte> rgba)
     {
-        if (rgba.Length < sum.Length * 4)
-        {
-            throw new ArgumentException("The row is shorter than its pixels.", nameof(rgba));
-        }
+        ThrowIfShorterThanItsPixels(rgba, sum.Length);
 
         ref var sums = ref MemoryMarshal.GetReference(sum);
         ref var bytes = ref MemoryMarshal.GetReference(rgba);
         var x = 0;
         if (Vector128.IsHardwareAccelerated)
         {
-            // Four pixels a step, narrowed to 16 bytes: one pixel at a time was ~1.5 % of a baseline 12 MP miss.
+            // Four pixels a step, narrowed to 16 bytes: one pixel at a time was ~1.4 % of a baseline 12 MP miss.
             for (; x + 4 <= sum.Length; x += 4)
             {
                 var p0 = Rounded(Unsafe.Add(ref sums, x).AsVector128());
@@ -195,6 +189,15 @@ internal static class LanczosResampler
             {
                 Unsafe.Add(ref bytes, (x * 4) + c) = (byte)value[c];
             }
+        }
+    }
+
+    /// <summary>The byte row the vector loops read or write unchecked must hold all of its <paramref name="pixels"/>.</summary>
+    private static void ThrowIfShorterThanItsPixels(ReadOnlySpan<byte> rgba, int pixels)
+    {
+        if (rgba.Length < pixels * 4)
+        {
+            throw new ArgumentException("The row is shorter than its pixels.", nameof(rgba));
         }
     }
 
