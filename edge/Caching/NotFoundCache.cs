@@ -21,7 +21,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
 
     private readonly TimeSpan _maxAge = options.Value.NotFoundMaxAge;
     private readonly ConcurrentDictionary<string, Missing> _missing = new(StringComparer.Ordinal);
-    private readonly SingleFlight<Original> _fetches = new();
+    private readonly ConcurrentDictionary<string, SharedFetch> _fetches = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The key of an original: its origin, tenant, path and version, where unversioned reads carry a marker that no
@@ -39,13 +39,53 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
 
     /// <summary>
     /// The original, fetched by <paramref name="fetch"/> once however many ask at the same time. The shared fetch is not
-    /// cancelled by any one caller (the origin pipeline bounds it); each caller stops waiting on its own token.
+    /// cancelled by any one caller (the origin pipeline bounds it); each caller stops waiting on its own token. Each
+    /// caller disposes what it gets; the fetched original (its pooled buffer) is disposed once the last of them has.
     /// </summary>
     public async Task<Original> FetchAsync(OriginalKey original, Func<Task<Original>> fetch, CancellationToken cancellationToken)
     {
         var key = KeyOf(original);
         ThrowIfKnownMissing(key);
-        return await _fetches.Run(key, () => RememberNotFoundAsync(key, fetch)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var shared = Join(key, fetch);
+        try
+        {
+            var fetched = await shared.Original.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return fetched with { Owner = new Holding(shared) };
+        }
+        catch
+        {
+            shared.Leave();
+            throw;
+        }
+    }
+
+    /// <summary>The fetch of <paramref name="key"/> in flight, held by one more caller, or a new one.</summary>
+    private SharedFetch Join(string key, Func<Task<Original>> fetch)
+    {
+        while (true)
+        {
+            var candidate = new SharedFetch(() => RememberNotFoundAsync(key, fetch));
+            var shared = _fetches.GetOrAdd(key, candidate);
+            if (!shared.TryJoin())
+            {
+                // Every caller of that fetch has stopped waiting, and its original will be disposed as it arrives.
+                _fetches.TryRemove(KeyValuePair.Create(key, shared));
+                continue;
+            }
+
+            if (ReferenceEquals(shared, candidate))
+            {
+                // Only the caller that started the fetch unregisters it, once it is done, so a caller that stops waiting
+                // early does not let a second fetch of the same original start.
+                _ = shared.Original.ContinueWith(
+                    _ => _fetches.TryRemove(KeyValuePair.Create(key, candidate)),
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+
+            return shared;
+        }
     }
 
     private void ThrowIfKnownMissing(string key)
@@ -68,7 +108,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
     {
         try
         {
-            return Unpooled(await fetch().ConfigureAwait(false));
+            return await fetch().ConfigureAwait(false);
         }
         catch (EdgeProblemException problem) when (problem.Status == StatusCodes.Status404NotFound && _maxAge > TimeSpan.Zero)
         {
@@ -83,25 +123,58 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
         }
     }
 
+    private sealed record Missing(DateTimeOffset Since, DateTimeOffset Until, string Detail);
+
     /// <summary>
-    /// The original with a buffer of its own: the callers that shared the fetch each dispose what they got, and a
-    /// pooled buffer returned to its pool twice (or while another caller still decodes it) would hand the same
-    /// array to two renters. Only a body of unannounced length is pooled, and pays this one copy.
+    /// One fetch of an original and the callers holding it: each from when it joins until it disposes what it got or
+    /// stops waiting. The original is disposed when the last one lets go (its pooled buffer must not go back to the pool
+    /// while a sharer still decodes it, nor twice), and from then on nobody may join.
     /// </summary>
-    private static Original Unpooled(Original original)
+    private sealed class SharedFetch(Func<Task<Original>> start)
     {
-        if (original.Owner is null)
+        private readonly Lazy<Task<Original>> _original = new(start);
+        private int _holders; // -1 once let go by all
+
+        public Task<Original> Original => _original.Value;
+
+        public bool TryJoin()
         {
-            return original;
+            var holders = Volatile.Read(ref _holders);
+            while (holders >= 0)
+            {
+                var seen = Interlocked.CompareExchange(ref _holders, holders + 1, holders);
+                if (seen == holders)
+                {
+                    return true;
+                }
+
+                holders = seen;
+            }
+
+            return false;
         }
 
-        using (original)
+        public void Leave()
         {
-            return original with { Content = original.ToExactArray(), Owner = null };
+            // A caller may join between the count reaching 0 and the close; then it holds the original, and closes it later.
+            if (Interlocked.Decrement(ref _holders) == 0 && Interlocked.CompareExchange(ref _holders, -1, 0) == 0)
+            {
+                _ = Original.ContinueWith(
+                    static fetched => fetched.Result.Dispose(),
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
         }
     }
 
-    private sealed record Missing(DateTimeOffset Since, DateTimeOffset Until, string Detail);
+    /// <summary>One caller's hold on a <see cref="SharedFetch"/>, let go once however often it is disposed.</summary>
+    private sealed class Holding(SharedFetch fetch) : IDisposable
+    {
+        private SharedFetch? _fetch = fetch;
+
+        public void Dispose() => Interlocked.Exchange(ref _fetch, null)?.Leave();
+    }
 }
 
 /// <summary>Pieces of cache keys shared by the variant cache and the negative cache.</summary>

@@ -125,7 +125,7 @@ internal sealed partial class OriginClusterStore(
 
     private async Task<Original> ReadOriginalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        // One buffer of the announced length, counted in the miss's memory reservation before the body arrives.
+        // One buffer for the announced length, counted in the miss's memory reservation before the body arrives.
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = stream.ConfigureAwait(false);
         var version = response.Headers.TryGetValues(VersionHeader, out var values) ? values.FirstOrDefault() : null;

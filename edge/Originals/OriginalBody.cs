@@ -1,12 +1,11 @@
-using System.Buffers;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Transforms;
 
 namespace EdgeImages.Edge.Originals;
 
 /// <summary>
-/// Reads an original's bytes into one buffer, counting them in the miss's <see cref="MemoryReservation"/>
-/// before they arrive: the whole announced length at once, else the buffer as it grows.
+/// Reads an original's bytes into one buffer from <see cref="OriginalBuffers"/>, counting it in the miss's
+/// <see cref="MemoryReservation"/> before the bytes arrive: the whole announced length at once, else the buffer as it grows.
 /// </summary>
 internal static class OriginalBody
 {
@@ -15,7 +14,8 @@ internal static class OriginalBody
     /// <summary>
     /// The body of <paramref name="announcedLength"/> bytes (a <c>Content-Length</c>, a file's length) or, when
     /// that is null, of whatever length arrives. 413 past <paramref name="maxBytes"/>; an <see cref="IOException"/>
-    /// when a body ends before its announced length, as when a connection drops.
+    /// when a body ends before its announced length, as when a connection drops. Disposing the original gives its
+    /// buffer back.
     /// </summary>
     public static async Task<Original> ReadAsync(Stream body, long? announcedLength, long maxBytes, string? version, CancellationToken cancellationToken)
     {
@@ -25,30 +25,46 @@ internal static class OriginalBody
             throw TooLarge(maxBytes);
         }
 
-        if (announcedLength is { } length)
+        var (buffer, length) = announcedLength is { } announced
+            ? await ReadAnnouncedAsync(body, (int)announced, cancellationToken).ConfigureAwait(false)
+            : await ReadUnannouncedAsync(body, maxBytes, cancellationToken).ConfigureAwait(false);
+        var content = buffer.AsMemory(0, length);
+        return new Original(content, ImageSniffer.ContentTypeOf(content.Span), version ?? LocalFolderOriginalStore.VersionOf(content.Span))
         {
-            // The common case: one array of exactly the announced length, which pass-through caches as it is.
-            MemoryReservation.Current?.Require(length);
-            var content = GC.AllocateUninitializedArray<byte>((int)length);
-            var read = await body.ReadAtLeastAsync(content, content.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (read < content.Length)
+            // A small body's array is its own, of exactly its length: pass-through caches it as it is, without a copy.
+            Owner = buffer.Length < OriginalBuffers.MinimumPooledLength && buffer.Length == length ? null : new Returned(buffer),
+        };
+    }
+
+    // The common case: one array for the announced length, counted whole in the reservation before it is taken.
+    private static async Task<(byte[] Buffer, int Length)> ReadAnnouncedAsync(Stream body, int length, CancellationToken cancellationToken)
+    {
+        MemoryReservation.Current?.Require(OriginalBuffers.ArrayLengthFor(length));
+        var buffer = OriginalBuffers.Shared.Rent(length);
+        try
+        {
+            var read = await body.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < length)
             {
                 throw new IOException($"The body ended after {read} of its {length} bytes.");
             }
 
-            return Make(content, content.Length, version, owner: null);
+            return (buffer, length);
         }
-
-        return await ReadUnannouncedAsync(body, maxBytes, version, cancellationToken).ConfigureAwait(false);
+        catch
+        {
+            OriginalBuffers.Shared.Return(buffer);
+            throw;
+        }
     }
 
-    // Unknown length (a chunked body): a pooled buffer that doubles, because a chunked body's final size is
-    // only known at its end and garbage buffers of tens of megabytes are what the GC is slowest to give back.
-    private static async Task<Original> ReadUnannouncedAsync(Stream body, long maxBytes, string? version, CancellationToken cancellationToken)
+    // Unknown length (a chunked body): a buffer that doubles, because a chunked body's final size is only known at its
+    // end. Old and new buffer both live while the bytes move across, and both are counted.
+    private static async Task<(byte[] Buffer, int Length)> ReadUnannouncedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
     {
         var reservation = MemoryReservation.Current;
         reservation?.Require(FirstChunk);
-        var buffer = ArrayPool<byte>.Shared.Rent(FirstChunk);
+        var buffer = OriginalBuffers.Shared.Rent(FirstChunk);
         var length = 0;
         try
         {
@@ -63,36 +79,27 @@ internal static class OriginalBody
 
                 if (length == buffer.Length)
                 {
-                    var capacity = (int)Math.Min((long)buffer.Length * 2, Math.Max(maxBytes + 1, buffer.Length + 1));
-                    // Old and new buffer both live while the bytes move across.
+                    var capacity = OriginalBuffers.ArrayLengthFor((int)Math.Min((long)buffer.Length * 2, Math.Max(maxBytes + 1, buffer.Length + 1)));
                     reservation?.Require(buffer.Length + (long)capacity);
-                    var larger = ArrayPool<byte>.Shared.Rent(capacity);
+                    var larger = OriginalBuffers.Shared.Rent(capacity);
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    OriginalBuffers.Shared.Return(buffer);
                     buffer = larger;
                 }
             }
 
-            return Make(buffer, length, version, new Returned(buffer));
+            return (buffer, length);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            OriginalBuffers.Shared.Return(buffer);
             throw;
         }
     }
 
-    private static Original Make(byte[] buffer, int length, string? version, IDisposable? owner)
-    {
-        var content = buffer.AsMemory(0, length);
-        return new Original(content, ImageSniffer.ContentTypeOf(content.Span), version ?? LocalFolderOriginalStore.VersionOf(content.Span))
-        {
-            Owner = owner,
-        };
-    }
-
     private static EdgeProblemException TooLarge(long maxBytes) => EdgeProblemException.TooLarge($"The original is larger than {maxBytes} bytes.");
 
+    /// <summary>Gives a buffer back to <see cref="OriginalBuffers"/> once, however often it is disposed.</summary>
     private sealed class Returned(byte[] buffer) : IDisposable
     {
         private byte[]? _buffer = buffer;
@@ -101,7 +108,7 @@ internal static class OriginalBody
         {
             if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                OriginalBuffers.Shared.Return(buffer);
             }
         }
     }

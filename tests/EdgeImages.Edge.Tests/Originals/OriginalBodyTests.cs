@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdgeImages.Edge.Http;
 using EdgeImages.Edge.Originals;
 using EdgeImages.Edge.Tests.Transforms;
@@ -14,19 +15,47 @@ public sealed class OriginalBodyTests
     private const long NoByteLimit = 50 * MiB;
 
     [Fact]
-    public async Task AnnouncedLength_ReservedBeforeAnyByteIsRead_OneBufferOfThatLength()
+    public async Task AnnouncedLength_ReservedBeforeAnyByteIsRead_AsTheWholePooledArray()
     {
-        var bytes = Body(3 * MiB);
+        var bytes = Body(2_831_155);
         var budget = MemoryBudgetTests.Budget(16 * MiB);
         using var memory = await budget.ReserveAsync("a", MiB, CancellationToken.None);
         memory.Enter();
 
         using var original = await OriginalBody.ReadAsync(new MemoryStream(bytes), bytes.Length, NoByteLimit, version: "v1", CancellationToken.None);
 
-        Assert.Equal(bytes.Length, memory.Bytes);
-        // The buffer is the answer as it is: pass-through caches this array without a copy.
+        // The array is the pool's 3 MiB size for this body, and the reservation counts all of it.
+        Assert.Equal(3 * MiB, memory.Bytes);
+        Assert.True(MemoryMarshal.TryGetArray(original.Content, out var array));
+        Assert.Equal(3 * MiB, array.Array!.Length);
+        Assert.NotNull(original.Owner);
+        Assert.Equal(bytes, original.Content.ToArray());
+        // Pass-through must not cache the pool's array.
+        Assert.NotSame(array.Array, original.ToExactArray());
+        Assert.Equal(bytes, original.ToExactArray());
+    }
+
+    [Fact]
+    public async Task AnnouncedSmallBody_IsItsOwnArrayOfExactlyItsLength_PassThroughCopiesNothing()
+    {
+        var bytes = Body(10_000);
+
+        using var original = await OriginalBody.ReadAsync(new MemoryStream(bytes), bytes.Length, NoByteLimit, version: "v1", CancellationToken.None);
+
+        Assert.Null(original.Owner);
         Assert.Same(original.ToExactArray(), original.ToExactArray());
         Assert.Equal(bytes, original.ToExactArray());
+    }
+
+    [Fact]
+    public async Task AnnouncedLength_BodyEndingEarly_IsAnIOException()
+    {
+        var truncated = new MemoryStream(Body(MiB));
+
+        var failed = await Assert.ThrowsAsync<IOException>(
+            () => OriginalBody.ReadAsync(truncated, 2 * MiB, NoByteLimit, null, CancellationToken.None));
+
+        Assert.Contains($"after {MiB} of its {2 * MiB} bytes", failed.Message, StringComparison.Ordinal);
     }
 
     [Fact]
