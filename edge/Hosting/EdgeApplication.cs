@@ -14,6 +14,7 @@ using EdgeImages.Hosting;
 using EdgeImages.Hosting.Problems;
 using EdgeImages.Hosting.Tls;
 using EdgeImages.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,7 @@ internal static class EdgeApplication
         services.AddSingleton(TimeProvider.System);
         // HTTPS endpoints from Kestrel's configuration (edge.appsettings.json); none in the quick start.
         builder.AddEdgeImagesTls();
+        builder.WebHost.ConfigureKestrel(AdmitLongUrls);
         builder.AddEdgeImagesTelemetry(EdgeTelemetry.ServiceName, EdgeTelemetry.Configure);
         services.AddSingleton<EdgeMetrics>();
         // Polly's resilience events (retries, timeouts, breakers opening) as metrics, enriched with the failure's type.
@@ -82,6 +84,21 @@ internal static class EdgeApplication
         }
 
         return builder;
+    }
+
+    /// <summary>The longest request line (HTTP/1.1) or <c>:path</c> (HTTP/2) Kestrel reads before refusing it itself.</summary>
+    internal const int MaxRequestLineBytes = 64 * 1024;
+
+    /// <summary>
+    /// Lets URLs longer than Kestrel's default 8 KiB reach the URL contract's checks: a path over 1024 bytes is a
+    /// <c>400</c> problem, after the signature's <c>403</c> (spec, "Tenant and path"), where Kestrel would answer a
+    /// bodiless <c>414</c> of its own. Verifying the MAC of 64 KiB costs microseconds; past that, Kestrel's
+    /// <c>414</c> stands. HTTP/2 carries the path as a header field, whose own limit is 16 KiB.
+    /// </summary>
+    private static void AdmitLongUrls(KestrelServerOptions kestrel)
+    {
+        kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes;
+        kestrel.Limits.Http2.MaxRequestHeaderFieldSize = MaxRequestLineBytes;
     }
 
     public static WebApplication Build(WebApplicationBuilder builder)

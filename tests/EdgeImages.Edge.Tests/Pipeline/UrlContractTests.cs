@@ -419,6 +419,27 @@ public sealed class UrlContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignedPathPastKestrelsDefaultRequestLine_Returns400Problem_NotKestrelsBodiless414()
+    {
+        // 9,090 bytes of path: over the contract's 1024, and the request line over Kestrel's default 8 KiB.
+        var path = string.Join('/', Enumerable.Repeat(new string('a', 100), 90));
+
+        using var response = await _edge.GetAsync("w:100", path);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task UnsignedUrlOf60KB_Returns403Problem()
+    {
+        var path = string.Join('/', Enumerable.Repeat(new string('a', 100), 600));
+
+        using var response = await _edge.Client.GetAsync($"/k1.AAAAAAAAAAAAAAAAAAAAAA/w:100/acme/{path}");
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task MissingOriginal_Returns404_CacheableBriefly()
     {
         using var response = await _edge.GetAsync("w:100", "photos/nope.jpg");
