@@ -93,7 +93,8 @@ internal static class EdgeApplication
     /// Lets URLs longer than Kestrel's default 8 KiB reach the URL contract's checks: a path over 1024 bytes is a
     /// <c>400</c> problem, after the signature's <c>403</c> (spec, "Tenant and path"), where Kestrel would answer a
     /// bodiless <c>414</c> of its own. Verifying the MAC of 64 KiB costs microseconds; past that, Kestrel's
-    /// <c>414</c> stands. HTTP/2 carries the path as a header field, whose own limit is 16 KiB.
+    /// <c>414</c> stands. HTTP/2 carries the path as a header field, whose own limit is 16 KiB; there the 32 KiB that all
+    /// of a request's headers share is the bound.
     /// </summary>
     private static void AdmitLongUrls(KestrelServerOptions kestrel)
     {
