@@ -75,13 +75,7 @@ internal sealed class NotFoundCache(IOptions<CacheOptions> options, TimeProvider
 
             if (ReferenceEquals(shared, candidate))
             {
-                // Only the caller that started the fetch unregisters it, once it is done, so a caller that stops waiting
-                // early does not let a second fetch of the same original start.
-                _ = shared.Original.ContinueWith(
-                    _ => _fetches.TryRemove(KeyValuePair.Create(key, candidate)),
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
+                InFlight.ForgetWhenDone(_fetches, key, candidate, candidate.Original);
             }
 
             return shared;

@@ -17,15 +17,26 @@ internal sealed class SingleFlight<T>
         var winner = _inFlight.GetOrAdd(key, candidate);
         if (ReferenceEquals(winner, candidate))
         {
-            // Only the caller that started the run unregisters it, once it is done, so a caller that stops waiting
-            // early does not let a second run of the same key start.
-            _ = winner.Value.ContinueWith(
-                _ => _inFlight.TryRemove(KeyValuePair.Create(key, candidate)),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            InFlight.ForgetWhenDone(_inFlight, key, candidate, candidate.Value);
         }
 
         return winner.Value;
     }
+}
+
+/// <summary>How a run leaves a table of runs in flight, keyed by what they fetch or fill.</summary>
+internal static class InFlight
+{
+    /// <summary>
+    /// Removes <paramref name="flight"/> from <paramref name="inFlight"/> once <paramref name="run"/> is done, if it is
+    /// still the entry of <paramref name="key"/>. Only the caller that started the run calls this, so a caller that stops
+    /// waiting early does not let a second run of the same key start.
+    /// </summary>
+    public static void ForgetWhenDone<TFlight>(ConcurrentDictionary<string, TFlight> inFlight, string key, TFlight flight, Task run)
+        where TFlight : class =>
+        _ = run.ContinueWith(
+            _ => inFlight.TryRemove(KeyValuePair.Create(key, flight)),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 }
