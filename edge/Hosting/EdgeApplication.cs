@@ -87,7 +87,7 @@ internal static class EdgeApplication
     }
 
     /// <summary>The longest request line (HTTP/1.1) or <c>:path</c> (HTTP/2) Kestrel reads before refusing it itself.</summary>
-    internal const int MaxRequestLineBytes = 64 * 1024;
+    private const int MaxRequestLineBytes = 64 * 1024;
 
     /// <summary>
     /// Lets URLs longer than Kestrel's default 8 KiB reach the URL contract's checks: a path over 1024 bytes is a
