@@ -175,6 +175,7 @@ internal static class EdgeApplication
     /// </summary>
     private static void AddOriginals(WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(provider => OriginalBuffers.For(provider.GetRequiredService<IOptions<MemoryBudgetOptions>>().Value));
         var origin = new OriginOptions();
         builder.Configuration.GetSection(OriginOptions.SectionName).Bind(origin);
         var proxy = builder.Services.AddReverseProxy();

@@ -30,6 +30,7 @@ internal sealed partial class OriginClusterStore(
     NotFoundCache notFound,
     IOptions<OriginOptions> options,
     IOptions<TransformLimits> limits,
+    OriginalBuffers buffers,
     TimeProvider timeProvider,
     EdgeMetrics metrics,
     ILogger<OriginClusterStore> logger) : IOriginalStore
@@ -129,7 +130,8 @@ internal sealed partial class OriginClusterStore(
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = stream.ConfigureAwait(false);
         var version = response.Headers.TryGetValues(VersionHeader, out var values) ? values.FirstOrDefault() : null;
-        return await OriginalBody.ReadAsync(stream, response.Content.Headers.ContentLength, limits.Value.MaxSourceBytes, version, cancellationToken).ConfigureAwait(false);
+        return await OriginalBody.ReadAsync(stream, response.Content.Headers.ContentLength, limits.Value.MaxSourceBytes, version, buffers, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Marks the node unhealthy for <c>Origin:UnhealthyFor</c>, counts and logs the failure; the pipeline retries it.</summary>

@@ -17,6 +17,7 @@ namespace EdgeImages.Edge.Originals;
 internal sealed class LocalFolderOriginalStore(
     IOptions<OriginalsOptions> options,
     IOptions<TransformLimits> limits,
+    OriginalBuffers buffers,
     IHostEnvironment environment) : IOriginalStore
 {
     // Files of the quick start's folder; past this many the table starts over (each file is hashed again once).
@@ -47,7 +48,7 @@ internal sealed class LocalFolderOriginalStore(
             // the file was, throughout, the one it was made from.
             var before = FileVersion.Of(stream.SafeFileHandle);
             var known = _versions.TryGetValue(file, out var remembered) && remembered.SameFileAs(before) ? remembered.Version : null;
-            original = await OriginalBody.ReadAsync(stream, stream.Length, limits.Value.MaxSourceBytes, known, cancellationToken).ConfigureAwait(false);
+            original = await OriginalBody.ReadAsync(stream, stream.Length, limits.Value.MaxSourceBytes, known, buffers, cancellationToken).ConfigureAwait(false);
             var after = FileVersion.Of(stream.SafeFileHandle);
             if (!after.SameFileAs(before))
             {

@@ -1,3 +1,5 @@
+using EdgeImages.Edge.Transforms;
+
 namespace EdgeImages.Edge.Originals;
 
 /// <summary>
@@ -5,15 +7,16 @@ namespace EdgeImages.Edge.Originals;
 /// and zeroing on every miss (1.4-1.6 ms, against 0.25-0.35 ms into an array used before: loadtests/README.md), and as
 /// a large object each one brings the next full collection closer. Arrays come in four sizes per doubling, so one
 /// fits every original within a quarter of its length, and the memory budget counts the array, not the body. What
-/// lies idle is bounded in count and in bytes: a burst of large originals leaves at most <see cref="MaxIdleBytes"/>
-/// behind. Small originals get plain arrays: below <see cref="MinimumPooledLength"/> a new array is cheap.
+/// lies idle is bounded in count and in bytes: a burst of large originals leaves at most a quarter of the memory budget
+/// and <see cref="MaxIdleBytes"/> behind. Small originals get plain arrays: below <see cref="MinimumPooledLength"/> a new
+/// array is cheap.
 /// </summary>
 internal sealed class OriginalBuffers(int maxIdleCount, long maxIdleBytes)
 {
     /// <summary>Below this an original's array is not pooled: it is not a large object, and a fresh one costs little.</summary>
     public const int MinimumPooledLength = 256 * 1024;
 
-    /// <summary>The bound on idle bytes of <see cref="Shared"/>: a few 12 MP originals' worth, on any number of cores.</summary>
+    /// <summary>The most idle bytes of the edge's pool, however large its budget: a few 12 MP originals' worth.</summary>
     public const long MaxIdleBytes = 64L * 1024 * 1024;
 
     private readonly object _lock = new();
@@ -22,9 +25,14 @@ internal sealed class OriginalBuffers(int maxIdleCount, long maxIdleBytes)
 
     /// <summary>
     /// The edge's pool: as many idle arrays as two misses a core (the transform slots and those fetching behind them),
-    /// at least four, within <see cref="MaxIdleBytes"/>.
+    /// at least four, in at most a quarter of <paramref name="budget"/>'s bytes and <see cref="MaxIdleBytes"/>: memory
+    /// the budget does not count, so it stays small beside it.
     /// </summary>
-    public static OriginalBuffers Shared { get; } = new(Math.Max(4, 2 * Environment.ProcessorCount), MaxIdleBytes);
+    public static OriginalBuffers For(MemoryBudgetOptions budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        return new(Math.Max(4, 2 * Environment.ProcessorCount), Math.Min(MaxIdleBytes, budget.EffectiveBudgetBytes / 4));
+    }
 
     /// <summary>Bytes of the arrays lying idle now.</summary>
     public long IdleBytes

@@ -51,5 +51,6 @@ public sealed class LocalFolderVersionTests : IDisposable
     private LocalFolderOriginalStore Store() => new(
         Options.Create(new OriginalsOptions { Path = _folder.FullName }),
         Options.Create(new TransformLimits()),
+        new OriginalBuffers(maxIdleCount: 4, maxIdleBytes: 64L * 1024 * 1024),
         new HostingEnvironment { ContentRootPath = _folder.FullName });
 }

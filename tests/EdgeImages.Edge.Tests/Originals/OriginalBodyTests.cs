@@ -14,6 +14,8 @@ public sealed class OriginalBodyTests
     private const long MiB = 1024 * 1024;
     private const long NoByteLimit = 50 * MiB;
 
+    private static readonly OriginalBuffers Buffers = new(maxIdleCount: 4, maxIdleBytes: 64 * MiB);
+
     [Fact]
     public async Task AnnouncedLength_ReservedBeforeAnyByteIsRead_AsTheWholePooledArray()
     {
@@ -22,7 +24,7 @@ public sealed class OriginalBodyTests
         using var memory = await budget.ReserveAsync("a", MiB, CancellationToken.None);
         memory.Enter();
 
-        using var original = await OriginalBody.ReadAsync(new MemoryStream(bytes), bytes.Length, NoByteLimit, version: "v1", CancellationToken.None);
+        using var original = await OriginalBody.ReadAsync(new MemoryStream(bytes), bytes.Length, NoByteLimit, version: "v1", Buffers, CancellationToken.None);
 
         // The array is the pool's 3 MiB size for this body, and the reservation counts all of it.
         Assert.Equal(3 * MiB, memory.Bytes);
@@ -40,7 +42,7 @@ public sealed class OriginalBodyTests
     {
         var bytes = Body(10_000);
 
-        using var original = await OriginalBody.ReadAsync(new MemoryStream(bytes), bytes.Length, NoByteLimit, version: "v1", CancellationToken.None);
+        using var original = await OriginalBody.ReadAsync(new MemoryStream(bytes), bytes.Length, NoByteLimit, version: "v1", Buffers, CancellationToken.None);
 
         Assert.Null(original.Owner);
         Assert.Same(original.ToExactArray(), original.ToExactArray());
@@ -53,7 +55,7 @@ public sealed class OriginalBodyTests
         var truncated = new MemoryStream(Body(MiB));
 
         var failed = await Assert.ThrowsAsync<IOException>(
-            () => OriginalBody.ReadAsync(truncated, 2 * MiB, NoByteLimit, null, CancellationToken.None));
+            () => OriginalBody.ReadAsync(truncated, 2 * MiB, NoByteLimit, null, Buffers, CancellationToken.None));
 
         Assert.Contains($"after {MiB} of its {2 * MiB} bytes", failed.Message, StringComparison.Ordinal);
     }
@@ -67,7 +69,7 @@ public sealed class OriginalBodyTests
         memory.Enter();
         var body = new MemoryStream(Body(3 * MiB));
 
-        var shed = await Assert.ThrowsAsync<EdgeProblemException>(() => OriginalBody.ReadAsync(body, body.Length, NoByteLimit, null, CancellationToken.None));
+        var shed = await Assert.ThrowsAsync<EdgeProblemException>(() => OriginalBody.ReadAsync(body, body.Length, NoByteLimit, null, Buffers, CancellationToken.None));
 
         Assert.Equal(503, shed.Status);
         Assert.Equal(0, body.Position);
@@ -82,7 +84,7 @@ public sealed class OriginalBodyTests
         using var memory = await budget.ReserveAsync("a", 64 * 1024, CancellationToken.None);
         memory.Enter();
 
-        using var original = await OriginalBody.ReadAsync(new Chunked(bytes), announcedLength: null, NoByteLimit, version: "v1", CancellationToken.None);
+        using var original = await OriginalBody.ReadAsync(new Chunked(bytes), announcedLength: null, NoByteLimit, version: "v1", Buffers, CancellationToken.None);
 
         Assert.Equal(bytes, original.Content.ToArray());
         // The last doubling held the old buffer and the new one at once: at least the body and half of it again.
@@ -97,7 +99,7 @@ public sealed class OriginalBodyTests
         memory.Enter();
 
         var refused = await Assert.ThrowsAsync<EdgeProblemException>(
-            () => OriginalBody.ReadAsync(new Chunked(Body(3 * MiB)), announcedLength: null, NoByteLimit, null, CancellationToken.None));
+            () => OriginalBody.ReadAsync(new Chunked(Body(3 * MiB)), announcedLength: null, NoByteLimit, null, Buffers, CancellationToken.None));
 
         Assert.Equal(413, refused.Status);
     }
@@ -111,7 +113,7 @@ public sealed class OriginalBodyTests
         memory.Enter();
 
         var shed = await Assert.ThrowsAsync<EdgeProblemException>(
-            () => OriginalBody.ReadAsync(new Chunked(Body(3 * MiB)), announcedLength: null, NoByteLimit, null, CancellationToken.None));
+            () => OriginalBody.ReadAsync(new Chunked(Body(3 * MiB)), announcedLength: null, NoByteLimit, null, Buffers, CancellationToken.None));
 
         Assert.Equal(503, shed.Status);
         Assert.True(budget.ReservedBytes <= 8 * MiB);

@@ -1,4 +1,5 @@
 using EdgeImages.Edge.Originals;
+using EdgeImages.Edge.Transforms;
 
 namespace EdgeImages.Edge.Tests.Originals;
 
@@ -77,6 +78,21 @@ public sealed class OriginalBuffersTests
         pool.Return(large);
         Assert.Equal(3 * MiB, pool.IdleBytes);
         Assert.Same(second, pool.Rent(3 * MiB));
+    }
+
+    [Theory]
+    [InlineData(96, 24)]
+    [InlineData(32, 8)]
+    public void For_ABudget_KeepsAtMostAQuarterOfItIdle(int budgetMiB, int idleMiB)
+    {
+        var pool = OriginalBuffers.For(new MemoryBudgetOptions { MemoryBudgetBytes = budgetMiB * (long)MiB });
+
+        for (var i = 0; i < 8; i++)
+        {
+            pool.Return(new byte[8 * MiB]);
+        }
+
+        Assert.Equal(idleMiB * (long)MiB, pool.IdleBytes);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class MemoryFloodTests(ITestOutputHelper output)
 
     // What the edge holds besides the work in flight, stated in the README: the runtime, JIT'ed code and Kestrel
     // after warm-up (measured idle RSS is subtracted, so this is above it), the GC's slack for garbage originals
-    // not yet collected, the originals' idle pooled arrays (OriginalBuffers: at most 64 MiB), native allocator arenas,
+    // not yet collected, the originals' idle pooled arrays (OriginalBuffers: a quarter of the budget), native allocator arenas,
     // and the variants cached during the flood (small thumbnails).
     private const long FixedOverhead = 256 * MiB;
 
